@@ -1,0 +1,253 @@
+/**
+ * Account operations: creating users, changing passwords, flags, email and memberships. Every
+ * change that lowers what a user may do, or that a stolen session should not survive (password,
+ * deactivation, leaving a role, losing staff or superuser), bumps the auth epoch, which ends the
+ * user's other sessions at once on every instance.
+ */
+import type { Authorization } from './authorization.js';
+import type { AuditLog } from './audit.js';
+import type { Clock } from './clock.js';
+import { NotFoundError, ValidationError } from './errors.js';
+import type { PasswordHashers } from './hashers/passwords.js';
+import type { PasswordValidator } from './password-validation.js';
+import { validatePassword } from './password-validation.js';
+import type { NewUserRecord, Stores } from './ports.js';
+import { type User, normalizeEmail, normalizeUsername } from './user.js';
+
+/** What `createUser` takes. A missing password makes an unusable one, as in Django. */
+export interface CreateUserInput {
+  username: string;
+  password?: string | null;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  isActive?: boolean;
+  isStaff?: boolean;
+  isSuperuser?: boolean;
+  /** Run the password validators first (Django's `create_user` does not; forms and the CLI do). */
+  validatePassword?: boolean;
+}
+
+/** Who did something, for the audit log. */
+export interface Actor {
+  actor?: string | null;
+  ip?: string | null;
+}
+
+// Django's username rule: letters, digits and @ . + - _ (Unicode letters included).
+const USERNAME = /^[\p{L}\p{N}_.@+-]+$/u;
+const EMAIL = /^[^\s@]+@[^\s@]+$/u;
+
+/** Checks and normalises a username; throws `ValidationError` with a code. */
+export function cleanUsername(raw: string): string {
+  const username = normalizeUsername(raw);
+  if (username.length === 0) throw new ValidationError([{ code: 'username_required', message: 'A username is required.' }]);
+  if (username.length > 150) throw new ValidationError([{ code: 'username_too_long', message: 'Usernames are at most 150 characters.' }]);
+  if (!USERNAME.test(username)) {
+    throw new ValidationError([{ code: 'username_invalid', message: 'Usernames may contain only letters, digits and @ . + - _.' }]);
+  }
+  return username;
+}
+
+/** Checks and normalises an email (empty is allowed); throws `ValidationError` with a code. */
+export function cleanEmail(raw: string): string {
+  const email = normalizeEmail(raw);
+  if (email === '') return '';
+  if (email.length > 254 || !EMAIL.test(email)) {
+    throw new ValidationError([{ code: 'email_invalid', message: 'Enter a valid email address.' }]);
+  }
+  return email;
+}
+
+/** Account operations over the stores. */
+export class Accounts {
+  constructor(
+    private readonly stores: Stores,
+    private readonly hashers: PasswordHashers,
+    private readonly validators: readonly PasswordValidator[],
+    private readonly authz: Authorization,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a user. Throws `DuplicateError` on a taken username or email, `ValidationError` on bad input. */
+  async createUser(input: CreateUserInput, by: Actor = {}): Promise<User> {
+    const username = cleanUsername(input.username);
+    const email = cleanEmail(input.email ?? '');
+    const password = input.password ?? null;
+    if (password !== null && input.validatePassword) this.assertValid(password, { username, email, firstName: input.firstName ?? '', lastName: input.lastName ?? '' });
+    const record: NewUserRecord = {
+      username,
+      email,
+      password: password === null ? this.hashers.makeUnusablePassword() : await this.hashers.makePassword(password),
+      firstName: (input.firstName ?? '').slice(0, 150),
+      lastName: (input.lastName ?? '').slice(0, 150),
+      isActive: input.isActive ?? true,
+      isStaff: input.isStaff ?? false,
+      isSuperuser: input.isSuperuser ?? false,
+      dateJoined: this.clock.now(),
+      lastLogin: null,
+    };
+    const user = await this.stores.users.create(record);
+    await this.audit.record({ actor: by.actor ?? null, action: 'user.create', target: user.username, ip: by.ip ?? null, data: { isStaff: user.isStaff, isSuperuser: user.isSuperuser } });
+    return user;
+  }
+
+  /** Creates a user with staff and superuser set, as Django's `create_superuser`. */
+  createSuperuser(input: Omit<CreateUserInput, 'isStaff' | 'isSuperuser'>, by: Actor = {}): Promise<User> {
+    return this.createUser({ ...input, isStaff: true, isSuperuser: true }, by);
+  }
+
+  /** The validators' problems with a password (empty when it is acceptable). */
+  passwordProblems(password: string, user?: Partial<Pick<User, 'username' | 'email' | 'firstName' | 'lastName'>>): { code: string; message: string }[] {
+    return validatePassword(password, user, this.validators);
+  }
+
+  private assertValid(password: string, user: Partial<Pick<User, 'username' | 'email' | 'firstName' | 'lastName'>>): void {
+    const problems = this.passwordProblems(password, user);
+    if (problems.length > 0) throw new ValidationError(problems);
+  }
+
+  /** Reloads a user or throws `NotFoundError`. */
+  async require(userId: number): Promise<User> {
+    const user = await this.stores.users.getById(userId);
+    if (!user) throw new NotFoundError('user', `No user with id ${userId}.`);
+    return user;
+  }
+
+  /**
+   * Checks a user's password (Django's `user.check_password`), upgrading the stored hash when
+   * the preferred hasher or its cost changed. The upgrade is a compare-and-swap, so it cannot
+   * overwrite a password changed meanwhile.
+   */
+  async checkPassword(user: User, password: string): Promise<boolean> {
+    const result = await this.hashers.checkPassword(password, user.password);
+    if (result.valid && result.needsUpgrade) {
+      await this.stores.users.replacePassword(user.id, user.password, await this.hashers.makePassword(password));
+    }
+    return result.valid;
+  }
+
+  /**
+   * Sets a new password and ends every session of the user (the caller rotates the current one
+   * if it should survive). `validate` runs the validators first.
+   */
+  async setPassword(user: User, password: string | null, options: { validate?: boolean; reason?: string } & Actor = {}): Promise<User> {
+    if (password !== null && options.validate) this.assertValid(password, user);
+    const encoded = password === null ? this.hashers.makeUnusablePassword() : await this.hashers.makePassword(password);
+    // Audit entries are written after the transaction: an append takes its own lock, and on
+    // SQLite's single connection it would wait forever for the transaction holding it.
+    const updated = await this.stores.transaction(async (tx) => {
+      await tx.users.update(user.id, { password: encoded });
+      await tx.users.bumpAuthEpoch(user.id);
+      await tx.sessions.deleteByUser(user.id);
+      return (await tx.users.getById(user.id))!;
+    });
+    await this.audit.record({ actor: options.actor ?? user.username, action: options.reason ?? (password === null ? 'auth.password_unusable' : 'auth.password_set'), target: user.username, ip: options.ip ?? null });
+    return updated;
+  }
+
+  /** Activates or deactivates; deactivation ends every session. */
+  async setActive(user: User, active: boolean, by: Actor = {}): Promise<User> {
+    return this.changeFlags(user, { isActive: active }, !active, by);
+  }
+
+  /** Grants or removes staff status; removal ends every session. */
+  async setStaff(user: User, staff: boolean, by: Actor = {}): Promise<User> {
+    return this.changeFlags(user, { isStaff: staff }, !staff, by);
+  }
+
+  /** Grants or removes superuser status; removal ends every session. */
+  async setSuperuser(user: User, superuser: boolean, by: Actor = {}): Promise<User> {
+    return this.changeFlags(user, { isSuperuser: superuser }, !superuser, by);
+  }
+
+  private async changeFlags(user: User, patch: { isActive?: boolean; isStaff?: boolean; isSuperuser?: boolean }, revoke: boolean, by: Actor): Promise<User> {
+    const updated = await this.stores.transaction(async (tx) => {
+      const changed = await tx.users.update(user.id, patch);
+      if (!revoke) return changed;
+      await tx.users.bumpAuthEpoch(user.id);
+      await tx.sessions.deleteByUser(user.id);
+      return (await tx.users.getById(user.id))!;
+    });
+    const [flag, value] = Object.entries(patch)[0]!;
+    await this.audit.record({ actor: by.actor ?? null, action: `user.set_${flag.replace(/^is/, '').toLowerCase()}`, target: user.username, ip: by.ip ?? null, data: { [flag]: value } });
+    return updated;
+  }
+
+  /** Changes the email (validated and normalised). */
+  async setEmail(user: User, email: string, by: Actor = {}): Promise<User> {
+    const clean = cleanEmail(email);
+    const updated = await this.stores.users.update(user.id, { email: clean });
+    await this.audit.record({ actor: by.actor ?? user.username, action: 'user.set_email', target: user.username, ip: by.ip ?? null });
+    return updated;
+  }
+
+  /** Records a successful login time (Django's `update_last_login`); this also kills reset tokens. */
+  async touchLastLogin(user: User): Promise<User> {
+    return this.stores.users.update(user.id, { lastLogin: this.clock.now() });
+  }
+
+  /** Adds the user to a group (a role). Throws `NotFoundError` for an unknown group. */
+  async addToGroup(user: User, groupName: string, by: Actor = {}): Promise<void> {
+    const group = await this.stores.groups.getByName(groupName);
+    if (!group) throw new NotFoundError('group', `No group named "${groupName}".`);
+    await this.stores.groups.addUser(user.id, group.id);
+    this.authz.clearCache(user);
+    await this.audit.record({ actor: by.actor ?? null, action: 'role.add_member', target: user.username, ip: by.ip ?? null, data: { group: groupName } });
+  }
+
+  /** Removes the user from a group and ends their sessions. Returns whether they were a member. */
+  async removeFromGroup(user: User, groupName: string, by: Actor = {}): Promise<boolean> {
+    const group = await this.stores.groups.getByName(groupName);
+    if (!group) throw new NotFoundError('group', `No group named "${groupName}".`);
+    const removed = await this.stores.transaction(async (tx) => {
+      const was = await tx.groups.removeUser(user.id, group.id);
+      if (was) {
+        await tx.users.bumpAuthEpoch(user.id);
+        await tx.sessions.deleteByUser(user.id);
+      }
+      return was;
+    });
+    this.authz.clearCache(user);
+    if (removed) await this.audit.record({ actor: by.actor ?? null, action: 'role.remove_member', target: user.username, ip: by.ip ?? null, data: { group: groupName } });
+    return removed;
+  }
+
+  /** Grants a permission directly to a user. */
+  async grantPermission(user: User, permission: string, by: Actor = {}): Promise<void> {
+    await this.stores.permissions.grantToUser(user.id, permission);
+    this.authz.clearCache(user);
+    await this.audit.record({ actor: by.actor ?? null, action: 'perm.grant', target: user.username, ip: by.ip ?? null, data: { permission } });
+  }
+
+  /** Revokes a direct grant and ends the user's sessions. */
+  async revokePermission(user: User, permission: string, by: Actor = {}): Promise<void> {
+    await this.stores.transaction(async (tx) => {
+      await tx.permissions.revokeFromUser(user.id, permission);
+      await tx.users.bumpAuthEpoch(user.id);
+      await tx.sessions.deleteByUser(user.id);
+    });
+    this.authz.clearCache(user);
+    await this.audit.record({ actor: by.actor ?? null, action: 'perm.revoke', target: user.username, ip: by.ip ?? null, data: { permission } });
+  }
+
+  /** Ends every session of the user everywhere. */
+  async logoutEverywhere(user: User, by: Actor = {}): Promise<number> {
+    const ended = await this.stores.transaction(async (tx) => {
+      await tx.users.bumpAuthEpoch(user.id);
+      return tx.sessions.deleteByUser(user.id);
+    });
+    await this.audit.record({ actor: by.actor ?? user.username, action: 'sessions.revoke_all', target: user.username, ip: by.ip ?? null, data: { ended } });
+    return ended;
+  }
+
+  /**
+   * Users a reset mail may go to: active, with a usable password, email matched
+   * case-insensitively (Django's `PasswordResetForm.get_users`).
+   */
+  async usersForPasswordReset(email: string): Promise<User[]> {
+    const users = await this.stores.users.findByEmail(normalizeEmail(email));
+    return users.filter((u) => u.isActive && this.hashers.isPasswordUsable(u.password));
+  }
+}

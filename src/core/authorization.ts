@@ -1,0 +1,164 @@
+/**
+ * Model-level permission checks, Django's rules: an inactive user has no permissions (even a
+ * superuser); an active superuser has every permission, even one nobody declared; everyone else
+ * has the union of direct grants and their groups' grants.
+ *
+ * Caching: a user's permission set is loaded once per `User` object, in one query, and kept in
+ * a WeakMap keyed by that object. A `User` is a frozen snapshot loaded for one request, so the
+ * cache lives exactly as long as the request does: a revoked grant is seen by the next request,
+ * with nothing to invalidate across processes. Within a request, `clearPermissionCache(user)`
+ * (called by every grant/revoke that gatehouse performs) forgets it.
+ */
+import type { Stores, UserPermissionRows } from './ports.js';
+import type { AnyUser, User } from './user.js';
+
+/** A user's loaded permissions. */
+export interface PermissionSet {
+  readonly direct: ReadonlySet<string>;
+  readonly viaGroups: ReadonlySet<string>;
+  readonly all: ReadonlySet<string>;
+  /** Group names by permission, for explanations. */
+  readonly groupsByPermission: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Why a user has, or lacks, a permission. */
+export interface PermissionExplanation {
+  granted: boolean;
+  /** One sentence for people. */
+  summary: string;
+  /** What gave it, when granted. */
+  sources: ({ kind: 'superuser' } | { kind: 'direct' } | { kind: 'group'; group: string })[];
+  /** What blocked it, when not granted. */
+  blockedBy: 'anonymous' | 'inactive' | 'not_granted' | null;
+}
+
+const EMPTY: PermissionSet = Object.freeze({
+  direct: new Set<string>(),
+  viaGroups: new Set<string>(),
+  all: new Set<string>(),
+  groupsByPermission: new Map<string, string[]>(),
+});
+
+function toPermissionSet(rows: UserPermissionRows): PermissionSet {
+  const groupsByPermission = new Map<string, string[]>();
+  for (const { group, permission } of rows.viaGroups) {
+    const list = groupsByPermission.get(permission);
+    if (list) list.push(group);
+    else groupsByPermission.set(permission, [group]);
+  }
+  const direct = new Set(rows.direct);
+  const viaGroups = new Set(groupsByPermission.keys());
+  return { direct, viaGroups, all: new Set([...direct, ...viaGroups]), groupsByPermission };
+}
+
+/** Permission checks over the stores, with the per-`User` cache described above. */
+export class Authorization {
+  private readonly pending = new WeakMap<User, Promise<PermissionSet>>();
+  private readonly loaded = new WeakMap<User, PermissionSet>();
+
+  constructor(private readonly stores: Stores) {}
+
+  /** The user's permission set, loading it once per `User` object. */
+  permissionsOf(user: AnyUser): Promise<PermissionSet> | PermissionSet {
+    if (!user.isAuthenticated || !user.isActive) return EMPTY;
+    const ready = this.loaded.get(user);
+    if (ready) return ready;
+    let promise = this.pending.get(user);
+    if (!promise) {
+      promise = this.stores.permissions.userPermissionRows(user.id).then((rows) => {
+        const set = toPermissionSet(rows);
+        this.loaded.set(user, set);
+        this.pending.delete(user);
+        return set;
+      });
+      this.pending.set(user, promise);
+      // A failed load must not be cached: the next call retries.
+      promise.catch(() => this.pending.delete(user));
+    }
+    return promise;
+  }
+
+  /** Forgets the cached permissions of this `User` object (after granting or revoking). */
+  clearCache(user: AnyUser): void {
+    if (user.isAuthenticated) {
+      this.loaded.delete(user);
+      this.pending.delete(user);
+    }
+  }
+
+  /** Django's `has_perm`. */
+  async hasPerm(user: AnyUser, perm: string): Promise<boolean> {
+    if (!user.isActive) return false;
+    if (user.isSuperuser) return true;
+    return (await this.permissionsOf(user)).all.has(perm);
+  }
+
+  /**
+   * The synchronous fast path: the answer if it is known without I/O (flags, or permissions
+   * already loaded for this `User`), else `undefined`. Guards use it to skip a promise.
+   */
+  hasPermCached(user: AnyUser, perm: string): boolean | undefined {
+    if (!user.isActive) return false;
+    if (user.isSuperuser) return true;
+    const ready = this.loaded.get(user as User);
+    return ready ? ready.all.has(perm) : undefined;
+  }
+
+  /** True when the user has every one of `perms` (Django's `has_perms`). */
+  async hasPerms(user: AnyUser, perms: readonly string[]): Promise<boolean> {
+    if (!user.isActive) return false;
+    if (user.isSuperuser) return true;
+    const set = await this.permissionsOf(user);
+    return perms.every((p) => set.all.has(p));
+  }
+
+  /** True when the user has any permission in the app (Django's `has_module_perms`). */
+  async hasModulePerms(user: AnyUser, appLabel: string): Promise<boolean> {
+    if (!user.isActive) return false;
+    if (user.isSuperuser) return true;
+    const prefix = `${appLabel}.`;
+    for (const p of (await this.permissionsOf(user)).all) if (p.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /** Every permission name the user has; for a superuser every permission in the database. */
+  async getAllPermissions(user: AnyUser): Promise<Set<string>> {
+    if (!user.isActive) return new Set();
+    if (user.isSuperuser) return new Set((await this.stores.permissions.list()).map((p) => `${p.appLabel}.${p.codename}`));
+    return new Set((await this.permissionsOf(user)).all);
+  }
+
+  /** Direct grants only (Django's `get_user_permissions`). */
+  async getUserPermissions(user: AnyUser): Promise<Set<string>> {
+    if (!user.isActive) return new Set();
+    if (user.isSuperuser) return this.getAllPermissions(user);
+    return new Set((await this.permissionsOf(user)).direct);
+  }
+
+  /** Grants through groups only (Django's `get_group_permissions`). */
+  async getGroupPermissions(user: AnyUser): Promise<Set<string>> {
+    if (!user.isActive) return new Set();
+    if (user.isSuperuser) return this.getAllPermissions(user);
+    return new Set((await this.permissionsOf(user)).viaGroups);
+  }
+
+  /** Says which direct grant, group or flag gives `perm`, or what blocks it. */
+  async explainPerm(user: AnyUser, perm: string): Promise<PermissionExplanation> {
+    if (!user.isAuthenticated) {
+      return { granted: false, summary: 'Anonymous users have no permissions.', sources: [], blockedBy: 'anonymous' };
+    }
+    if (!user.isActive) {
+      return { granted: false, summary: `${user.username} is inactive, and inactive users have no permissions.`, sources: [], blockedBy: 'inactive' };
+    }
+    const set = await this.permissionsOf(user);
+    const sources: PermissionExplanation['sources'] = [];
+    if (user.isSuperuser) sources.push({ kind: 'superuser' });
+    if (set.direct.has(perm)) sources.push({ kind: 'direct' });
+    for (const group of set.groupsByPermission.get(perm) ?? []) sources.push({ kind: 'group', group });
+    if (sources.length === 0) {
+      return { granted: false, summary: `${user.username} does not have ${perm}: no direct grant, no group grants it, and the user is not a superuser.`, sources, blockedBy: 'not_granted' };
+    }
+    const words = sources.map((s) => (s.kind === 'superuser' ? 'the superuser flag' : s.kind === 'direct' ? 'a direct grant' : `group "${s.group}"`));
+    return { granted: true, summary: `${user.username} has ${perm} through ${words.join(', ')}.`, sources, blockedBy: null };
+  }
+}

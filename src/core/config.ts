@@ -1,0 +1,284 @@
+/**
+ * One typed configuration object carrying Django's auth settings in camelCase. Every default is
+ * in `defaults` below and nowhere else; `resolveConfig` fills them in, checks the result once at
+ * start-up with coded errors that say what to fix, and freezes it.
+ */
+import { ConfigError } from './errors.js';
+import type { HasherSettings } from './hashers/registry.js';
+import { type PasswordValidatorSpec, validatorsFromNames } from './password-validation.js';
+
+/** Session cookie and lifetime settings. */
+export interface SessionConfig {
+  /** Cookie name. In production `__Host-` is prefixed so the cookie is Secure, host-only, path `/`. */
+  cookieName: string;
+  /** Seconds without a request after which a session ends. */
+  idleTimeout: number;
+  /** Seconds after login after which a session ends however active it is. */
+  maxAge: number;
+  /** Send the cookie over HTTPS only. Defaults to `production`. */
+  cookieSecure: boolean;
+  cookieHttpOnly: boolean;
+  cookieSameSite: 'lax' | 'strict' | 'none';
+  cookieDomain: string | null;
+  cookiePath: string;
+  /** Seconds between writes of `lastSeenAt`; a request inside this window does not write. */
+  touchInterval: number;
+}
+
+/** Cross-site request forgery protection settings. */
+export interface CsrfConfig {
+  cookieName: string;
+  /** Form field carrying the token (Django's name). */
+  fieldName: string;
+  /** Header carrying the token, for scripts. */
+  headerName: string;
+  /** Extra origins (`https://admin.example.com`) allowed to post besides the request's own. */
+  trustedOrigins: string[];
+}
+
+/** Login throttling settings. */
+export interface ThrottleConfig {
+  /** Failed logins allowed per account and client address before a cool-down. */
+  perAccountAndAddress: number;
+  /** Failed logins allowed per client address, whatever the account. */
+  perAddress: number;
+  /** Seconds the counters look back (and the cool-down lasts). */
+  window: number;
+}
+
+/** Everything gatehouse can be told, all optional. */
+export interface GatehouseConfigInput {
+  /** Signs tokens and cookies. Several = rotation: the first signs, all verify. */
+  secretKey?: string | readonly string[];
+  /** Turns on secure cookies, HSTS and the strict start-up checks. */
+  production?: boolean;
+  /** Hasher names in order: the first hashes new passwords, the rest verify and trigger an upgrade. */
+  passwordHashers?: readonly string[];
+  /** Cost options per hasher, e.g. `{ argon2: { memoryCost: 65536 } }`; each hasher's defaults otherwise. */
+  passwordHasherSettings?: HasherSettings;
+  /** Password validators by name, with options, e.g. `{ name: 'minimumLength', options: { minLength: 12 } }`. */
+  passwordValidators?: readonly PasswordValidatorSpec[];
+  /** Longest password accepted, in characters; bounds the hashing cost an attacker can cause. */
+  maxPasswordLength?: number;
+  /** Seconds a password reset link lives. */
+  passwordResetTimeout?: number;
+  /** Where anonymous visitors are sent to log in. */
+  loginUrl?: string;
+  /** Where a login without a safe `next` lands. */
+  loginRedirectUrl?: string;
+  /** Where logout lands. */
+  logoutRedirectUrl?: string;
+  /** Seconds a password re-check counts for routes that need recent authentication. */
+  reauthMaxAge?: number;
+  /** Emails unique case-insensitively (empty emails never clash). Django allows duplicates: turn off to import such a database. */
+  emailUnique?: boolean;
+  /** Sender of account mails. */
+  defaultFromEmail?: string;
+  /** Hosts besides the request's own that `next` may point to. */
+  allowedRedirectHosts?: readonly string[];
+  session?: Partial<SessionConfig>;
+  csrf?: Partial<CsrfConfig>;
+  throttle?: Partial<ThrottleConfig>;
+}
+
+/** The resolved, checked, frozen configuration. */
+export interface GatehouseConfig {
+  readonly secretKeys: readonly string[];
+  readonly production: boolean;
+  readonly passwordHashers: readonly string[];
+  readonly passwordHasherSettings: HasherSettings;
+  readonly passwordValidators: readonly PasswordValidatorSpec[];
+  readonly maxPasswordLength: number;
+  readonly passwordResetTimeout: number;
+  readonly loginUrl: string;
+  readonly loginRedirectUrl: string;
+  readonly logoutRedirectUrl: string;
+  readonly reauthMaxAge: number;
+  readonly emailUnique: boolean;
+  readonly defaultFromEmail: string;
+  readonly allowedRedirectHosts: readonly string[];
+  readonly session: Readonly<SessionConfig>;
+  readonly csrf: Readonly<CsrfConfig>;
+  readonly throttle: Readonly<ThrottleConfig>;
+}
+
+/** Every default, in one place. */
+export const defaults = {
+  production: false,
+  passwordHashers: [
+    'argon2',
+    'scrypt',
+    'pbkdf2_sha256',
+    'pbkdf2_sha1',
+    'bcrypt_sha256',
+    'bcrypt',
+    'md5',
+    'sha1',
+    'unsalted_md5',
+    'unsalted_sha1',
+  ],
+  passwordValidators: [
+    'userAttributeSimilarity',
+    { name: 'minimumLength', options: { minLength: 8 } },
+    'commonPassword',
+    'numeric',
+  ] as PasswordValidatorSpec[],
+  maxPasswordLength: 4096,
+  // Shorter than Django's three days: a reset link sitting in a mailbox is a standing credential.
+  passwordResetTimeout: 3600,
+  loginUrl: '/accounts/login/',
+  loginRedirectUrl: '/accounts/profile/',
+  logoutRedirectUrl: '/accounts/login/',
+  reauthMaxAge: 600,
+  emailUnique: true,
+  defaultFromEmail: 'webmaster@localhost',
+  allowedRedirectHosts: [],
+  session: {
+    cookieName: 'sessionid',
+    idleTimeout: 1800,
+    maxAge: 43200,
+    cookieHttpOnly: true,
+    cookieSameSite: 'lax',
+    cookieDomain: null,
+    cookiePath: '/',
+    touchInterval: 60,
+  },
+  csrf: {
+    cookieName: 'csrftoken',
+    fieldName: 'csrfmiddlewaretoken',
+    headerName: 'x-csrftoken',
+    trustedOrigins: [],
+  },
+  throttle: { perAccountAndAddress: 5, perAddress: 50, window: 900 },
+} as const;
+
+/** Known hasher names; kept here so config can be checked without loading the hashers. */
+export const knownHasherNames: readonly string[] = defaults.passwordHashers;
+
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Fills in defaults, checks everything, and freezes the result. Throws `ConfigError` with a
+ * stable code on the first problem, naming the setting and what to do about it.
+ */
+export function resolveConfig(input: GatehouseConfigInput = {}): GatehouseConfig {
+  const production = input.production ?? defaults.production;
+  const secretKeys = typeof input.secretKey === 'string' ? [input.secretKey] : [...(input.secretKey ?? [])];
+  checkSecretKeys(secretKeys, production);
+
+  const passwordHashers = [...(input.passwordHashers ?? defaults.passwordHashers)];
+  if (passwordHashers.length === 0) {
+    throw new ConfigError('gatehouse.config.no_hashers', 'passwordHashers is empty: list at least one hasher, e.g. ["argon2"].');
+  }
+  for (const name of passwordHashers) {
+    if (!knownHasherNames.includes(name)) {
+      throw new ConfigError(
+        'gatehouse.config.unknown_hasher',
+        `passwordHashers names "${name}", which is not a hasher. Known: ${knownHasherNames.join(', ')}.`,
+      );
+    }
+  }
+
+  // Built once here only to fail fast on an unknown name or option; the core builds its own.
+  validatorsFromNames(input.passwordValidators ?? defaults.passwordValidators);
+
+  const session: SessionConfig = {
+    ...defaults.session,
+    cookieSecure: production,
+    ...input.session,
+  };
+  const csrf: CsrfConfig = { ...defaults.csrf, trustedOrigins: [], ...input.csrf };
+  const throttle: ThrottleConfig = { ...defaults.throttle, ...input.throttle };
+
+  const config: GatehouseConfig = {
+    secretKeys,
+    production,
+    passwordHashers,
+    passwordHasherSettings: { ...input.passwordHasherSettings },
+    passwordValidators: [...(input.passwordValidators ?? defaults.passwordValidators)],
+    maxPasswordLength: input.maxPasswordLength ?? defaults.maxPasswordLength,
+    passwordResetTimeout: input.passwordResetTimeout ?? defaults.passwordResetTimeout,
+    loginUrl: input.loginUrl ?? defaults.loginUrl,
+    loginRedirectUrl: input.loginRedirectUrl ?? defaults.loginRedirectUrl,
+    logoutRedirectUrl: input.logoutRedirectUrl ?? defaults.logoutRedirectUrl,
+    reauthMaxAge: input.reauthMaxAge ?? defaults.reauthMaxAge,
+    emailUnique: input.emailUnique ?? defaults.emailUnique,
+    defaultFromEmail: input.defaultFromEmail ?? defaults.defaultFromEmail,
+    allowedRedirectHosts: [...(input.allowedRedirectHosts ?? defaults.allowedRedirectHosts)],
+    session,
+    csrf,
+    throttle,
+  };
+
+  checkPositiveSeconds('passwordResetTimeout', config.passwordResetTimeout);
+  checkPositiveSeconds('reauthMaxAge', config.reauthMaxAge);
+  checkPositiveSeconds('session.idleTimeout', session.idleTimeout);
+  checkPositiveSeconds('session.maxAge', session.maxAge);
+  checkPositiveSeconds('throttle.window', throttle.window);
+  checkPositiveSeconds('throttle.perAccountAndAddress', throttle.perAccountAndAddress);
+  checkPositiveSeconds('throttle.perAddress', throttle.perAddress);
+  if (!Number.isInteger(session.touchInterval) || session.touchInterval < 0) {
+    throw new ConfigError('gatehouse.config.invalid_timeout', `session.touchInterval must be a whole number of seconds >= 0, got ${String(session.touchInterval)}.`);
+  }
+  if (!Number.isInteger(config.maxPasswordLength) || config.maxPasswordLength < 8 || config.maxPasswordLength > 65536) {
+    throw new ConfigError('gatehouse.config.invalid_max_password_length', `maxPasswordLength must be a whole number from 8 to 65536, got ${String(config.maxPasswordLength)}.`);
+  }
+  for (const [name, url] of [
+    ['loginUrl', config.loginUrl],
+    ['loginRedirectUrl', config.loginRedirectUrl],
+    ['logoutRedirectUrl', config.logoutRedirectUrl],
+  ] as const) {
+    // Redirect targets in config are trusted, so they must be plain local paths, never URLs.
+    if (!url.startsWith('/') || url.startsWith('//') || url.includes('\\')) {
+      throw new ConfigError('gatehouse.config.invalid_url', `${name} must be a local path starting with a single "/", got "${url}".`);
+    }
+  }
+  if (session.cookieSameSite === 'none' && !session.cookieSecure) {
+    throw new ConfigError(
+      'gatehouse.config.samesite_none_insecure',
+      'session.cookieSameSite "none" requires session.cookieSecure: browsers drop SameSite=None cookies that are not Secure.',
+    );
+  }
+  if (production && !session.cookieSecure) {
+    throw new ConfigError(
+      'gatehouse.config.insecure_cookie_in_production',
+      'session.cookieSecure is off in production: session cookies would travel over plain HTTP. Remove the override.',
+    );
+  }
+
+  return deepFreeze(config);
+}
+
+function checkSecretKeys(keys: string[], production: boolean): void {
+  if (keys.some((k) => typeof k !== 'string' || k.length === 0)) {
+    throw new ConfigError('gatehouse.config.secret_key_empty', 'secretKey contains an empty key: remove it or give it a value.');
+  }
+  if (production && keys.length === 0) {
+    throw new ConfigError(
+      'gatehouse.config.secret_key_missing',
+      'secretKey is required in production: set it to at least 32 random characters (e.g. `openssl rand -base64 48`).',
+    );
+  }
+  // Enforced in development too, so a short key never works locally and then fails on deploy.
+  const short = keys.find((k) => k.length < MIN_SECRET_LENGTH);
+  if (short !== undefined) {
+    throw new ConfigError(
+      'gatehouse.config.secret_key_weak',
+      `A secretKey is ${short.length} characters long; every key needs at least ${MIN_SECRET_LENGTH} random characters (e.g. \`openssl rand -base64 48\`).`,
+    );
+  }
+}
+
+function checkPositiveSeconds(name: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigError('gatehouse.config.invalid_timeout', `${name} must be a positive whole number, got ${String(value)}.`);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value as object)) deepFreeze(inner);
+  }
+  return value;
+}

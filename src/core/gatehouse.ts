@@ -1,0 +1,177 @@
+/**
+ * `createGatehouse` wires the core together: config, hashers, validators, stores, permissions,
+ * roles, sessions, tokens and the audit log. Its type parameter is the app's permission-name
+ * union, so every check is typed against the app's own declaration.
+ */
+import { Accounts } from './accounts.js';
+import { AuditLog } from './audit.js';
+import { type AuthBackend, type Credentials, ModelBackend, authenticateWith } from './authentication.js';
+import { Authorization, type PermissionExplanation } from './authorization.js';
+import { type Clock, type RandomSource, systemClock, systemRandom } from './clock.js';
+import { type GatehouseConfig, type GatehouseConfigInput, resolveConfig } from './config.js';
+import { hashersFromNames } from './hashers/index.js';
+import { PasswordHashers } from './hashers/passwords.js';
+import { type PasswordValidator, validatorsFromNames } from './password-validation.js';
+import { type AppLabel, type AppsDeclaration, type PermissionName, permissionDefinitions } from './permissions.js';
+import type { Stores } from './ports.js';
+import { type RoleApplyResult, type RolePlan, type RolesDeclaration, applyRoles, planRoles } from './roles.js';
+import { type LoadedSession, type SessionMeta, SessionManager } from './sessions.js';
+import { PasswordResetTokens } from './tokens.js';
+import type { AnyUser, User } from './user.js';
+
+/** What `createGatehouse` takes. */
+export interface GatehouseOptions<Apps extends AppsDeclaration> {
+  /** Where everything is stored: `openDatabase(url).stores` from `gatehouse/db`, or your own. */
+  stores: Stores;
+  /** The apps and their permissions (`defineApps`). */
+  apps?: Apps;
+  /** Roles kept in code (`defineRoles`), applied by `setup()`. */
+  roles?: RolesDeclaration<PermissionName<Apps>>;
+  config?: GatehouseConfigInput;
+  /** Authentication backends in order; `ModelBackend` when omitted. */
+  backends?: (gatehouse: { stores: Stores; hashers: PasswordHashers }) => AuthBackend[];
+  /** Replaces the validators named in config. */
+  passwordValidators?: readonly PasswordValidator[];
+  clock?: Clock;
+  random?: RandomSource;
+}
+
+/** Request metadata for login and the audit log. */
+export interface LoginMeta extends SessionMeta {
+  /** How the user proved who they are, for the audit log. */
+  backend?: string;
+}
+
+/** The assembled core. `P` is the permission-name union of the app. */
+export class Gatehouse<P extends string = string> {
+  readonly config: GatehouseConfig;
+  readonly stores: Stores;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly hashers: PasswordHashers;
+  readonly passwordValidators: readonly PasswordValidator[];
+  readonly authz: Authorization;
+  readonly accounts: Accounts;
+  readonly sessions: SessionManager;
+  readonly audit: AuditLog;
+  readonly resetTokens: PasswordResetTokens;
+  readonly backends: readonly AuthBackend[];
+  /** Every permission name the app declares (with `auth`'s), sorted. */
+  readonly permissionNames: readonly P[];
+  /** True when no secret key was configured and a random one was made for this process. */
+  readonly usesEphemeralSecret: boolean;
+  private readonly apps: AppsDeclaration;
+  private readonly roles: RolesDeclaration;
+
+  constructor(options: GatehouseOptions<AppsDeclaration>) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? systemRandom;
+    let config = resolveConfig(options.config);
+    this.usesEphemeralSecret = config.secretKeys.length === 0;
+    if (this.usesEphemeralSecret) {
+      // Development only (production refuses to start without one): tokens die with the process.
+      config = resolveConfig({ ...options.config, secretKey: Buffer.from(this.random.bytes(32)).toString('base64url') });
+    }
+    this.config = config;
+    this.stores = options.stores;
+    this.hashers = new PasswordHashers(hashersFromNames(config.passwordHashers, config.passwordHasherSettings), { random: this.random, maxPasswordLength: config.maxPasswordLength });
+    this.passwordValidators = options.passwordValidators ?? validatorsFromNames(config.passwordValidators);
+    this.apps = options.apps ?? {};
+    this.roles = options.roles ?? {};
+    this.permissionNames = permissionDefinitions(this.apps)
+      .map((d) => `${d.appLabel}.${d.codename}` as P)
+      .sort();
+    this.authz = new Authorization(this.stores);
+    this.audit = new AuditLog(this.stores.audit, this.clock);
+    this.accounts = new Accounts(this.stores, this.hashers, this.passwordValidators, this.authz, this.audit, this.clock);
+    this.sessions = new SessionManager(this.stores, config.session, this.clock, this.random);
+    this.resetTokens = new PasswordResetTokens({ secretKeys: config.secretKeys, timeoutSeconds: config.passwordResetTimeout, clock: this.clock });
+    this.backends = options.backends ? options.backends({ stores: this.stores, hashers: this.hashers }) : [new ModelBackend(this.stores, this.hashers)];
+  }
+
+  /** Writes the declared permissions to the database (idempotent). */
+  syncPermissions(): Promise<{ created: string[]; updated: string[] }> {
+    return this.stores.permissions.sync(permissionDefinitions(this.apps));
+  }
+
+  /** Compares the declared roles with the database. */
+  planRoles(): Promise<RolePlan> {
+    return planRoles(this.stores, this.roles, this.permissionNames);
+  }
+
+  /** Makes the database's groups match the declared roles. */
+  async applyRoles(options: { prune?: boolean } = {}): Promise<RoleApplyResult> {
+    const result = await applyRoles(this.stores, this.roles, this.permissionNames, options);
+    if (result.createdGroups.length + result.granted.length + result.revoked.length > 0) {
+      await this.audit.record({ actor: null, action: 'roles.apply', target: null, data: { ...result } });
+    }
+    return result;
+  }
+
+  /** Syncs permissions, then applies roles: what `migrate` runs after the schema. */
+  async setup(options: { prune?: boolean } = {}): Promise<{ permissions: { created: string[]; updated: string[] }; roles: RoleApplyResult }> {
+    const permissions = await this.syncPermissions();
+    const roles = await this.applyRoles(options);
+    return { permissions, roles };
+  }
+
+  /** Tries the backends in order; the user, or null. Never says which part was wrong. */
+  async authenticate(credentials: Credentials): Promise<User | null> {
+    return (await authenticateWith(this.backends, credentials))?.user ?? null;
+  }
+
+  /**
+   * Logs `user` in: a fresh session id (never reuse one that existed before login), the last
+   * login time (which also invalidates outstanding reset tokens), and an audit entry.
+   */
+  async login(user: User, current: LoadedSession | null, meta: LoginMeta = {}): Promise<LoadedSession> {
+    const updated = await this.accounts.touchLastLogin(user);
+    const session = await this.sessions.rotate(current, updated, meta);
+    await this.audit.record({ actor: user.username, action: 'auth.login', target: user.username, ip: meta.ip ?? null, data: meta.backend ? { backend: meta.backend } : {} });
+    return session;
+  }
+
+  /** Ends the session and records it. */
+  async logout(session: LoadedSession | null, meta: SessionMeta = {}): Promise<void> {
+    if (!session) return;
+    await this.sessions.end(session.id);
+    if (session.user) await this.audit.record({ actor: session.user.username, action: 'auth.logout', target: session.user.username, ip: meta.ip ?? null });
+  }
+
+  /** Django's `has_perm`, typed against the app's permissions. */
+  hasPerm(user: AnyUser, perm: P): Promise<boolean> {
+    return this.authz.hasPerm(user, perm);
+  }
+
+  /** True when the user has every permission listed. */
+  hasPerms(user: AnyUser, perms: readonly P[]): Promise<boolean> {
+    return this.authz.hasPerms(user, perms);
+  }
+
+  /** True when the user has any permission in the app. */
+  hasModulePerms(user: AnyUser, appLabel: AppLabelOf<P>): Promise<boolean> {
+    return this.authz.hasModulePerms(user, appLabel);
+  }
+
+  /** Every permission the user has. */
+  getAllPermissions(user: AnyUser): Promise<Set<string>> {
+    return this.authz.getAllPermissions(user);
+  }
+
+  /** Which grant, group or flag gives `perm`, or what blocks it. */
+  explainPerm(user: AnyUser, perm: P | string): Promise<PermissionExplanation> {
+    return this.authz.explainPerm(user, perm);
+  }
+}
+
+/** The app label part of a permission name union. */
+export type AppLabelOf<P extends string> = P extends `${infer L}.${string}` ? L : never;
+
+/** Builds the core for an app. The result's checks are typed by the app's permission names. */
+export function createGatehouse<const Apps extends AppsDeclaration = Record<never, never>>(
+  options: GatehouseOptions<Apps>,
+): Gatehouse<PermissionName<Apps>> {
+  return new Gatehouse<PermissionName<Apps>>(options as GatehouseOptions<AppsDeclaration>);
+}
+
+export type { AppLabel };

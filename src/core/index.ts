@@ -1,0 +1,72 @@
+/** `gatehouse`: the framework-free core. */
+export { createGatehouse, Gatehouse } from './gatehouse.js';
+export type { GatehouseOptions, LoginMeta, AppLabelOf } from './gatehouse.js';
+export { resolveConfig, defaults } from './config.js';
+export type { GatehouseConfig, GatehouseConfigInput, SessionConfig, CsrfConfig, ThrottleConfig } from './config.js';
+export { GatehouseError, ConfigError, DuplicateError, NotFoundError, ValidationError, PermissionDenied } from './errors.js';
+export { anonymousUser, toUser, normalizeUsername, normalizeEmail, fullName } from './user.js';
+export type { User, AnonymousUser, AnyUser, UserRecord } from './user.js';
+export { systemClock, systemRandom, ManualClock, randomString } from './clock.js';
+export type { Clock, RandomSource } from './clock.js';
+export { defineApps, permissionDefinitions, authApp } from './permissions.js';
+export type { PermissionName, AppLabel, AppsDeclaration, AppDeclaration, ModelDeclaration, DefaultAction } from './permissions.js';
+export { defineRoles, planRoles, applyRoles, formatRolePlan, ALL_PERMISSIONS } from './roles.js';
+export type { RolesDeclaration, RolePlan, RoleDrift, RoleApplyResult } from './roles.js';
+export { Authorization } from './authorization.js';
+export type { PermissionSet, PermissionExplanation } from './authorization.js';
+export { ModelBackend, authenticateWith } from './authentication.js';
+export type { AuthBackend, Credentials, Authenticated } from './authentication.js';
+export { Accounts, cleanUsername, cleanEmail } from './accounts.js';
+export type { CreateUserInput, Actor } from './accounts.js';
+export { SessionManager, hashSessionId } from './sessions.js';
+export type { LoadedSession, SessionMeta } from './sessions.js';
+export { AuditLog, auditEntryHash, canonicalJson } from './audit.js';
+export type { AuditInput, AuditVerification } from './audit.js';
+export { PasswordResetTokens, uidToBase64, uidFromBase64 } from './tokens.js';
+export type { PasswordResetTokensOptions } from './tokens.js';
+export {
+  PasswordHashers,
+  Argon2Hasher,
+  ScryptHasher,
+  Pbkdf2Sha256Hasher,
+  Pbkdf2Sha1Hasher,
+  BcryptHasher,
+  BcryptSha256Hasher,
+  Md5Hasher,
+  Sha1Hasher,
+  UnsaltedMd5Hasher,
+  UnsaltedSha1Hasher,
+  defaultHashers,
+  hashersFromNames,
+  isPasswordUsable,
+  identifyAlgorithm,
+} from './hashers/index.js';
+export type { PasswordHasher, PasswordCheck } from './hashers/index.js';
+export {
+  validatePassword,
+  assertValidPassword,
+  defaultPasswordValidators,
+  validatorsFromNames,
+  MinimumLengthValidator,
+  UserAttributeSimilarityValidator,
+  CommonPasswordValidator,
+  NumericPasswordValidator,
+} from './password-validation.js';
+export type { PasswordValidator, PasswordProblem, PasswordValidatorSpec } from './password-validation.js';
+export type {
+  Stores,
+  UserStore,
+  PermissionStore,
+  GroupStore,
+  SessionStore,
+  AuditStore,
+  SessionRecord,
+  AuditEntry,
+  AuditEvent,
+  PermissionRecord,
+  PermissionDefinition,
+  GroupRecord,
+  NewUserRecord,
+  UserPatch,
+  UserPermissionRows,
+} from './ports.js';

@@ -1,0 +1,194 @@
+/**
+ * The interfaces the core talks to. `gatehouse/db` implements them over Kysely (SQLite,
+ * PostgreSQL); anything else can too. Methods are few and coarse on purpose: each maps to one
+ * query or one transaction, so an adapter cannot get the atomicity wrong by composing them.
+ */
+import type { User } from './user.js';
+
+/** Fields given when a user row is created. */
+export interface NewUserRecord {
+  username: string;
+  email: string;
+  password: string;
+  firstName: string;
+  lastName: string;
+  isActive: boolean;
+  isStaff: boolean;
+  isSuperuser: boolean;
+  dateJoined: number;
+  lastLogin: number | null;
+}
+
+/** Fields that may change after creation. The auth epoch has its own method. */
+export type UserPatch = Partial<
+  Pick<
+    NewUserRecord,
+    'username' | 'email' | 'password' | 'firstName' | 'lastName' | 'isActive' | 'isStaff' | 'isSuperuser' | 'lastLogin'
+  >
+>;
+
+/** How a list of users is paged and filtered. */
+export interface UserListOptions {
+  /** Case-insensitive substring of username or email. */
+  search?: string;
+  /** Only users whose id is greater than this (keyset paging). */
+  afterId?: number;
+  limit?: number;
+}
+
+export interface UserStore {
+  /** Inserts a user. Throws `DuplicateError` (field `username` or `email`) and writes nothing on a clash. */
+  create(record: NewUserRecord): Promise<User>;
+  getById(id: number): Promise<User | null>;
+  /** Exact, case-sensitive match on the (already normalised) username. */
+  getByUsername(username: string): Promise<User | null>;
+  /** Every user whose email matches case-insensitively; Django databases may hold several. */
+  findByEmail(email: string): Promise<User[]>;
+  /** Updates the given fields. Throws `DuplicateError` on a clash and `NotFoundError` if the user is gone. */
+  update(id: number, patch: UserPatch): Promise<User>;
+  /**
+   * Replaces the password hash only if it still equals `expected`: a hash upgrade racing a
+   * password change must never overwrite the new password. Returns whether it wrote.
+   */
+  replacePassword(id: number, expected: string, next: string): Promise<boolean>;
+  /** Increments the auth epoch, ending every older session. Returns the new value. */
+  bumpAuthEpoch(id: number): Promise<number>;
+  list(options?: UserListOptions): Promise<User[]>;
+  count(): Promise<number>;
+  /** Deletes the user with their memberships, grants and sessions. */
+  delete(id: number): Promise<boolean>;
+}
+
+/** A permission row: `appLabel.codename` is its name everywhere else. */
+export interface PermissionRecord {
+  id: number;
+  appLabel: string;
+  /** The model it was generated for, or null for app-level custom permissions. */
+  model: string | null;
+  codename: string;
+  /** Human-readable, e.g. "Can approve payouts". */
+  name: string;
+}
+
+/** A permission as declared in code, before it has an id. */
+export type PermissionDefinition = Omit<PermissionRecord, 'id'>;
+
+/** Permission names (`app.codename`) a user holds, split by where they come from. */
+export interface UserPermissionRows {
+  direct: string[];
+  /** Each group grant with the group that gives it. */
+  viaGroups: { group: string; permission: string }[];
+}
+
+export interface PermissionStore {
+  list(): Promise<PermissionRecord[]>;
+  /** Inserts missing permissions and refreshes names/models; never deletes. Idempotent. */
+  sync(definitions: readonly PermissionDefinition[]): Promise<{ created: string[]; updated: string[] }>;
+  /** All grants of one user in one round trip. */
+  userPermissionRows(userId: number): Promise<UserPermissionRows>;
+  /** Grants a permission directly. Throws `NotFoundError` for an unknown permission. */
+  grantToUser(userId: number, permission: string): Promise<void>;
+  revokeFromUser(userId: number, permission: string): Promise<void>;
+}
+
+export interface GroupRecord {
+  id: number;
+  name: string;
+}
+
+export interface GroupStore {
+  list(): Promise<GroupRecord[]>;
+  getByName(name: string): Promise<GroupRecord | null>;
+  /** Throws `DuplicateError` (field `group`) if the name is taken. */
+  create(name: string): Promise<GroupRecord>;
+  delete(id: number): Promise<boolean>;
+  /** Permission names (`app.codename`) of one group. */
+  permissions(groupId: number): Promise<string[]>;
+  /** Every group with its permission names, for planning roles in one query. */
+  permissionsByGroup(): Promise<Map<string, string[]>>;
+  /** Adds grants; unknown names throw `NotFoundError`; already granted ones are skipped. */
+  addPermissions(groupId: number, permissions: readonly string[]): Promise<void>;
+  removePermissions(groupId: number, permissions: readonly string[]): Promise<void>;
+  groupsOfUser(userId: number): Promise<GroupRecord[]>;
+  memberIds(groupId: number): Promise<number[]>;
+  /** Idempotent. */
+  addUser(userId: number, groupId: number): Promise<void>;
+  /** Returns whether a membership was removed. */
+  removeUser(userId: number, groupId: number): Promise<boolean>;
+}
+
+/** One server-side session. The id itself is never stored, only its SHA-256. */
+export interface SessionRecord {
+  idHash: string;
+  /** Null for an anonymous session (e.g. one carrying a password-reset token). */
+  userId: number | null;
+  /** The user's auth epoch when the session was created; a mismatch ends it. */
+  authEpoch: number;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Absolute end, however active the session is. */
+  expiresAt: number;
+  /** Small JSON bag: CSRF secret, re-authentication time, a pending reset token... */
+  data: Record<string, unknown>;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface SessionStore {
+  create(record: SessionRecord): Promise<void>;
+  get(idHash: string): Promise<SessionRecord | null>;
+  /** The session and its user in one round trip; `user` is null for anonymous sessions. */
+  getWithUser(idHash: string): Promise<{ session: SessionRecord; user: User | null } | null>;
+  /** Writes `lastSeenAt` and/or `data`. Returns false if the session is gone. */
+  update(idHash: string, patch: { lastSeenAt?: number; data?: Record<string, unknown> }): Promise<boolean>;
+  delete(idHash: string): Promise<boolean>;
+  /** Ends every session of a user, optionally sparing one. Returns how many ended. */
+  deleteByUser(userId: number, options?: { except?: string }): Promise<number>;
+  /** Sessions, newest first; all users unless `userId` is given. */
+  list(options?: { userId?: number; limit?: number }): Promise<SessionRecord[]>;
+  /** Removes sessions past their absolute end or idle since before `idleBefore`. */
+  deleteExpired(now: number, idleBefore: number): Promise<number>;
+}
+
+/** One audit log entry as stored. */
+export interface AuditEntry {
+  /** 1, 2, 3... with no gaps: a gap is a deleted entry. */
+  seq: number;
+  at: number;
+  /** Who acted: a username, or null for anonymous / the system. */
+  actor: string | null;
+  /** Dotted event name, e.g. `auth.login`, `access.denied`. */
+  action: string;
+  /** What it was done to, e.g. a username or `payout:1`. */
+  target: string | null;
+  data: Record<string, unknown>;
+  ip: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+/** An entry before it is sealed into the chain. */
+export type AuditEvent = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>;
+
+export interface AuditStore {
+  /**
+   * Appends one entry. The store serialises appends (a lock or a serialisable transaction) and
+   * calls `seal` with the current head so that each entry links to exactly one predecessor.
+   */
+  append(event: AuditEvent, seal: (head: { seq: number; hash: string } | null) => { seq: number; prevHash: string; hash: string }): Promise<AuditEntry>;
+  /** Entries by sequence: ascending from `fromSeq`, or newest first. */
+  list(options: { fromSeq?: number; limit: number; newestFirst?: boolean; actor?: string; action?: string }): Promise<AuditEntry[]>;
+  /** The last entry's seq and hash as recorded by `append`, kept apart from the rows so truncation shows. */
+  head(): Promise<{ seq: number; hash: string } | null>;
+}
+
+/** Every store, bound to one connection or transaction. */
+export interface Stores {
+  users: UserStore;
+  permissions: PermissionStore;
+  groups: GroupStore;
+  sessions: SessionStore;
+  audit: AuditStore;
+  /** Runs `fn` with stores bound to one database transaction; commits if it resolves. */
+  transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,147 @@
+/**
+ * Server-side sessions. The id handed to the browser is 256 random bits; only its SHA-256 is
+ * stored, so a leaked session table cannot be replayed. A session dies when it passes its
+ * absolute end, sits idle too long, or its user's auth epoch moves on (password change, reset,
+ * deactivation, removal from a role, "log out everywhere") — checked on every load, against the
+ * user row joined in the same query, so revocation is immediate on every instance.
+ */
+import { createHash } from 'node:crypto';
+import type { Clock, RandomSource } from './clock.js';
+import type { SessionConfig } from './config.js';
+import type { SessionRecord, Stores } from './ports.js';
+import type { User } from './user.js';
+
+/** A session as loaded for one request. */
+export interface LoadedSession {
+  /** The raw id from the cookie; never stored. */
+  readonly id: string;
+  readonly record: SessionRecord;
+  /** The logged-in user, or null for an anonymous session. */
+  readonly user: User | null;
+}
+
+/** Request metadata remembered with a session, for "where am I logged in". */
+export interface SessionMeta {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+const ID_BYTES = 32;
+const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** The stored form of a session id. */
+export function hashSessionId(id: string): string {
+  return createHash('sha256').update(id).digest('hex');
+}
+
+/** Creates, loads, rotates and ends sessions. */
+export class SessionManager {
+  constructor(
+    private readonly stores: Stores,
+    private readonly config: Readonly<SessionConfig>,
+    private readonly clock: Clock,
+    private readonly random: RandomSource,
+  ) {}
+
+  private newId(): string {
+    return Buffer.from(this.random.bytes(ID_BYTES)).toString('base64url');
+  }
+
+  /** Starts a session for `user` (or an anonymous one) and returns it. */
+  async start(user: User | null, meta: SessionMeta = {}, data: Record<string, unknown> = {}): Promise<LoadedSession> {
+    const id = this.newId();
+    const now = this.clock.now();
+    const record: SessionRecord = {
+      idHash: hashSessionId(id),
+      userId: user ? user.id : null,
+      authEpoch: user ? user.authEpoch : 0,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: now + this.config.maxAge * 1000,
+      data,
+      ip: truncate(meta.ip ?? null, 64),
+      userAgent: truncate(meta.userAgent ?? null, 512),
+    };
+    await this.stores.sessions.create(record);
+    return { id, record, user };
+  }
+
+  /**
+   * Loads a session by its raw id, or null if it is malformed, unknown, expired, idle, or
+   * revoked. Dead sessions are deleted on the way. Refreshes `lastSeenAt` at most once per
+   * `touchInterval`, so a busy user does not cost a write per request.
+   */
+  async load(id: string): Promise<LoadedSession | null> {
+    // A malformed cookie never reaches the database.
+    if (!ID_PATTERN.test(id)) return null;
+    const idHash = hashSessionId(id);
+    const found = await this.stores.sessions.getWithUser(idHash);
+    if (!found) return null;
+    const { session, user } = found;
+    const now = this.clock.now();
+    const dead =
+      now >= session.expiresAt ||
+      now - session.lastSeenAt > this.config.idleTimeout * 1000 ||
+      (session.userId !== null && (user === null || !user.isActive || user.authEpoch !== session.authEpoch));
+    if (dead) {
+      await this.stores.sessions.delete(idHash);
+      return null;
+    }
+    let record = session;
+    if (now - session.lastSeenAt >= this.config.touchInterval * 1000) {
+      await this.stores.sessions.update(idHash, { lastSeenAt: now });
+      record = { ...session, lastSeenAt: now };
+    }
+    return { id, record, user };
+  }
+
+  /**
+   * Replaces the session with a fresh id (same data), as at login and privilege change, so an id
+   * planted or seen before the change is worthless after it. `user` switches the owner; a new
+   * owner or epoch is taken from it.
+   */
+  async rotate(current: LoadedSession | null, user: User | null, meta: SessionMeta = {}, data?: Record<string, unknown>): Promise<LoadedSession> {
+    // Data crosses over only when the owner stays the same or the old session was anonymous:
+    // never hand one user's session contents to another.
+    const keep = current && (current.record.userId === null || current.record.userId === user?.id);
+    const next = await this.start(user, meta, data ?? (keep ? current.record.data : {}));
+    if (current) await this.stores.sessions.delete(current.record.idHash);
+    return next;
+  }
+
+  /** Saves the data bag of a session. Returns false if the session is gone. */
+  async saveData(session: LoadedSession, data: Record<string, unknown>): Promise<boolean> {
+    return this.stores.sessions.update(session.record.idHash, { data });
+  }
+
+  /** Ends one session. */
+  async end(id: string): Promise<boolean> {
+    if (!ID_PATTERN.test(id)) return false;
+    return this.stores.sessions.delete(hashSessionId(id));
+  }
+
+  /** Ends a session by its stored hash (for admin tools that never see raw ids). */
+  async endByHash(idHash: string): Promise<boolean> {
+    return this.stores.sessions.delete(idHash);
+  }
+
+  /** Ends every session of a user, optionally sparing the current one. */
+  async endAllForUser(userId: number, options: { except?: LoadedSession } = {}): Promise<number> {
+    return this.stores.sessions.deleteByUser(userId, options.except ? { except: options.except.record.idHash } : {});
+  }
+
+  /** Sessions of one user, newest first. */
+  listForUser(userId: number): Promise<SessionRecord[]> {
+    return this.stores.sessions.list({ userId });
+  }
+
+  /** Deletes every expired or idle session; run it from a timer or the CLI. */
+  purgeExpired(): Promise<number> {
+    const now = this.clock.now();
+    return this.stores.sessions.deleteExpired(now, now - this.config.idleTimeout * 1000);
+  }
+}
+
+function truncate(value: string | null, max: number): string | null {
+  return value === null ? null : value.slice(0, max);
+}

@@ -1,0 +1,126 @@
+/**
+ * Opens a database from a URL: better-sqlite3 for `sqlite:`, a pg pool for `postgres://`. The
+ * drivers are optional peer dependencies, loaded only when their dialect is asked for, so an app
+ * on PostgreSQL never compiles SQLite and the other way round.
+ */
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResult } from 'kysely';
+import { ConfigError } from '../core/errors.js';
+import type { Stores } from '../core/ports.js';
+import { CodeMigrationProvider, syncEmailIndex } from './migrations.js';
+import type { DialectKind, Schema } from './schema.js';
+import { createSqlStores } from './stores/index.js';
+import { parseDatabaseUrl } from './url.js';
+
+/** An open database with its stores. */
+export interface Database {
+  readonly kind: DialectKind;
+  readonly db: Kysely<Schema>;
+  readonly stores: Stores;
+  /** Brings the schema up to date; `emailUnique` creates or drops the email index to match. */
+  migrate(options?: { emailUnique?: boolean }): Promise<MigrationReport>;
+  /** Each known migration and whether it has run. */
+  showMigrations(): Promise<{ name: string; executedAt: Date | null }[]>;
+  close(): Promise<void>;
+}
+
+/** What `migrate` did. */
+export interface MigrationReport {
+  applied: string[];
+}
+
+/** Options for `openDatabase`. */
+export interface OpenDatabaseOptions {
+  /** Largest number of PostgreSQL connections in the pool. */
+  poolSize?: number;
+}
+
+const MIGRATION_TABLE = 'gh_migrations';
+const MIGRATION_LOCK_TABLE = 'gh_migrations_lock';
+
+/** Opens the database `url` names. Throws `ConfigError` for a bad URL or a missing driver. */
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const location = parseDatabaseUrl(url);
+  let db: Kysely<Schema>;
+  if (location.kind === 'sqlite') {
+    const Sqlite = (await importDriver<{ default: typeof import('better-sqlite3') }>('better-sqlite3')).default;
+    let handle: import('better-sqlite3').Database;
+    try {
+      handle = new Sqlite(location.filename === ':memory:' ? ':memory:' : location.filename);
+    } catch (error) {
+      throw new ConfigError('gatehouse.config.database_unreachable', `Cannot open SQLite database "${location.filename}": ${(error as Error).message}`);
+    }
+    // WAL lets readers proceed during a write; foreign keys are off by default in SQLite and the
+    // cascades (user deletion ends sessions) depend on them; busy_timeout queues writers from
+    // other processes (the CLI next to the server) instead of failing at once.
+    handle.pragma('journal_mode = WAL');
+    handle.pragma('foreign_keys = ON');
+    handle.pragma('busy_timeout = 5000');
+    handle.pragma('synchronous = NORMAL');
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: handle }) });
+  } else {
+    const pg = (await importDriver<{ default: typeof import('pg') }>('pg')).default;
+    const pool = new pg.Pool({
+      connectionString: location.connectionString,
+      max: options.poolSize ?? 10,
+      // BIGINT (oid 20) holds epoch milliseconds, always inside 2^53: read it as a number.
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  }
+  return makeDatabase(location.kind, db);
+}
+
+function makeDatabase(kind: DialectKind, db: Kysely<Schema>): Database {
+  const migrator = new Migrator({
+    db,
+    provider: new CodeMigrationProvider(kind),
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  return {
+    kind,
+    db,
+    stores: createSqlStores({ db, kind }),
+    async migrate(options = {}) {
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) {
+        throw new ConfigError('gatehouse.db.migration_failed', `Migration failed: ${(error as Error).message ?? String(error)}`);
+      }
+      if (options.emailUnique !== undefined) await syncEmailIndexOrExplain(db, options.emailUnique);
+      return { applied: (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName) };
+    },
+    async showMigrations() {
+      const list = await migrator.getMigrations();
+      return list.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function syncEmailIndexOrExplain(db: Kysely<Schema>, unique: boolean): Promise<void> {
+  try {
+    await syncEmailIndex(db, unique);
+  } catch (error) {
+    throw new ConfigError(
+      'gatehouse.db.duplicate_emails',
+      `emailUnique is on but the database holds emails that differ only in case or repeat (${(error as Error).message}). ` +
+        'Clean them up, or set emailUnique: false as Django does.',
+    );
+  }
+}
+
+async function importDriver<T>(name: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch (error) {
+    throw new ConfigError(
+      'gatehouse.config.driver_missing',
+      `The database driver "${name}" is not installed: npm install ${name}. (${(error as Error).message})`,
+    );
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The tables as Kysely sees them. Django's `auth_*` names are kept so a Django DBA recognises the
+ * schema; gatehouse's own tables are `gh_*`. Times are milliseconds since the epoch in BIGINT
+ * columns: one representation on both databases, no time-zone ambiguity, and SQLite has no date
+ * type to disagree with. Booleans are BOOLEAN on PostgreSQL and 0/1 on SQLite, converted in the
+ * stores.
+ */
+import type { Generated } from 'kysely';
+
+/** Which SQL dialect a connection speaks. */
+export type DialectKind = 'sqlite' | 'postgres';
+
+type Bool = boolean | number;
+
+export interface UserTable {
+  id: Generated<number>;
+  username: string;
+  email: string;
+  password: string;
+  first_name: string;
+  last_name: string;
+  is_active: Bool;
+  is_staff: Bool;
+  is_superuser: Bool;
+  last_login: number | null;
+  date_joined: number;
+  auth_epoch: Generated<number>;
+}
+
+export interface GroupTable {
+  id: Generated<number>;
+  name: string;
+}
+
+export interface PermissionTable {
+  id: Generated<number>;
+  app_label: string;
+  model: string | null;
+  codename: string;
+  name: string;
+}
+
+export interface UserGroupTable {
+  user_id: number;
+  group_id: number;
+}
+
+export interface GroupPermissionTable {
+  group_id: number;
+  permission_id: number;
+}
+
+export interface UserPermissionTable {
+  user_id: number;
+  permission_id: number;
+}
+
+export interface SessionTable {
+  id_hash: string;
+  user_id: number | null;
+  auth_epoch: number;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  /** JSON text. */
+  data: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: number;
+  actor: string | null;
+  action: string;
+  target: string | null;
+  /** JSON text. */
+  data: string;
+  ip: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** One row (id 1) holding the chain's head, so that deleting the newest entries shows. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+/** The whole schema. */
+export interface Schema {
+  auth_user: UserTable;
+  auth_group: GroupTable;
+  auth_permission: PermissionTable;
+  auth_user_groups: UserGroupTable;
+  auth_group_permissions: GroupPermissionTable;
+  auth_user_user_permissions: UserPermissionTable;
+  gh_session: SessionTable;
+  gh_audit_log: AuditLogTable;
+  gh_audit_head: AuditHeadTable;
+}

@@ -1,0 +1,39 @@
+/** Small conversions shared by the SQL stores. */
+import type { Kysely, Transaction } from 'kysely';
+import type { DialectKind, Schema } from '../schema.js';
+
+/** A connection or a transaction; stores work the same over either. */
+export type Executor = Kysely<Schema> | Transaction<Schema>;
+
+/** What every store is built from. */
+export interface StoreContext {
+  db: Executor;
+  kind: DialectKind;
+}
+
+/** better-sqlite3 binds no booleans: 0/1 there, real booleans on PostgreSQL. */
+export function toDbBool(kind: DialectKind, value: boolean): boolean | number {
+  return kind === 'sqlite' ? (value ? 1 : 0) : value;
+}
+
+/** Reads a BIGINT that pg may hand back as a string (when the pool's parser is not ours). */
+export function toNumber(value: number | string | bigint): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/** JSON bags are stored as text; a corrupt one reads as empty rather than failing the request. */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** `app_label.codename` split at the first dot; null if there is none. */
+export function splitPermission(name: string): { appLabel: string; codename: string } | null {
+  const dot = name.indexOf('.');
+  if (dot <= 0 || dot === name.length - 1) return null;
+  return { appLabel: name.slice(0, dot), codename: name.slice(dot + 1) };
+}

@@ -1,0 +1,111 @@
+/** `GroupStore` over `auth_group` and its membership and grant tables. */
+import type { GroupRecord, GroupStore } from '../../core/ports.js';
+import { rethrowDuplicate } from '../constraint-errors.js';
+import { type StoreContext, toNumber } from './common.js';
+import { permissionIds } from './permissions.js';
+
+export class SqlGroupStore implements GroupStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async list(): Promise<GroupRecord[]> {
+    const rows = await this.ctx.db.selectFrom('auth_group').selectAll().orderBy('name').execute();
+    return rows.map((r) => ({ id: toNumber(r.id), name: r.name }));
+  }
+
+  async getByName(name: string): Promise<GroupRecord | null> {
+    const row = await this.ctx.db.selectFrom('auth_group').selectAll().where('name', '=', name).executeTakeFirst();
+    return row ? { id: toNumber(row.id), name: row.name } : null;
+  }
+
+  async create(name: string): Promise<GroupRecord> {
+    try {
+      const row = await this.ctx.db.insertInto('auth_group').values({ name }).returningAll().executeTakeFirstOrThrow();
+      return { id: toNumber(row.id), name: row.name };
+    } catch (error) {
+      rethrowDuplicate(error, { name: 'group' });
+    }
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const result = await this.ctx.db.deleteFrom('auth_group').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async permissions(groupId: number): Promise<string[]> {
+    const rows = await this.ctx.db
+      .selectFrom('auth_group_permissions as gp')
+      .innerJoin('auth_permission as p', 'p.id', 'gp.permission_id')
+      .select(['p.app_label', 'p.codename'])
+      .where('gp.group_id', '=', groupId)
+      .orderBy('p.app_label')
+      .orderBy('p.codename')
+      .execute();
+    return rows.map((r) => `${r.app_label}.${r.codename}`);
+  }
+
+  async permissionsByGroup(): Promise<Map<string, string[]>> {
+    const rows = await this.ctx.db
+      .selectFrom('auth_group as g')
+      .leftJoin('auth_group_permissions as gp', 'gp.group_id', 'g.id')
+      .leftJoin('auth_permission as p', 'p.id', 'gp.permission_id')
+      .select(['g.name', 'p.app_label', 'p.codename'])
+      .orderBy('g.name')
+      .execute();
+    const result = new Map<string, string[]>();
+    for (const row of rows) {
+      const list = result.get(row.name) ?? [];
+      if (row.app_label !== null && row.codename !== null) list.push(`${row.app_label}.${row.codename}`);
+      result.set(row.name, list);
+    }
+    return result;
+  }
+
+  async addPermissions(groupId: number, permissions: readonly string[]): Promise<void> {
+    const ids = await permissionIds(this.ctx.db, permissions);
+    if (ids.size === 0) return;
+    await this.ctx.db
+      .insertInto('auth_group_permissions')
+      .values([...ids.values()].map((id) => ({ group_id: groupId, permission_id: id })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async removePermissions(groupId: number, permissions: readonly string[]): Promise<void> {
+    const ids = await permissionIds(this.ctx.db, permissions);
+    if (ids.size === 0) return;
+    await this.ctx.db
+      .deleteFrom('auth_group_permissions')
+      .where('group_id', '=', groupId)
+      .where('permission_id', 'in', [...ids.values()])
+      .execute();
+  }
+
+  async groupsOfUser(userId: number): Promise<GroupRecord[]> {
+    const rows = await this.ctx.db
+      .selectFrom('auth_user_groups as ug')
+      .innerJoin('auth_group as g', 'g.id', 'ug.group_id')
+      .select(['g.id', 'g.name'])
+      .where('ug.user_id', '=', userId)
+      .orderBy('g.name')
+      .execute();
+    return rows.map((r) => ({ id: toNumber(r.id), name: r.name }));
+  }
+
+  async memberIds(groupId: number): Promise<number[]> {
+    const rows = await this.ctx.db.selectFrom('auth_user_groups').select('user_id').where('group_id', '=', groupId).orderBy('user_id').execute();
+    return rows.map((r) => toNumber(r.user_id));
+  }
+
+  async addUser(userId: number, groupId: number): Promise<void> {
+    await this.ctx.db
+      .insertInto('auth_user_groups')
+      .values({ user_id: userId, group_id: groupId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async removeUser(userId: number, groupId: number): Promise<boolean> {
+    const result = await this.ctx.db.deleteFrom('auth_user_groups').where('user_id', '=', userId).where('group_id', '=', groupId).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+}

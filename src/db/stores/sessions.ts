@@ -1,0 +1,133 @@
+/** `SessionStore` over `gh_session`. */
+import type { SessionRecord, SessionStore } from '../../core/ports.js';
+import type { User } from '../../core/user.js';
+import type { SessionTable } from '../schema.js';
+import { type StoreContext, parseJsonObject, toNumber } from './common.js';
+import { rowToUser } from './users.js';
+
+function rowToSession(row: SessionTable): SessionRecord {
+  return {
+    idHash: row.id_hash,
+    userId: row.user_id === null ? null : toNumber(row.user_id),
+    authEpoch: toNumber(row.auth_epoch),
+    createdAt: toNumber(row.created_at),
+    lastSeenAt: toNumber(row.last_seen_at),
+    expiresAt: toNumber(row.expires_at),
+    data: parseJsonObject(row.data),
+    ip: row.ip,
+    userAgent: row.user_agent,
+  };
+}
+
+export class SqlSessionStore implements SessionStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async create(record: SessionRecord): Promise<void> {
+    await this.ctx.db
+      .insertInto('gh_session')
+      .values({
+        id_hash: record.idHash,
+        user_id: record.userId,
+        auth_epoch: record.authEpoch,
+        created_at: record.createdAt,
+        last_seen_at: record.lastSeenAt,
+        expires_at: record.expiresAt,
+        data: JSON.stringify(record.data),
+        ip: record.ip,
+        user_agent: record.userAgent,
+      })
+      .execute();
+  }
+
+  async get(idHash: string): Promise<SessionRecord | null> {
+    const row = await this.ctx.db.selectFrom('gh_session').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return row ? rowToSession(row) : null;
+  }
+
+  async getWithUser(idHash: string): Promise<{ session: SessionRecord; user: User | null } | null> {
+    // One round trip: the session and its user joined, so revocation by epoch costs nothing extra.
+    const row = await this.ctx.db
+      .selectFrom('gh_session as s')
+      .leftJoin('auth_user as u', 'u.id', 's.user_id')
+      .select([
+        's.id_hash',
+        's.user_id',
+        's.auth_epoch',
+        's.created_at',
+        's.last_seen_at',
+        's.expires_at',
+        's.data',
+        's.ip',
+        's.user_agent',
+        'u.id as u_id',
+        'u.username',
+        'u.email',
+        'u.password',
+        'u.first_name',
+        'u.last_name',
+        'u.is_active',
+        'u.is_staff',
+        'u.is_superuser',
+        'u.last_login',
+        'u.date_joined',
+        'u.auth_epoch as u_auth_epoch',
+      ])
+      .where('s.id_hash', '=', idHash)
+      .executeTakeFirst();
+    if (!row) return null;
+    const session = rowToSession(row);
+    const user =
+      row.u_id === null
+        ? null
+        : rowToUser({
+            id: row.u_id,
+            username: row.username,
+            email: row.email,
+            password: row.password,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            is_active: row.is_active,
+            is_staff: row.is_staff,
+            is_superuser: row.is_superuser,
+            last_login: row.last_login,
+            date_joined: row.date_joined,
+            auth_epoch: row.u_auth_epoch,
+          });
+    return { session, user };
+  }
+
+  async update(idHash: string, patch: { lastSeenAt?: number; data?: Record<string, unknown> }): Promise<boolean> {
+    const values: { last_seen_at?: number; data?: string } = {};
+    if (patch.lastSeenAt !== undefined) values.last_seen_at = patch.lastSeenAt;
+    if (patch.data !== undefined) values.data = JSON.stringify(patch.data);
+    if (Object.keys(values).length === 0) return (await this.get(idHash)) !== null;
+    const result = await this.ctx.db.updateTable('gh_session').set(values).where('id_hash', '=', idHash).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async delete(idHash: string): Promise<boolean> {
+    const result = await this.ctx.db.deleteFrom('gh_session').where('id_hash', '=', idHash).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async deleteByUser(userId: number, options: { except?: string } = {}): Promise<number> {
+    let query = this.ctx.db.deleteFrom('gh_session').where('user_id', '=', userId);
+    if (options.except !== undefined) query = query.where('id_hash', '<>', options.except);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async list(options: { userId?: number; limit?: number } = {}): Promise<SessionRecord[]> {
+    let query = this.ctx.db.selectFrom('gh_session').selectAll().orderBy('created_at', 'desc').limit(Math.min(options.limit ?? 100, 10_000));
+    if (options.userId !== undefined) query = query.where('user_id', '=', options.userId);
+    return (await query.execute()).map(rowToSession);
+  }
+
+  async deleteExpired(now: number, idleBefore: number): Promise<number> {
+    const result = await this.ctx.db
+      .deleteFrom('gh_session')
+      .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<', idleBefore)]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

@@ -1,0 +1,156 @@
+/** `UserStore` over the `auth_user` table. */
+import { sql } from 'kysely';
+import { NotFoundError } from '../../core/errors.js';
+import type { NewUserRecord, UserListOptions, UserPatch, UserStore } from '../../core/ports.js';
+import { type User, toUser } from '../../core/user.js';
+import { rethrowDuplicate } from '../constraint-errors.js';
+import type { UserTable } from '../schema.js';
+import { type StoreContext, toDbBool, toNumber } from './common.js';
+
+const USER_FIELDS = { username: 'username', email: 'email' };
+
+/** Column values as read (booleans may be 0/1, bigints may be strings). */
+export type UserRow = { [K in keyof UserTable]: unknown };
+
+/** Maps one `auth_user` row to a `User`. */
+export function rowToUser(row: UserRow): User {
+  return toUser({
+    id: toNumber(row.id as number),
+    username: row.username as string,
+    email: row.email as string,
+    password: row.password as string,
+    firstName: row.first_name as string,
+    lastName: row.last_name as string,
+    isActive: Boolean(row.is_active),
+    isStaff: Boolean(row.is_staff),
+    isSuperuser: Boolean(row.is_superuser),
+    lastLogin: row.last_login === null ? null : toNumber(row.last_login as number),
+    dateJoined: toNumber(row.date_joined as number),
+    authEpoch: toNumber(row.auth_epoch as number),
+  });
+}
+
+export class SqlUserStore implements UserStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async create(record: NewUserRecord): Promise<User> {
+    const { kind, db } = this.ctx;
+    try {
+      const row = await db
+        .insertInto('auth_user')
+        .values({
+          username: record.username,
+          email: record.email,
+          password: record.password,
+          first_name: record.firstName,
+          last_name: record.lastName,
+          is_active: toDbBool(kind, record.isActive),
+          is_staff: toDbBool(kind, record.isStaff),
+          is_superuser: toDbBool(kind, record.isSuperuser),
+          last_login: record.lastLogin,
+          date_joined: record.dateJoined,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return rowToUser(row);
+    } catch (error) {
+      rethrowDuplicate(error, USER_FIELDS);
+    }
+  }
+
+  async getById(id: number): Promise<User | null> {
+    if (!Number.isSafeInteger(id)) return null;
+    const row = await this.ctx.db.selectFrom('auth_user').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? rowToUser(row) : null;
+  }
+
+  async getByUsername(username: string): Promise<User | null> {
+    const row = await this.ctx.db.selectFrom('auth_user').selectAll().where('username', '=', username).executeTakeFirst();
+    return row ? rowToUser(row) : null;
+  }
+
+  async findByEmail(email: string): Promise<User[]> {
+    if (email === '') return [];
+    const rows = await this.ctx.db
+      .selectFrom('auth_user')
+      .selectAll()
+      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+      .orderBy('id')
+      .execute();
+    return rows.map(rowToUser);
+  }
+
+  async update(id: number, patch: UserPatch): Promise<User> {
+    const { kind, db } = this.ctx;
+    const values: Record<string, unknown> = {};
+    if (patch.username !== undefined) values.username = patch.username;
+    if (patch.email !== undefined) values.email = patch.email;
+    if (patch.password !== undefined) values.password = patch.password;
+    if (patch.firstName !== undefined) values.first_name = patch.firstName;
+    if (patch.lastName !== undefined) values.last_name = patch.lastName;
+    if (patch.isActive !== undefined) values.is_active = toDbBool(kind, patch.isActive);
+    if (patch.isStaff !== undefined) values.is_staff = toDbBool(kind, patch.isStaff);
+    if (patch.isSuperuser !== undefined) values.is_superuser = toDbBool(kind, patch.isSuperuser);
+    if (patch.lastLogin !== undefined) values.last_login = patch.lastLogin;
+    if (Object.keys(values).length === 0) {
+      const current = await this.getById(id);
+      if (!current) throw new NotFoundError('user', `No user with id ${id}.`);
+      return current;
+    }
+    try {
+      const row = await db.updateTable('auth_user').set(values).where('id', '=', id).returningAll().executeTakeFirst();
+      if (!row) throw new NotFoundError('user', `No user with id ${id}.`);
+      return rowToUser(row);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw error;
+      rethrowDuplicate(error, USER_FIELDS);
+    }
+  }
+
+  async replacePassword(id: number, expected: string, next: string): Promise<boolean> {
+    const result = await this.ctx.db
+      .updateTable('auth_user')
+      .set({ password: next })
+      .where('id', '=', id)
+      .where('password', '=', expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async bumpAuthEpoch(id: number): Promise<number> {
+    const row = await this.ctx.db
+      .updateTable('auth_user')
+      .set((eb) => ({ auth_epoch: eb('auth_epoch', '+', 1) }))
+      .where('id', '=', id)
+      .returning('auth_epoch')
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError('user', `No user with id ${id}.`);
+    return toNumber(row.auth_epoch);
+  }
+
+  async list(options: UserListOptions = {}): Promise<User[]> {
+    let query = this.ctx.db.selectFrom('auth_user').selectAll().orderBy('id').limit(Math.min(options.limit ?? 100, 10_000));
+    if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
+    if (options.search) {
+      // Escape LIKE wildcards so a search for "a_b" means the literal text.
+      const pattern = `%${options.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          eb(sql`lower(username)`, 'like', sql`${pattern} escape '\\'`),
+          eb(sql`lower(email)`, 'like', sql`${pattern} escape '\\'`),
+        ]),
+      );
+    }
+    return (await query.execute()).map(rowToUser);
+  }
+
+  async count(): Promise<number> {
+    const row = await this.ctx.db.selectFrom('auth_user').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return toNumber(row.n);
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const result = await this.ctx.db.deleteFrom('auth_user').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+}
