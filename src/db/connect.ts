@@ -16,12 +16,22 @@ export interface Database {
   readonly kind: DialectKind;
   readonly db: Kysely<Schema>;
   readonly stores: Stores;
+  /**
+   * The driver handle underneath, for libraries that take one (the login throttle's limiter
+   * store): a better-sqlite3 database or a pg pool.
+   */
+  readonly driver: DriverHandle;
   /** Brings the schema up to date; `emailUnique` creates or drops the email index to match. */
   migrate(options?: { emailUnique?: boolean }): Promise<MigrationReport>;
   /** Each known migration and whether it has run. */
   showMigrations(): Promise<{ name: string; executedAt: Date | null }[]>;
   close(): Promise<void>;
 }
+
+/** The raw driver under a `Database`. */
+export type DriverHandle =
+  | { kind: 'sqlite'; database: import('better-sqlite3').Database }
+  | { kind: 'postgres'; pool: import('pg').Pool };
 
 /** What `migrate` did. */
 export interface MigrationReport {
@@ -41,6 +51,7 @@ const MIGRATION_LOCK_TABLE = 'gh_migrations_lock';
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
   const location = parseDatabaseUrl(url);
   let db: Kysely<Schema>;
+  let driver: DriverHandle;
   if (location.kind === 'sqlite') {
     const Sqlite = (await importDriver<{ default: typeof import('better-sqlite3') }>('better-sqlite3')).default;
     let handle: import('better-sqlite3').Database;
@@ -57,6 +68,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     handle.pragma('busy_timeout = 5000');
     handle.pragma('synchronous = NORMAL');
     db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: handle }) });
+    driver = { kind: 'sqlite', database: handle };
   } else {
     const pg = (await importDriver<{ default: typeof import('pg') }>('pg')).default;
     const pool = new pg.Pool({
@@ -69,11 +81,12 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
       },
     });
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    driver = { kind: 'postgres', pool };
   }
-  return makeDatabase(location.kind, db);
+  return makeDatabase(location.kind, db, driver);
 }
 
-function makeDatabase(kind: DialectKind, db: Kysely<Schema>): Database {
+function makeDatabase(kind: DialectKind, db: Kysely<Schema>, driver: DriverHandle): Database {
   const migrator = new Migrator({
     db,
     provider: new CodeMigrationProvider(kind),
@@ -83,6 +96,7 @@ function makeDatabase(kind: DialectKind, db: Kysely<Schema>): Database {
   return {
     kind,
     db,
+    driver,
     stores: createSqlStores({ db, kind }),
     async migrate(options = {}) {
       const { error, results } = await migrator.migrateToLatest();
