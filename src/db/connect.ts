@@ -7,6 +7,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResult 
 import { ConfigError } from '../core/errors.js';
 import type { Stores } from '../core/ports.js';
 import { CodeMigrationProvider, syncEmailIndex } from './migrations.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 import type { DialectKind, Schema } from './schema.js';
 import { createSqlStores } from './stores/index.js';
 import { parseDatabaseUrl } from './url.js';
@@ -67,7 +68,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     handle.pragma('foreign_keys = ON');
     handle.pragma('busy_timeout = 5000');
     handle.pragma('synchronous = NORMAL');
-    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: handle }) });
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
     driver = { kind: 'sqlite', database: handle };
   } else {
     const pg = (await importDriver<{ default: typeof import('pg') }>('pg')).default;
@@ -111,9 +112,25 @@ function makeDatabase(kind: DialectKind, db: Kysely<Schema>, driver: DriverHandl
       return list.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
     },
     async close() {
+      // pg's pool.end() resolves as soon as its clients are *asked* to end, not when their sockets
+      // have closed; wait for each one's 'remove' so that a caller who drops the database or
+      // exits right after close() does not meet a connection still in the middle of closing.
+      const closing = driver.kind === 'postgres' ? allClientsRemoved(driver.pool) : Promise.resolve();
       await db.destroy();
+      await closing;
     },
   };
+}
+
+function allClientsRemoved(pool: import('pg').Pool): Promise<void> {
+  let open = pool.totalCount;
+  if (open === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    pool.on('remove', () => {
+      open -= 1;
+      if (open <= 0) resolve();
+    });
+  });
 }
 
 async function syncEmailIndexOrExplain(db: Kysely<Schema>, unique: boolean): Promise<void> {

@@ -1,5 +1,5 @@
 /** Small conversions shared by the SQL stores. */
-import type { Kysely, Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { DialectKind, Schema } from '../schema.js';
 
 /** A connection or a transaction; stores work the same over either. */
@@ -36,4 +36,25 @@ export function splitPermission(name: string): { appLabel: string; codename: str
   const dot = name.indexOf('.');
   if (dot <= 0 || dot === name.length - 1) return null;
   return { appLabel: name.slice(0, dot), codename: name.slice(dot + 1) };
+}
+
+/**
+ * A query on a hot path, built and compiled once and then run with fresh parameters. Building a
+ * query through Kysely costs more than running it on SQLite; the SQL never changes, only the
+ * values. `build` must use placeholder values in the same order as `run` passes them.
+ */
+export class Precompiled<Row> {
+  // One SQL text per dialect: placeholders differ ($1 on PostgreSQL, ? on SQLite).
+  private readonly sqlText = new Map<DialectKind, string>();
+
+  constructor(private readonly build: (db: Executor) => { compile(): { sql: string } }) {}
+
+  async run(ctx: StoreContext, parameters: readonly unknown[]): Promise<Row[]> {
+    let text = this.sqlText.get(ctx.kind);
+    if (text === undefined) {
+      text = this.build(ctx.db).compile().sql;
+      this.sqlText.set(ctx.kind, text);
+    }
+    return (await ctx.db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows;
+  }
 }

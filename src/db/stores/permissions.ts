@@ -1,7 +1,8 @@
 /** `PermissionStore` over `auth_permission` and the direct-grant table. */
+import { sql } from 'kysely';
 import { NotFoundError } from '../../core/errors.js';
 import type { PermissionDefinition, PermissionRecord, PermissionStore, UserPermissionRows } from '../../core/ports.js';
-import { type Executor, type StoreContext, splitPermission, toNumber } from './common.js';
+import { type Executor, Precompiled, type StoreContext, splitPermission, toNumber } from './common.js';
 
 /** Looks up permission ids by `app.codename`; throws `NotFoundError` naming the first unknown one. */
 export async function permissionIds(db: Executor, names: readonly string[]): Promise<Map<string, number>> {
@@ -23,6 +24,25 @@ export async function permissionIds(db: Executor, names: readonly string[]): Pro
   }
   return ids;
 }
+
+/** Direct grants and group grants of one user in a single UNION ALL, tagged by source. */
+const grantRows = new Precompiled<{ app_label: string; codename: string; group_name: string }>((db) =>
+  db
+    .selectFrom('auth_user_user_permissions as up')
+    .innerJoin('auth_permission as p', 'p.id', 'up.permission_id')
+    .select(['p.app_label', 'p.codename'])
+    .select(sql<string>`''`.as('group_name'))
+    .where('up.user_id', '=', 0)
+    .unionAll(
+      db
+        .selectFrom('auth_user_groups as ug')
+        .innerJoin('auth_group_permissions as gp', 'gp.group_id', 'ug.group_id')
+        .innerJoin('auth_permission as p', 'p.id', 'gp.permission_id')
+        .innerJoin('auth_group as g', 'g.id', 'ug.group_id')
+        .select(['p.app_label', 'p.codename', 'g.name as group_name'])
+        .where('ug.user_id', '=', 0),
+    ),
+);
 
 export class SqlPermissionStore implements PermissionStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -54,21 +74,7 @@ export class SqlPermissionStore implements PermissionStore {
   }
 
   async userPermissionRows(userId: number): Promise<UserPermissionRows> {
-    // One round trip: direct grants and group grants in a single UNION ALL, tagged by source.
-    const direct = this.ctx.db
-      .selectFrom('auth_user_user_permissions as up')
-      .innerJoin('auth_permission as p', 'p.id', 'up.permission_id')
-      .select(['p.app_label', 'p.codename'])
-      .select((eb) => eb.val('').as('group_name'))
-      .where('up.user_id', '=', userId);
-    const viaGroups = this.ctx.db
-      .selectFrom('auth_user_groups as ug')
-      .innerJoin('auth_group_permissions as gp', 'gp.group_id', 'ug.group_id')
-      .innerJoin('auth_permission as p', 'p.id', 'gp.permission_id')
-      .innerJoin('auth_group as g', 'g.id', 'ug.group_id')
-      .select(['p.app_label', 'p.codename', 'g.name as group_name'])
-      .where('ug.user_id', '=', userId);
-    const rows = await direct.unionAll(viaGroups).execute();
+    const rows = await grantRows.run(this.ctx, [userId, userId]);
     const result: UserPermissionRows = { direct: [], viaGroups: [] };
     for (const row of rows) {
       const name = `${row.app_label}.${row.codename}`;

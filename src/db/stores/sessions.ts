@@ -2,8 +2,24 @@
 import type { SessionRecord, SessionStore } from '../../core/ports.js';
 import type { User } from '../../core/user.js';
 import type { SessionTable } from '../schema.js';
-import { type StoreContext, parseJsonObject, toNumber } from './common.js';
+import { Precompiled, type StoreContext, parseJsonObject, toNumber } from './common.js';
 import { rowToUser } from './users.js';
+
+/** A session row joined with its (possibly absent) user's columns. */
+type WithUserRow = SessionTable & {
+  u_id: number | null;
+  username: string | null;
+  email: string | null;
+  password: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  is_active: boolean | number | null;
+  is_staff: boolean | number | null;
+  is_superuser: boolean | number | null;
+  last_login: number | null;
+  date_joined: number | null;
+  u_auth_epoch: number | null;
+};
 
 function rowToSession(row: SessionTable): SessionRecord {
   return {
@@ -18,6 +34,37 @@ function rowToSession(row: SessionTable): SessionRecord {
     userAgent: row.user_agent,
   };
 }
+
+/** The join behind every authenticated request: the session and its user in one round trip. */
+const withUser = new Precompiled<WithUserRow>((db) =>
+  db
+    .selectFrom('gh_session as s')
+    .leftJoin('auth_user as u', 'u.id', 's.user_id')
+    .select([
+      's.id_hash',
+      's.user_id',
+      's.auth_epoch',
+      's.created_at',
+      's.last_seen_at',
+      's.expires_at',
+      's.data',
+      's.ip',
+      's.user_agent',
+      'u.id as u_id',
+      'u.username',
+      'u.email',
+      'u.password',
+      'u.first_name',
+      'u.last_name',
+      'u.is_active',
+      'u.is_staff',
+      'u.is_superuser',
+      'u.last_login',
+      'u.date_joined',
+      'u.auth_epoch as u_auth_epoch',
+    ])
+    .where('s.id_hash', '=', ''),
+);
 
 export class SqlSessionStore implements SessionStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -46,34 +93,7 @@ export class SqlSessionStore implements SessionStore {
 
   async getWithUser(idHash: string): Promise<{ session: SessionRecord; user: User | null } | null> {
     // One round trip: the session and its user joined, so revocation by epoch costs nothing extra.
-    const row = await this.ctx.db
-      .selectFrom('gh_session as s')
-      .leftJoin('auth_user as u', 'u.id', 's.user_id')
-      .select([
-        's.id_hash',
-        's.user_id',
-        's.auth_epoch',
-        's.created_at',
-        's.last_seen_at',
-        's.expires_at',
-        's.data',
-        's.ip',
-        's.user_agent',
-        'u.id as u_id',
-        'u.username',
-        'u.email',
-        'u.password',
-        'u.first_name',
-        'u.last_name',
-        'u.is_active',
-        'u.is_staff',
-        'u.is_superuser',
-        'u.last_login',
-        'u.date_joined',
-        'u.auth_epoch as u_auth_epoch',
-      ])
-      .where('s.id_hash', '=', idHash)
-      .executeTakeFirst();
+    const [row] = await withUser.run(this.ctx, [idHash]);
     if (!row) return null;
     const session = rowToSession(row);
     const user =

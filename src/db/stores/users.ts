@@ -5,7 +5,7 @@ import type { NewUserRecord, UserListOptions, UserPatch, UserStore } from '../..
 import { type User, toUser } from '../../core/user.js';
 import { rethrowDuplicate } from '../constraint-errors.js';
 import type { UserTable } from '../schema.js';
-import { type StoreContext, toDbBool, toNumber } from './common.js';
+import { Precompiled, type StoreContext, toDbBool, toNumber } from './common.js';
 
 const USER_FIELDS = { username: 'username', email: 'email' };
 
@@ -29,6 +29,9 @@ export function rowToUser(row: UserRow): User {
     authEpoch: toNumber(row.auth_epoch as number),
   });
 }
+
+const byId = new Precompiled<UserRow>((db) => db.selectFrom('auth_user').selectAll().where('id', '=', 0));
+const byUsername = new Precompiled<UserRow>((db) => db.selectFrom('auth_user').selectAll().where('username', '=', ''));
 
 export class SqlUserStore implements UserStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -60,21 +63,24 @@ export class SqlUserStore implements UserStore {
 
   async getById(id: number): Promise<User | null> {
     if (!Number.isSafeInteger(id)) return null;
-    const row = await this.ctx.db.selectFrom('auth_user').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await byId.run(this.ctx, [id]);
     return row ? rowToUser(row) : null;
   }
 
   async getByUsername(username: string): Promise<User | null> {
-    const row = await this.ctx.db.selectFrom('auth_user').selectAll().where('username', '=', username).executeTakeFirst();
+    const [row] = await byUsername.run(this.ctx, [username]);
     return row ? rowToUser(row) : null;
   }
 
   async findByEmail(email: string): Promise<User[]> {
     if (email === '') return [];
+    // lower() on both sides, so a lookup folds case exactly as the unique index does. JavaScript's
+    // toLowerCase folds non-ASCII letters that SQLite's lower() leaves alone, and then an address
+    // like "Ünal@example.com" could never be found on SQLite, not even spelt exactly as stored.
     const rows = await this.ctx.db
       .selectFrom('auth_user')
       .selectAll()
-      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+      .where(sql<string>`lower(email)`, '=', sql<string>`lower(${email})`)
       .orderBy('id')
       .execute();
     return rows.map(rowToUser);
