@@ -1,0 +1,231 @@
+/**
+ * Making and checking passwords with an ordered list of hashers, as Django's PASSWORD_HASHERS:
+ * the first hasher hashes every new password, every hasher in the list verifies, and a correct
+ * password stored any other way is reported for upgrade so the caller can re-hash it at login.
+ */
+import { randomString, systemRandom } from '../clock.js';
+import type { RandomSource } from '../clock.js';
+import { ConfigError, GatehouseError, ValidationError } from '../errors.js';
+import type { PasswordHasher } from './hasher.js';
+
+/** Marks a stored password that can never match (Django's `UNUSABLE_PASSWORD_PREFIX`). */
+export const UNUSABLE_PASSWORD_PREFIX = '!';
+
+/** Random characters after the prefix of an unusable password (Django's length). */
+export const UNUSABLE_PASSWORD_SUFFIX_LENGTH = 40;
+
+/** Longest password accepted by default, in characters. */
+export const DEFAULT_MAX_PASSWORD_LENGTH = 4096;
+
+/** The outcome of a password check. Expected failures are values, never exceptions. */
+export interface PasswordCheck {
+  /** Whether the password matches. */
+  readonly valid: boolean;
+  /** True only when valid and the hash should be replaced by `makePassword(password)`. */
+  readonly needsUpgrade: boolean;
+}
+
+/** Options of a `PasswordHashers`. */
+export interface PasswordHashersOptions {
+  /** Source of salts and unusable-password suffixes. Default: the operating system's CSPRNG. */
+  random?: RandomSource;
+  /**
+   * Longest password accepted, in characters (code points). Bounds the work one request can
+   * cause, since every hasher's cost grows with the input. Default 4096.
+   */
+  maxPasswordLength?: number;
+}
+
+const INVALID: PasswordCheck = Object.freeze({ valid: false, needsUpgrade: false });
+
+/**
+ * Whether `encoded` is a password that may match, i.e. not one made by `makeUnusablePassword`.
+ * As in Django, only the `!` prefix makes a password unusable; other garbage is usable but never
+ * matches.
+ */
+export function isPasswordUsable(encoded: string): boolean {
+  return !encoded.startsWith(UNUSABLE_PASSWORD_PREFIX);
+}
+
+/**
+ * The algorithm name an encoded hash claims, by Django's `identify_hasher` rules, or null for
+ * an unusable or empty value. Ancient Django stored bare MD5 digests and accepted MD5 and SHA-1
+ * digests with an empty salt, so those three shapes are recognised by length and prefix.
+ */
+export function identifyAlgorithm(encoded: string): string | null {
+  if (encoded.length === 0 || !isPasswordUsable(encoded)) return null;
+  if ((encoded.length === 32 && !encoded.includes('$')) || (encoded.length === 37 && encoded.startsWith('md5$$'))) {
+    return 'unsalted_md5';
+  }
+  if (encoded.length === 46 && encoded.startsWith('sha1$$')) return 'unsalted_sha1';
+  const separator = encoded.indexOf('$');
+  return separator > 0 ? encoded.slice(0, separator) : null;
+}
+
+/** Whether `password` has more than `max` code points, without walking a huge string. */
+function exceedsLength(password: string, max: number): boolean {
+  // A code point takes one or two UTF-16 units, which bounds the count from both sides.
+  if (password.length <= max) return false;
+  if (password.length > 2 * max) return true;
+  let count = 0;
+  for (const _ of password) {
+    count += 1;
+    if (count > max) return true;
+  }
+  return false;
+}
+
+/** The configured hashers, in order; the first one hashes new passwords. */
+export class PasswordHashers {
+  /** Every hasher, in preference order. */
+  readonly hashers: readonly PasswordHasher[];
+  /** The first hasher: it hashes every new password. */
+  readonly preferred: PasswordHasher;
+  /** Longest password accepted, in characters. */
+  readonly maxPasswordLength: number;
+  private readonly byAlgorithm: ReadonlyMap<string, PasswordHasher>;
+  private readonly random: RandomSource;
+  private dummyHash: Promise<string> | null = null;
+
+  /** Throws `ConfigError` for an empty list, duplicate algorithms or a verify-only hasher first. */
+  constructor(hashers: readonly PasswordHasher[], options: PasswordHashersOptions = {}) {
+    const [preferred] = hashers;
+    if (preferred === undefined) {
+      throw new ConfigError(
+        'gatehouse.config.no_hashers',
+        'The hasher list is empty: give at least one hasher, e.g. argon2.',
+      );
+    }
+    if (!preferred.canEncode || preferred.saltLength < 1) {
+      throw new ConfigError(
+        'gatehouse.config.hasher_cannot_encode',
+        `The first hasher hashes new passwords, but "${preferred.algorithm}" only verifies old ones. Put argon2, scrypt or pbkdf2_sha256 first.`,
+      );
+    }
+    const byAlgorithm = new Map<string, PasswordHasher>();
+    for (const hasher of hashers) {
+      if (byAlgorithm.has(hasher.algorithm)) {
+        throw new ConfigError('gatehouse.config.duplicate_hasher', `The hasher "${hasher.algorithm}" is listed twice.`);
+      }
+      byAlgorithm.set(hasher.algorithm, hasher);
+    }
+    const maxPasswordLength = options.maxPasswordLength ?? DEFAULT_MAX_PASSWORD_LENGTH;
+    if (!Number.isSafeInteger(maxPasswordLength) || maxPasswordLength < 1) {
+      throw new ConfigError(
+        'gatehouse.config.invalid_max_password_length',
+        `maxPasswordLength must be a whole number of at least 1, got ${String(maxPasswordLength)}.`,
+      );
+    }
+    this.hashers = Object.freeze([...hashers]);
+    this.preferred = preferred;
+    this.maxPasswordLength = maxPasswordLength;
+    this.byAlgorithm = byAlgorithm;
+    this.random = options.random ?? systemRandom;
+  }
+
+  /** The configured hasher for an algorithm name, or null. */
+  getHasher(algorithm: string): PasswordHasher | null {
+    return this.byAlgorithm.get(algorithm) ?? null;
+  }
+
+  /** The configured hasher that owns `encoded` (Django's rules), or null if none does or it is unusable. */
+  identifyHasher(encoded: string): PasswordHasher | null {
+    const algorithm = identifyAlgorithm(encoded);
+    return algorithm === null ? null : this.getHasher(algorithm);
+  }
+
+  /**
+   * Hashes `password` with the preferred hasher and a fresh salt. Throws `ValidationError` coded
+   * `password_too_long` past `maxPasswordLength`.
+   */
+  async makePassword(password: string): Promise<string> {
+    if (typeof password !== 'string') {
+      throw new GatehouseError('gatehouse.hashers.password_not_string', 'A password must be a string.');
+    }
+    if (exceedsLength(password, this.maxPasswordLength)) {
+      throw new ValidationError([
+        {
+          code: 'password_too_long',
+          message: `This password is too long. It must contain at most ${this.maxPasswordLength} characters.`,
+        },
+      ]);
+    }
+    return this.preferred.encode(password, randomString(this.random, this.preferred.saltLength));
+  }
+
+  /**
+   * Checks `password` against a stored hash. Never throws: unusable, empty, unknown, corrupt or
+   * over-costly hashes and over-long passwords are all `valid: false`, and each of those still
+   * spends one preferred-hasher verification, so the answer's timing does not tell them apart
+   * from a plain wrong password.
+   */
+  async checkPassword(password: string, encoded: string): Promise<PasswordCheck> {
+    if (typeof password !== 'string' || typeof encoded !== 'string' || exceedsLength(password, this.maxPasswordLength)) {
+      await this.runDummyCheck(password);
+      return INVALID;
+    }
+    const hasher = this.identifyHasher(encoded);
+    if (hasher === null || !this.decodes(hasher, encoded)) {
+      await this.runDummyCheck(password);
+      return INVALID;
+    }
+    let valid = false;
+    try {
+      valid = await hasher.verify(password, encoded);
+    } catch {
+      valid = false;
+    }
+    if (!valid) return INVALID;
+    return { valid: true, needsUpgrade: this.needsUpgrade(hasher, encoded) };
+  }
+
+  /** A value for the password column that never matches: `!` and 40 random characters. */
+  makeUnusablePassword(): string {
+    // Random rather than a constant: reset tokens are derived from the stored value, so it must
+    // differ per user and change each time it is set, ending any token made before.
+    return UNUSABLE_PASSWORD_PREFIX + randomString(this.random, UNUSABLE_PASSWORD_SUFFIX_LENGTH);
+  }
+
+  /** Whether `encoded` may match (see the standalone `isPasswordUsable`). */
+  isPasswordUsable(encoded: string): boolean {
+    return isPasswordUsable(encoded);
+  }
+
+  /**
+   * Spends the time of one real check and throws nothing. Call it when the username is unknown,
+   * so an attacker cannot tell existing accounts from missing ones by how fast the login fails.
+   * The hash it checks against is made on first use with the preferred hasher (so the first call
+   * costs about twice as much).
+   */
+  async runDummyCheck(password: string): Promise<void> {
+    try {
+      this.dummyHash ??= this.preferred.encode(
+        randomString(this.random, 32),
+        randomString(this.random, this.preferred.saltLength),
+      );
+      const encoded = await this.dummyHash;
+      // Cut to the limit so an over-long input costs no more than the longest real one.
+      const input = typeof password === 'string' ? password.slice(0, this.maxPasswordLength) : '';
+      await this.preferred.verify(input, encoded);
+    } catch {
+      this.dummyHash = null;
+    }
+  }
+
+  private decodes(hasher: PasswordHasher, encoded: string): boolean {
+    try {
+      return hasher.decode(encoded) !== null;
+    } catch {
+      return false;
+    }
+  }
+
+  private needsUpgrade(hasher: PasswordHasher, encoded: string): boolean {
+    if (hasher.algorithm !== this.preferred.algorithm) return true;
+    try {
+      return this.preferred.mustUpdate(encoded);
+    } catch {
+      return true;
+    }
+  }
+}
