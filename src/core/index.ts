@@ -70,3 +70,5 @@ export type {
   UserPatch,
   UserPermissionRows,
 } from './ports.js';
+export { throttleKeys, normalizeThrottleUsername, addressBucket, throttleDecision } from './throttle.js';
+export type { LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleKeyOptions } from './throttle.js';

@@ -117,6 +117,10 @@ function makeDatabase(kind: DialectKind, db: Kysely<Schema>, driver: DriverHandl
       // exits right after close() does not meet a connection still in the middle of closing.
       const closing = driver.kind === 'postgres' ? allClientsRemoved(driver.pool) : Promise.resolve();
       await db.destroy();
+      // Kysely opens its driver lazily and closes only what it opened: a database used solely
+      // through `driver` (the throttle does) would otherwise keep its pool or file handle.
+      if (driver.kind === 'postgres' && !driver.pool.ended) await driver.pool.end();
+      if (driver.kind === 'sqlite' && driver.database.open) driver.database.close();
       await closing;
     },
   };

@@ -1,0 +1,144 @@
+/**
+ * Login throttling: the port the login flow talks to, and the policy every implementation shares.
+ *
+ * Failures are counted per (account, client address) pair and per client address, never per
+ * account alone: a per-account lock would let anyone, from anywhere, lock a victim out by typing
+ * wrong passwords for their username. The pair counter stops guessing one account from one place;
+ * the address counter stops one place guessing across many accounts (password spraying).
+ *
+ * Counter keys are SHA-256 digests (HMAC-SHA-256 when a secret is given), so the limiter's table
+ * never holds usernames or addresses in clear. Without a secret an IPv4 digest can be reversed by
+ * trying all 2^32 addresses; pass a secret where that matters.
+ *
+ * This file imports no framework and no driver; `gatehouse/db` and `gatehouse/redis` implement it.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
+
+/** Who is trying to log in, and from where. */
+export interface ThrottleKey {
+  /** The username as typed; normalised for counting only. */
+  username: string;
+  /** The client address as the adapter determined it (after trusted-proxy handling). */
+  ip: string;
+}
+
+/** Whether a login attempt may go ahead. */
+export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** What the login flow asks before checking a password and tells after. */
+export interface LoginThrottle {
+  /**
+   * May this attempt go ahead? Counts nothing, so attempts that all pass `check` before any of
+   * their failures is recorded are all let through: a burst can exceed the limit by the number of
+   * logins in flight at once.
+   */
+  check(key: ThrottleKey): Promise<ThrottleDecision>;
+  /** A wrong password (or unknown user): counts against the pair and the address. */
+  recordFailure(key: ThrottleKey): Promise<void>;
+  /**
+   * A successful login: clears the pair's failures. The address count is kept, or an attacker could
+   * wipe it by logging into an account of their own between guesses at others.
+   */
+  recordSuccess(key: ThrottleKey): Promise<void>;
+}
+
+/** The two counter keys for one attempt. */
+export interface ThrottleKeys {
+  /** Counts failures of this account from this address (network). */
+  pair: string;
+  /** Counts failures from this address (network), whatever the account. */
+  address: string;
+}
+
+/** Options for `throttleKeys`. */
+export interface ThrottleKeyOptions {
+  /** Makes the digests keyed (HMAC-SHA-256), so they cannot be reversed by enumerating addresses. */
+  secret?: string;
+}
+
+/** One counter as a limiter reports it. */
+export interface CounterReading {
+  /** Failures counted in the current window. */
+  failures: number;
+  /** Milliseconds until the window ends; zero or less means it has ended. */
+  msUntilReset: number;
+  /** Failures allowed in a window. */
+  limit: number;
+}
+
+/**
+ * The username as counted: NFKC (as the user store normalises it) and lower-cased, so `Alice`,
+ * `ALICE` and full-width `ａｌｉｃｅ` share one counter instead of each getting its own tries.
+ */
+export function normalizeThrottleUsername(username: string): string {
+  return username.normalize('NFKC').toLowerCase();
+}
+
+/**
+ * The network an address is counted under: an IPv4 address as it is (IPv4-mapped IPv6 included),
+ * an IPv6 address by its /64. One subscriber usually holds a whole /64, so counting single IPv6
+ * addresses would hand an attacker 2^64 fresh counters. Anything else is counted as written.
+ */
+export function addressBucket(ip: string): string {
+  const bare = ip.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  if (isIPv4(bare)) return bare;
+  if (!isIPv6(bare)) return bare.toLowerCase();
+  const groups = expandIPv6(bare);
+  // ::ffff:a.b.c.d is an IPv4 client seen through a dual-stack socket: count it as that client.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [high = 0, low = 0] = groups.slice(6);
+    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
+}
+
+/** The digests a limiter stores for an attempt. */
+export function throttleKeys(key: ThrottleKey, options: ThrottleKeyOptions = {}): ThrottleKeys {
+  const username = normalizeThrottleUsername(key.username);
+  const address = addressBucket(key.ip);
+  // JSON arrays keep the fields apart: no username can be chosen to collide with another pair.
+  return {
+    pair: digest(JSON.stringify(['pair', username, address]), options.secret),
+    address: digest(JSON.stringify(['address', address]), options.secret),
+  };
+}
+
+/**
+ * Turns counter readings into a decision: blocked while any counter has reached its limit inside
+ * its window, for as long as the longest of those windows has left (at least one second).
+ */
+export function throttleDecision(readings: readonly CounterReading[]): ThrottleDecision {
+  let retryMs = 0;
+  for (const reading of readings) {
+    if (reading.failures >= reading.limit && reading.msUntilReset > 0) retryMs = Math.max(retryMs, reading.msUntilReset);
+  }
+  if (retryMs === 0) return { allowed: true };
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryMs / 1000)) };
+}
+
+function digest(value: string, secret: string | undefined): string {
+  return secret === undefined
+    ? createHash('sha256').update(value).digest('hex')
+    : createHmac('sha256', secret).update(value).digest('hex');
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (validity checked by the caller). */
+function expandIPv6(address: string): number[] {
+  let text = address;
+  // A trailing dotted IPv4 (::ffff:1.2.3.4, 64:ff9b::1.2.3.4) stands for the last two groups.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted !== null) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const left = parse(head);
+  if (tail === undefined) return left;
+  const right = parse(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}

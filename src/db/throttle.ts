@@ -1,0 +1,176 @@
+/**
+ * The login throttle over rate-limiter-flexible: counters in the app's own database (SQLite or
+ * PostgreSQL, so every instance behind a load balancer sees the same counts) or, for a single
+ * development process, in memory. The policy (what is counted, how keys are made, when to block)
+ * lives in `core/throttle.ts`; this file only stores counters.
+ *
+ * The limiter table is created here, once, before the throttle is handed out. rate-limiter-flexible
+ * can create it itself, but it does so from its constructor without being awaited: calls made
+ * before that finishes are refused ("Table is not created yet"), and a failure with no callback is
+ * thrown inside a promise, an unhandled rejection that ends the process.
+ */
+import type { Pool } from 'pg';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterSQLite } from 'rate-limiter-flexible';
+import type { ThrottleConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import {
+  type LoginThrottle,
+  type ThrottleDecision,
+  type ThrottleKey,
+  type ThrottleKeyOptions,
+  throttleDecision,
+  throttleKeys,
+} from '../core/throttle.js';
+import type { Database, DriverHandle } from './connect.js';
+
+/** Options for the login throttles. */
+export interface LoginThrottleOptions extends ThrottleKeyOptions {
+  /** Table holding the counters; `gh_login_throttle` by default. Letters, digits and `_` only. */
+  tableName?: string;
+}
+
+/** A login throttle that holds a timer (expired-row clean-up); `close()` stops it. */
+export interface ClosableLoginThrottle extends LoginThrottle {
+  close(): Promise<void>;
+}
+
+/** The part of a rate-limiter-flexible limiter the throttle uses; every store has it. */
+export interface CounterStore {
+  get(key: string): Promise<{ consumedPoints: number; msBeforeNext: number } | null>;
+  penalty(key: string, points?: number): Promise<unknown>;
+  delete(key: string): Promise<boolean>;
+}
+
+const DEFAULT_TABLE = 'gh_login_throttle';
+// Rows whose window ended are deleted this often; the limiter ignores them anyway, this only
+// keeps the table from growing with every address that ever failed once.
+const CLEANUP_INTERVAL_MS = 5 * 60 * 1000;
+// Any fixed number: serialises concurrent table creation across instances (pg_advisory_xact_lock).
+const CREATE_TABLE_LOCK = 7_305_221_981;
+
+/**
+ * A `LoginThrottle` over two counters: one per (account, address) pair, one per address. Usable
+ * with any rate-limiter-flexible store, so the Redis variant is the same class over other counters.
+ */
+export class CounterLoginThrottle implements ClosableLoginThrottle {
+  private readonly onClose: () => Promise<void>;
+
+  constructor(
+    private readonly counters: { pair: CounterStore; address: CounterStore },
+    private readonly config: Readonly<ThrottleConfig>,
+    private readonly keyOptions: ThrottleKeyOptions = {},
+    onClose: () => Promise<void> = async () => {},
+  ) {
+    this.onClose = onClose;
+  }
+
+  /** Blocked while the pair or the address has used up its failures in the current window. */
+  async check(key: ThrottleKey): Promise<ThrottleDecision> {
+    const keys = throttleKeys(key, this.keyOptions);
+    const [pair, address] = await Promise.all([this.counters.pair.get(keys.pair), this.counters.address.get(keys.address)]);
+    return throttleDecision([
+      { failures: pair?.consumedPoints ?? 0, msUntilReset: pair?.msBeforeNext ?? 0, limit: this.config.perAccountAndAddress },
+      { failures: address?.consumedPoints ?? 0, msUntilReset: address?.msBeforeNext ?? 0, limit: this.config.perAddress },
+    ]);
+  }
+
+  /** Adds one failure to both counters; each store does it in one atomic statement. */
+  async recordFailure(key: ThrottleKey): Promise<void> {
+    const keys = throttleKeys(key, this.keyOptions);
+    // penalty, not consume: consume rejects past the limit, and a failure must always count.
+    await Promise.all([this.counters.pair.penalty(keys.pair, 1), this.counters.address.penalty(keys.address, 1)]);
+  }
+
+  /** Clears the pair only; the address count stays (see the port's documentation). */
+  async recordSuccess(key: ThrottleKey): Promise<void> {
+    await this.counters.pair.delete(throttleKeys(key, this.keyOptions).pair);
+  }
+
+  /** Stops the clean-up timer. The database itself is the caller's to close. */
+  async close(): Promise<void> {
+    await this.onClose();
+  }
+}
+
+/**
+ * A login throttle keeping its counters in the database `openDatabase` returned, creating its table
+ * first (safe when several instances start at once). `config` is `resolveConfig(...).throttle`.
+ */
+export async function createLoginThrottle(
+  database: Pick<Database, 'driver'>,
+  config: Readonly<ThrottleConfig>,
+  options: LoginThrottleOptions = {},
+): Promise<ClosableLoginThrottle> {
+  const tableName = options.tableName ?? DEFAULT_TABLE;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tableName)) {
+    throw new ConfigError('gatehouse.config.bad_throttle_table', `tableName must be letters, digits and "_", got ${JSON.stringify(tableName)}.`);
+  }
+  const driver = database.driver;
+  await createThrottleTable(driver, tableName);
+  const make = (keyPrefix: string, points: number): RateLimiterSQLite | RateLimiterPostgres => {
+    // tableCreated: done above. clearExpiredByTimeout off: the library's timer lets a failed
+    // clean-up (e.g. on a closed SQLite handle) reject unhandled; the one below catches.
+    const common = { keyPrefix, points, duration: config.window, tableName, tableCreated: true, clearExpiredByTimeout: false };
+    return driver.kind === 'sqlite'
+      ? new RateLimiterSQLite({ ...common, storeClient: driver.database, storeType: 'better-sqlite3' })
+      : new RateLimiterPostgres({ ...common, storeClient: driver.pool, storeType: 'pool' });
+  };
+  const pair = make('pair', config.perAccountAndAddress);
+  const address = make('addr', config.perAddress);
+  const timer = setInterval(() => {
+    // Both limiters share the table, so one clean-up covers both.
+    const limiter = pair as unknown as { clearExpired(now: number): Promise<void> };
+    limiter.clearExpired(Date.now()).catch(() => {
+      // Not critical: expired rows are ignored by every read, and the next run tries again.
+    });
+  }, CLEANUP_INTERVAL_MS);
+  timer.unref();
+  return new CounterLoginThrottle({ pair, address }, config, keyOptionsOf(options), async () => clearInterval(timer));
+}
+
+/**
+ * A login throttle counting in this process's memory: for development and single-process apps
+ * only, since each instance behind a load balancer would count on its own and counts vanish on
+ * restart.
+ */
+export function createMemoryLoginThrottle(config: Readonly<ThrottleConfig>, options: ThrottleKeyOptions = {}): ClosableLoginThrottle {
+  const pair = new RateLimiterMemory({ keyPrefix: 'pair', points: config.perAccountAndAddress, duration: config.window });
+  const address = new RateLimiterMemory({ keyPrefix: 'addr', points: config.perAddress, duration: config.window });
+  return new CounterLoginThrottle({ pair, address }, config, keyOptionsOf(options));
+}
+
+/** Creates the counter table (and its clean-up index) if missing; idempotent and race-safe. */
+export async function createThrottleTable(driver: DriverHandle, tableName: string = DEFAULT_TABLE): Promise<void> {
+  // Same columns, in the same order, as rate-limiter-flexible's own statements expect.
+  if (driver.kind === 'sqlite') {
+    // SQLite serialises schema changes with its database lock; IF NOT EXISTS makes a repeat a no-op.
+    driver.database.exec(
+      `CREATE TABLE IF NOT EXISTS ${tableName} (key TEXT PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire INTEGER);
+       CREATE INDEX IF NOT EXISTS ${tableName}_expire ON ${tableName} (expire);`,
+    );
+    return;
+  }
+  await createPostgresTable(driver.pool, tableName);
+}
+
+async function createPostgresTable(pool: Pool, tableName: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    // Two CREATE TABLE IF NOT EXISTS racing in PostgreSQL can still fail with a unique violation
+    // on pg_type; the advisory lock makes instances starting together take turns.
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [CREATE_TABLE_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS "${tableName}" (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`);
+    await client.query(`CREATE INDEX IF NOT EXISTS "${tableName}_expire" ON "${tableName}" (expire)`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function keyOptionsOf(options: ThrottleKeyOptions): ThrottleKeyOptions {
+  return options.secret !== undefined ? { secret: options.secret } : {};
+}

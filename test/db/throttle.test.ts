@@ -1,0 +1,350 @@
+/**
+ * The login throttle: the shared policy (keys, normalisation, decisions), then one behaviour suite
+ * run on the memory store and on every test database, then what only the SQL stores have (a table
+ * that must hold no usernames or addresses, creation by several instances at once, shared counts).
+ *
+ * Time: rate-limiter-flexible reads `Date.now()` and passes it to its SQL as a parameter, so faking
+ * only `Date` moves every store's clock, PostgreSQL's included, without sleeping.
+ */
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type ThrottleConfig, resolveConfig } from '../../src/core/config.js';
+import { ConfigError } from '../../src/core/errors.js';
+import {
+  type LoginThrottle,
+  type ThrottleKey,
+  addressBucket,
+  normalizeThrottleUsername,
+  throttleDecision,
+  throttleKeys,
+} from '../../src/core/throttle.js';
+import type { Database } from '../../src/db/connect.js';
+import { type ClosableLoginThrottle, createLoginThrottle, createMemoryLoginThrottle } from '../../src/db/throttle.js';
+import { type DatabaseKind, freshDatabaseUrl, testDatabases } from '../support/databases.js';
+import { openDatabase } from '../../src/db/connect.js';
+import { type SuiteDatabase, openSuiteDatabase } from './helpers.js';
+
+const defaultsFromConfig = resolveConfig().throttle;
+
+let counter = 0;
+/** A username and an IPv4 address no other test has used, so tests sharing a table stay apart. */
+function freshKey(): ThrottleKey {
+  counter += 1;
+  return { username: `user${counter}`, ip: `10.${(counter >> 16) & 255}.${(counter >> 8) & 255}.${counter & 255}` };
+}
+function freshIp(): string {
+  return freshKey().ip;
+}
+
+/**
+ * Closes a database that only the throttle used. Workaround: `Database.close()` waits for every pg
+ * client to go, but Kysely ends the pool only if Kysely itself ran a query, so a pool used only
+ * through `driver` lingers until its 10 s idle timeout. One Kysely query makes close() prompt.
+ */
+async function closeUnmigrated(database: Database): Promise<void> {
+  await sql`SELECT 1`.execute(database.db);
+  await database.close();
+}
+
+async function fail(throttle: LoginThrottle, key: ThrottleKey, times: number): Promise<void> {
+  for (let i = 0; i < times; i += 1) await throttle.recordFailure(key);
+}
+
+describe('throttle policy', () => {
+  it('reads its defaults from config: 5 per account and address, 50 per address, 15 minutes', () => {
+    expect(defaultsFromConfig).toEqual({ perAccountAndAddress: 5, perAddress: 50, window: 900 });
+  });
+
+  it('normalises usernames with NFKC and lower-case', () => {
+    expect(normalizeThrottleUsername('ALICE')).toBe('alice');
+    expect(normalizeThrottleUsername('ａｌｉｃｅ')).toBe('alice');
+    expect(normalizeThrottleUsername('Ⅻ')).toBe('xii');
+  });
+
+  it('counts IPv4 as is, IPv4-mapped IPv6 as IPv4, and IPv6 by its /64', () => {
+    expect(addressBucket('192.0.2.7')).toBe('192.0.2.7');
+    expect(addressBucket('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(addressBucket('::FFFF:c000:0207')).toBe('192.0.2.7');
+    expect(addressBucket('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressBucket('2001:DB8:0:0:ffff:1:2:3')).toBe('2001:db8:0:0::/64');
+    expect(addressBucket('[2001:db8:0:1::1]')).toBe('2001:db8:0:1::/64');
+    expect(addressBucket('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressBucket('::1')).toBe('0:0:0:0::/64');
+    expect(addressBucket('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+    expect(addressBucket('unknown')).toBe('unknown');
+  });
+
+  it('makes hex digests that hold neither the username nor the address, keyed when a secret is given', () => {
+    const plain = throttleKeys({ username: 'alice', ip: '192.0.2.7' });
+    expect(plain.pair).toMatch(/^[0-9a-f]{64}$/);
+    expect(plain.address).toMatch(/^[0-9a-f]{64}$/);
+    expect(plain.pair).not.toBe(plain.address);
+    expect(throttleKeys({ username: 'ALICE', ip: '::ffff:192.0.2.7' })).toEqual(plain);
+    const keyed = throttleKeys({ username: 'alice', ip: '192.0.2.7' }, { secret: 's3cret' });
+    expect(keyed.pair).not.toBe(plain.pair);
+    expect(keyed.address).not.toBe(plain.address);
+  });
+
+  it('keeps fields apart: no username can be made to collide with another pair', () => {
+    const a = throttleKeys({ username: 'a","b', ip: '192.0.2.1' });
+    const b = throttleKeys({ username: 'a', ip: 'b","192.0.2.1' });
+    expect(a.pair).not.toBe(b.pair);
+  });
+
+  it('blocks while any counter is at its limit inside its window, for the longest time left', () => {
+    expect(throttleDecision([{ failures: 4, msUntilReset: 10_000, limit: 5 }])).toEqual({ allowed: true });
+    expect(throttleDecision([{ failures: 5, msUntilReset: 0, limit: 5 }])).toEqual({ allowed: true });
+    expect(
+      throttleDecision([
+        { failures: 5, msUntilReset: 10_001, limit: 5 },
+        { failures: 60, msUntilReset: 30_000, limit: 50 },
+      ]),
+    ).toEqual({ allowed: false, retryAfterSeconds: 30 });
+    expect(throttleDecision([{ failures: 9, msUntilReset: 1, limit: 5 }])).toEqual({ allowed: false, retryAfterSeconds: 1 });
+  });
+});
+
+interface Backend {
+  label: string;
+  setUp(): Promise<void>;
+  tearDown(): Promise<void>;
+  make(config: ThrottleConfig): Promise<ClosableLoginThrottle>;
+}
+
+function memoryBackend(): Backend {
+  return {
+    label: 'memory',
+    setUp: async () => {},
+    tearDown: async () => {},
+    make: async (config) => createMemoryLoginThrottle(config),
+  };
+}
+
+function databaseBackend(kind: DatabaseKind, label: string): Backend {
+  let suite: SuiteDatabase | undefined;
+  const made: ClosableLoginThrottle[] = [];
+  return {
+    label,
+    async setUp() {
+      suite = await openSuiteDatabase(kind);
+    },
+    async tearDown() {
+      for (const throttle of made) await throttle.close();
+      await suite?.close();
+    },
+    async make(config) {
+      const throttle = await createLoginThrottle((suite as SuiteDatabase).database, config);
+      made.push(throttle);
+      return throttle;
+    },
+  };
+}
+
+const backends: Backend[] = [memoryBackend(), ...testDatabases().map((d) => databaseBackend(d.kind, d.label))];
+
+describe.each(backends)('LoginThrottle on $label', (backend) => {
+  beforeAll(() => backend.setUp());
+  afterAll(() => backend.tearDown());
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('blocks an account and address after 5 failures, saying how long to wait', async () => {
+    const throttle = await backend.make(defaultsFromConfig);
+    const key = freshKey();
+    expect(await throttle.check(key)).toEqual({ allowed: true });
+    await fail(throttle, key, 4);
+    expect(await throttle.check(key)).toEqual({ allowed: true });
+    await throttle.recordFailure(key);
+    const decision = await throttle.check(key);
+    expect(decision.allowed).toBe(false);
+    if (decision.allowed) return;
+    expect(decision.retryAfterSeconds).toBeGreaterThan(900 - 30);
+    expect(decision.retryAfterSeconds).toBeLessThanOrEqual(900);
+  });
+
+  it('does not lock the victim out: the same account from another address is allowed', async () => {
+    const throttle = await backend.make(defaultsFromConfig);
+    const attacker = freshKey();
+    await fail(throttle, attacker, 12);
+    expect((await throttle.check(attacker)).allowed).toBe(false);
+    expect(await throttle.check({ username: attacker.username, ip: freshIp() })).toEqual({ allowed: true });
+  });
+
+  it('other accounts from the blocked address are allowed until the address cap', async () => {
+    const throttle = await backend.make(defaultsFromConfig);
+    const key = freshKey();
+    await fail(throttle, key, 5);
+    expect(await throttle.check({ username: `${key.username}-other`, ip: key.ip })).toEqual({ allowed: true });
+  });
+
+  it('caps failures per address across many usernames (password spraying)', async () => {
+    const throttle = await backend.make(defaultsFromConfig);
+    const ip = freshIp();
+    await Promise.all(Array.from({ length: 49 }, (_, i) => throttle.recordFailure({ username: `spray${counter}-${i}`, ip })));
+    expect(await throttle.check({ username: 'someone-new', ip })).toEqual({ allowed: true });
+    await throttle.recordFailure({ username: 'the-fiftieth', ip });
+    const decision = await throttle.check({ username: 'someone-new', ip });
+    expect(decision.allowed).toBe(false);
+    // The cap is per address: the same usernames from elsewhere are fine.
+    expect(await throttle.check({ username: 'someone-new', ip: freshIp() })).toEqual({ allowed: true });
+  });
+
+  it('success clears the pair, but not the address count', async () => {
+    const throttle = await backend.make({ perAccountAndAddress: 5, perAddress: 7, window: 900 });
+    const key = freshKey();
+    await fail(throttle, key, 4);
+    await throttle.recordSuccess(key);
+    await fail(throttle, key, 2);
+    // Pair at 2 after the reset; without it, 6 would have blocked.
+    expect(await throttle.check(key)).toEqual({ allowed: true });
+    // The address has 6 failures in all; one more from anyone reaches its cap of 7.
+    await throttle.recordFailure({ username: `${key.username}-b`, ip: key.ip });
+    expect((await throttle.check(key)).allowed).toBe(false);
+  });
+
+  it('counts case and compatibility variants of a username as one account', async () => {
+    const throttle = await backend.make(defaultsFromConfig);
+    const { ip } = freshKey();
+    const name = `Alice${counter}`;
+    for (const variant of [name, name.toUpperCase(), name.toLowerCase(), name.normalize('NFKC').replace(/[A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)), `aLiCe${counter}`]) {
+      await throttle.recordFailure({ username: variant, ip });
+    }
+    expect((await throttle.check({ username: name.toLowerCase(), ip })).allowed).toBe(false);
+  });
+
+  it('counts an IPv6 client by its /64, and IPv4-mapped addresses as IPv4', async () => {
+    const throttle = await backend.make(defaultsFromConfig);
+    const username = freshKey().username;
+    const prefix = `2001:db8:${(counter & 0xffff).toString(16)}:1`;
+    for (let i = 1; i <= 5; i += 1) await throttle.recordFailure({ username, ip: `${prefix}::${i}` });
+    expect((await throttle.check({ username, ip: `${prefix}:ffff:ffff:ffff:ffff` })).allowed).toBe(false);
+    expect(await throttle.check({ username, ip: `2001:db8:${(counter & 0xffff).toString(16)}:2::1` })).toEqual({ allowed: true });
+
+    const v4 = freshKey();
+    await fail(throttle, { username: v4.username, ip: `::ffff:${v4.ip}` }, 5);
+    expect((await throttle.check(v4)).allowed).toBe(false);
+  });
+
+  it('forgets failures when the window ends', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.UTC(2030, 0, 1);
+    vi.setSystemTime(start);
+    const throttle = await backend.make({ perAccountAndAddress: 5, perAddress: 50, window: 60 });
+    const key = freshKey();
+    await fail(throttle, key, 5);
+    expect(await throttle.check(key)).toEqual({ allowed: false, retryAfterSeconds: 60 });
+
+    vi.setSystemTime(start + 59_500);
+    expect(await throttle.check(key)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+
+    vi.setSystemTime(start + 60_001);
+    expect(await throttle.check(key)).toEqual({ allowed: true });
+    // A new window starts from scratch: four more failures still leave one try.
+    await fail(throttle, key, 4);
+    expect(await throttle.check(key)).toEqual({ allowed: true });
+    await throttle.recordFailure(key);
+    expect(await throttle.check(key)).toEqual({ allowed: false, retryAfterSeconds: 60 });
+  });
+
+  it('counts 20 concurrent failures exactly', async () => {
+    const throttle = await backend.make({ perAccountAndAddress: 25, perAddress: 1000, window: 900 });
+    const key = freshKey();
+    await Promise.all(Array.from({ length: 20 }, () => throttle.recordFailure(key)));
+    await Promise.all(Array.from({ length: 4 }, () => throttle.recordFailure(key)));
+    // 24 counted: one try left. A lost update anywhere would leave more.
+    expect(await throttle.check(key)).toEqual({ allowed: true });
+    await throttle.recordFailure(key);
+    expect((await throttle.check(key)).allowed).toBe(false);
+
+    const ip = freshIp();
+    const address = await backend.make({ perAccountAndAddress: 5, perAddress: 21, window: 900 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => address.recordFailure({ username: `conc${counter}-${i}`, ip })));
+    expect(await address.check({ username: 'x', ip })).toEqual({ allowed: true });
+    await address.recordFailure({ username: 'x', ip });
+    expect((await address.check({ username: 'y', ip })).allowed).toBe(false);
+  });
+});
+
+describe.each(testDatabases())('LoginThrottle table on $label', ({ kind }) => {
+  let suite: SuiteDatabase;
+  const made: ClosableLoginThrottle[] = [];
+
+  async function rows(database: Database, table = 'gh_login_throttle'): Promise<{ key: string; points: number }[]> {
+    if (database.driver.kind === 'sqlite') {
+      return database.driver.database.prepare(`SELECT key, points FROM ${table}`).all() as { key: string; points: number }[];
+    }
+    return (await database.driver.pool.query(`SELECT key, points FROM "${table}"`)).rows as { key: string; points: number }[];
+  }
+
+  beforeAll(async () => {
+    suite = await openSuiteDatabase(kind);
+  });
+  afterAll(async () => {
+    for (const throttle of made) await throttle.close();
+    await suite?.close();
+  });
+
+  it('stores only digests: no username or address in the table', async () => {
+    const throttle = await createLoginThrottle(suite.database, defaultsFromConfig);
+    made.push(throttle);
+    await throttle.recordFailure({ username: 'Victoria.Secretname', ip: '198.51.100.77' });
+    const stored = await rows(suite.database);
+    expect(stored.length).toBeGreaterThanOrEqual(2);
+    for (const row of stored) {
+      expect(row.key).toMatch(/^(pair|addr):[0-9a-f]{64}$/);
+      expect(row.key.toLowerCase()).not.toContain('victoria');
+      expect(row.key).not.toContain('198.51');
+    }
+  });
+
+  it('with a secret, stores keyed digests that differ from the plain ones', async () => {
+    const plain = await createLoginThrottle(suite.database, defaultsFromConfig, { tableName: 'gh_t_throttle_plain' });
+    const keyed = await createLoginThrottle(suite.database, defaultsFromConfig, { tableName: 'gh_t_throttle_keyed', secret: 'x'.repeat(40) });
+    made.push(plain, keyed);
+    const key = { username: 'same', ip: '198.51.100.1' };
+    await plain.recordFailure(key);
+    await keyed.recordFailure(key);
+    const plainKeys = (await rows(suite.database, 'gh_t_throttle_plain')).map((r) => r.key).sort();
+    const keyedKeys = (await rows(suite.database, 'gh_t_throttle_keyed')).map((r) => r.key).sort();
+    expect(keyedKeys).toHaveLength(2);
+    expect(keyedKeys).not.toEqual(plainKeys);
+  });
+
+  it('refuses an unsafe table name', async () => {
+    await expect(createLoginThrottle(suite.database, defaultsFromConfig, { tableName: 'x; DROP TABLE y' })).rejects.toThrow(ConfigError);
+  });
+
+  it('several instances starting together on a new database create the table once and share counts', async () => {
+    const fresh = await freshDatabaseUrl(kind);
+    const databases = await Promise.all(Array.from({ length: 4 }, () => openDatabase(fresh.url)));
+    try {
+      const throttles = await Promise.all(databases.map((database) => createLoginThrottle(database, defaultsFromConfig)));
+      made.push(...throttles);
+      const key = freshKey();
+      // Failures spread over the instances, as behind a load balancer.
+      await Promise.all(throttles.map((throttle) => throttle.recordFailure(key)));
+      expect(await (throttles[0] as LoginThrottle).check(key)).toEqual({ allowed: true });
+      await (throttles[3] as LoginThrottle).recordFailure(key);
+      for (const throttle of throttles) expect((await throttle.check(key)).allowed).toBe(false);
+    } finally {
+      for (const database of databases) await closeUnmigrated(database);
+      await fresh.drop();
+    }
+  });
+
+  it('does not need migrate(): the throttle makes its own table', async () => {
+    const fresh = await freshDatabaseUrl(kind);
+    const database = await openDatabase(fresh.url);
+    try {
+      const throttle = await createLoginThrottle(database, defaultsFromConfig);
+      made.push(throttle);
+      const key = freshKey();
+      await fail(throttle, key, 5);
+      expect((await throttle.check(key)).allowed).toBe(false);
+    } finally {
+      await closeUnmigrated(database);
+      await fresh.drop();
+    }
+  });
+});
