@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+// `npm test`: runs the vitest suites on SQLite and, when it can, on PostgreSQL.
+//
+// PostgreSQL comes from, in order:
+//   1. GATEHOUSE_TEST_PG_URL or DATABASE_URL, when either is already a postgres:// URL (an admin URL:
+//      the suites create and drop their own databases through it);
+//   2. a throwaway server started here from the PostgreSQL binaries on the machine (in a temp folder,
+//      on a free port on 127.0.0.1, fsync off), stopped and deleted when the run ends, whatever way;
+//   3. nowhere: the PostgreSQL suites are skipped, and this says so.
+// Extra arguments go to `vitest run` (e.g. `npm test -- test/core`). The exit code is vitest's.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const isPostgresUrl = (url) => typeof url === 'string' && /^postgres(ql)?:\/\//.test(url);
+
+/** The URL with its password hidden, for printing. */
+function redact(url) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/** The bin folder of the newest PostgreSQL server on the machine, or undefined. */
+function findPostgresBin() {
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root)
+      .filter((v) => existsSync(join(root, v, 'bin', 'initdb')) && existsSync(join(root, v, 'bin', 'pg_ctl')))
+      .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
+    if (versions.length > 0) return join(root, versions[0], 'bin');
+  }
+  // pg_config may come from libpq-dev alone, so its bindir counts only if the server tools are there.
+  const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  const bindir = pgConfig.status === 0 ? pgConfig.stdout.trim() : '';
+  if (bindir && existsSync(join(bindir, 'initdb')) && existsSync(join(bindir, 'pg_ctl'))) return bindir;
+  return undefined;
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A throwaway PostgreSQL server: `start()` returns its admin URL, `stop()` removes every trace. */
+class ThrowawayPostgres {
+  constructor(bin) {
+    this.bin = bin;
+    this.asRoot = process.getuid?.() === 0;
+    this.dir = undefined;
+    this.started = false;
+  }
+
+  /** Runs a PostgreSQL tool; as root through `runuser -u postgres`, since the server refuses root. */
+  run(tool, args) {
+    const command = this.asRoot ? 'runuser' : join(this.bin, tool);
+    const fullArgs = this.asRoot ? ['-u', 'postgres', '--', join(this.bin, tool), ...args] : args;
+    // cwd: a folder the postgres user can enter (the repo may sit in a root-only temp folder).
+    return spawnSync(command, fullArgs, { cwd: this.dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  version() {
+    const out = spawnSync(join(this.bin, 'postgres'), ['--version'], { encoding: 'utf8' });
+    return out.status === 0 ? out.stdout.trim().replace(/^postgres \(PostgreSQL\) /, '') : 'unknown version';
+  }
+
+  async start() {
+    this.dir = mkdtempSync(join(tmpdir(), 'gatehouse-pg-'));
+    chmodSync(this.dir, 0o755);
+    const data = join(this.dir, 'data');
+    mkdirSync(data, { mode: 0o700 });
+    if (this.asRoot) {
+      const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+      const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+      if (uid.status !== 0 || gid.status !== 0) {
+        throw new Error('running as root, but there is no `postgres` user to run the server as (install postgresql-15)');
+      }
+      chownSync(data, Number(uid.stdout), Number(gid.stdout));
+    }
+    const init = this.run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    if (init.status !== 0) throw new Error(`initdb failed:\n${init.stdout}${init.stderr}`);
+
+    // A free port can be taken between the check and the start: try a few.
+    let lastError = '';
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const port = await freePort();
+      const options = [
+        '-c listen_addresses=127.0.0.1',
+        `-p ${port}`,
+        `-k ${data}`,
+        // Durability is worthless for a server deleted after the run; these make it much faster.
+        '-c fsync=off',
+        '-c synchronous_commit=off',
+        '-c full_page_writes=off',
+        '-c max_connections=200',
+      ].join(' ');
+      const start = this.run('pg_ctl', ['-D', data, '-l', join(data, 'server.log'), '-w', '-t', '30', '-o', options, 'start']);
+      if (start.status === 0) {
+        this.started = true;
+        return `postgres://postgres@127.0.0.1:${port}/postgres`;
+      }
+      lastError = `${start.stdout}${start.stderr}`;
+      const log = spawnSync('tail', ['-n', '20', join(data, 'server.log')], { encoding: 'utf8' });
+      lastError += log.stdout ?? '';
+    }
+    throw new Error(`pg_ctl start failed:\n${lastError}`);
+  }
+
+  /** Synchronous, so it also runs from an 'exit' handler. Safe to call more than once. */
+  stop() {
+    if (this.dir === undefined) return;
+    const data = join(this.dir, 'data');
+    // postmaster.pid: also a server whose start timed out but which came up after all.
+    if (this.started || existsSync(join(data, 'postmaster.pid'))) {
+      this.started = false;
+      const stop = this.run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop']);
+      if (stop.status !== 0) process.stderr.write(`warning: pg_ctl stop failed:\n${stop.stdout}${stop.stderr}`);
+    }
+    const dir = this.dir;
+    this.dir = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const env = { ...process.env };
+  let server;
+  let child;
+  let signalled;
+  let pgLine;
+
+  // SIGINT (Ctrl-C), SIGTERM and SIGHUP are passed on to vitest; the server is stopped once vitest
+  // has ended, and only then does this process exit. A signal before vitest started ends the run at
+  // once (the 'exit' handler stops the server).
+  const signalCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+  for (const signal of Object.keys(signalCodes)) {
+    process.on(signal, () => {
+      signalled ??= signal;
+      if (child === undefined) process.exit(signalCodes[signal]);
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    });
+  }
+
+  const given = [env.GATEHOUSE_TEST_PG_URL, env.DATABASE_URL].find(isPostgresUrl);
+  if (given !== undefined) {
+    env.GATEHOUSE_TEST_PG_URL = given;
+    pgLine = `PostgreSQL: given server ${redact(given)}`;
+  } else {
+    delete env.GATEHOUSE_TEST_PG_URL;
+    const bin = findPostgresBin();
+    if (bin === undefined) {
+      pgLine = 'PostgreSQL: skipped — no server binaries found (install postgresql-15 to run the PostgreSQL suites)';
+    } else {
+      server = new ThrowawayPostgres(bin);
+      // Whatever ends this process, the server and its folder go with it.
+      process.on('exit', () => server.stop());
+      const started = Date.now();
+      env.GATEHOUSE_TEST_PG_URL = await server.start();
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      pgLine = `PostgreSQL: ${server.version()}, throwaway server at ${env.GATEHOUSE_TEST_PG_URL} (started in ${seconds}s)`;
+    }
+  }
+  const covered = env.GATEHOUSE_TEST_PG_URL ? 'SQLite + PostgreSQL' : 'SQLite only';
+  process.stdout.write(`Test databases: ${covered}\n  SQLite: always (a temp file per suite)\n  ${pgLine}\n\n`);
+
+  // vitest's own entry rather than `npx vitest`: npx does not pass SIGTERM on (vitest would outlive
+  // this script and the server), and it can print an update notice after vitest's closing line.
+  // Its own process group, so that once it ends, any worker it left behind can be ended with it.
+  const vitestBin = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
+  if (!existsSync(vitestBin)) throw new Error(`vitest is not installed (${vitestBin}): run \`npm ci\` first`);
+  child = spawn(process.execPath, [vitestBin, 'run', ...process.argv.slice(2)], {
+    cwd: repoRoot,
+    env,
+    stdio: 'inherit',
+    detached: true,
+  });
+
+  const code = await new Promise((resolveCode) => {
+    child.on('error', (error) => {
+      process.stderr.write(`could not run vitest: ${error.message}\n`);
+      resolveCode(1);
+    });
+    child.on('exit', (exitCode, signal) => {
+      resolveCode(exitCode ?? signalCodes[signal] ?? 1);
+    });
+  });
+  try {
+    process.kill(-child.pid, 'SIGKILL'); // workers of an interrupted run; none after a normal one
+  } catch {
+    // ESRCH: the group is already gone
+  }
+  server?.stop();
+  process.exit(signalled !== undefined && code === 0 ? signalCodes[signalled] : code);
+}
+
+main().catch((error) => {
+  process.stderr.write(`scripts/test.mjs: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

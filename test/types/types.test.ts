@@ -1,0 +1,18 @@
+/**
+ * Runs the type tests in this folder through `tsc`: each holds `@ts-expect-error` lines that
+ * must fail to compile (a misspelt permission, say). If one of them compiles, tsc reports the
+ * unused directive and this test fails.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+
+describe('type tests', () => {
+  it('misspelt permissions and other forbidden uses do not compile, and the allowed ones do', () => {
+    const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.types.json'], { encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
