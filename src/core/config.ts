@@ -156,6 +156,7 @@ export const defaults = {
 export const knownHasherNames: readonly string[] = defaults.passwordHashers;
 
 const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_DISTINCT_CHARACTERS = 5;
 
 /**
  * Fills in defaults, checks everything, and freezes the result. Throws `ConfigError` with a
@@ -233,6 +234,14 @@ export function resolveConfig(input: GatehouseConfigInput = {}): GatehouseConfig
       throw new ConfigError('gatehouse.config.invalid_url', `${name} must be a local path starting with a single "/", got "${url}".`);
     }
   }
+  // Checked, not just typed: config often comes from untyped sources, and Django spells it "None",
+  // which would slip past the SameSite=None check below.
+  if (!['lax', 'strict', 'none'].includes(session.cookieSameSite)) {
+    throw new ConfigError(
+      'gatehouse.config.invalid_samesite',
+      `session.cookieSameSite must be "lax", "strict" or "none" (lower case), got ${JSON.stringify(session.cookieSameSite)}.`,
+    );
+  }
   if (session.cookieSameSite === 'none' && !session.cookieSecure) {
     throw new ConfigError(
       'gatehouse.config.samesite_none_insecure',
@@ -265,6 +274,13 @@ function checkSecretKeys(keys: string[], production: boolean): void {
     throw new ConfigError(
       'gatehouse.config.secret_key_weak',
       `A secretKey is ${short.length} characters long; every key needs at least ${MIN_SECRET_LENGTH} random characters (e.g. \`openssl rand -base64 48\`).`,
+    );
+  }
+  // Length alone is not randomness: "aaaa…" passes it. Django's check (security.W009) wants 5.
+  if (keys.some((k) => new Set(k).size < MIN_SECRET_DISTINCT_CHARACTERS)) {
+    throw new ConfigError(
+      'gatehouse.config.secret_key_weak',
+      `A secretKey uses fewer than ${MIN_SECRET_DISTINCT_CHARACTERS} different characters; use random characters (e.g. \`openssl rand -base64 48\`).`,
     );
   }
 }

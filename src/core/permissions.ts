@@ -66,6 +66,10 @@ const NAME = /^[a-z_][a-z0-9_]*$/;
 
 /** Every permission the declaration produces, `auth`'s included, in a stable order. */
 export function permissionDefinitions(apps: AppsDeclaration): PermissionDefinition[] {
+  if (Object.hasOwn(apps, 'auth')) {
+    // Spreading would silently replace the built-in auth permissions (auth.view_user and friends).
+    throw new ConfigError('gatehouse.config.reserved_app_label', 'The app label "auth" is gatehouse\'s own: declare your models under another label.');
+  }
   const all: AppsDeclaration = { ...authApp, ...apps };
   const out: PermissionDefinition[] = [];
   const seen = new Set<string>();

@@ -29,10 +29,12 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
 }
 
 function badUrl(url: string, why: string): ConfigError {
-  // The URL may hold a password: show only its scheme.
-  const scheme = url.split(':')[0] ?? '';
+  // The URL may hold a password: show only its scheme, and only when it looks like one. A URL
+  // missing its colon ("postgres//db/app?password=...") has no scheme, and all of it may be secret.
+  const scheme = /^\s*([a-z][a-z0-9+.-]{0,20}):/i.exec(url)?.[1];
+  const shown = scheme === undefined ? 'no scheme' : `${scheme}:…`;
   return new ConfigError(
     'gatehouse.config.bad_database_url',
-    `DATABASE_URL (${scheme}:…) cannot be used: ${why}. Use sqlite:<file>, sqlite::memory: or postgres://user@host:port/db.`,
+    `DATABASE_URL (${shown}) cannot be used: ${why}. Use sqlite:<file>, sqlite::memory: or postgres://user@host:port/db.`,
   );
 }

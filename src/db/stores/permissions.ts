@@ -26,12 +26,13 @@ export async function permissionIds(db: Executor, names: readonly string[]): Pro
 }
 
 /** Direct grants and group grants of one user in a single UNION ALL, tagged by source. */
-const grantRows = new Precompiled<{ app_label: string; codename: string; group_name: string }>((db) =>
+// Direct grants carry a NULL group name: a group's name may be any string, even an empty one.
+const grantRows = new Precompiled<{ app_label: string; codename: string; group_name: string | null }>((db) =>
   db
     .selectFrom('auth_user_user_permissions as up')
     .innerJoin('auth_permission as p', 'p.id', 'up.permission_id')
     .select(['p.app_label', 'p.codename'])
-    .select(sql<string>`''`.as('group_name'))
+    .select(sql<string | null>`null`.as('group_name'))
     .where('up.user_id', '=', 0)
     .unionAll(
       db
@@ -78,8 +79,8 @@ export class SqlPermissionStore implements PermissionStore {
     const result: UserPermissionRows = { direct: [], viaGroups: [] };
     for (const row of rows) {
       const name = `${row.app_label}.${row.codename}`;
-      if (row.group_name === '') result.direct.push(name);
-      else result.viaGroups.push({ group: row.group_name as string, permission: name });
+      if (row.group_name === null) result.direct.push(name);
+      else result.viaGroups.push({ group: row.group_name, permission: name });
     }
     return result;
   }
