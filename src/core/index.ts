@@ -72,3 +72,5 @@ export type {
 } from './ports.js';
 export { throttleKeys, normalizeThrottleUsername, addressBucket, throttleDecision } from './throttle.js';
 export type { LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleKeyOptions } from './throttle.js';
+export { isSafeRedirect, resolveSafeRedirect, safeRedirectOr, MAX_REDIRECT_LENGTH } from './redirects.js';
+export type { SafeRedirectOptions } from './redirects.js';

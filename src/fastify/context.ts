@@ -1,0 +1,100 @@
+/**
+ * The plugin's shared parts, resolved once at registration, and the small per-request state the
+ * hooks pass along (the session, what the response must do with the cookies). Internal: apps use
+ * the request decorations instead.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../core/gatehouse.js';
+import type { LoadedSession } from '../core/sessions.js';
+import type { LoginThrottle, Mailer } from './ports.js';
+import type { BackgroundTasks } from './tasks.js';
+import type { Templates } from './templates.js';
+
+/** The account view URLs, for links, redirects and templates. */
+export interface AccountUrls {
+  login: string;
+  logout: string;
+  passwordChange: string;
+  passwordChangeDone: string;
+  passwordReset: string;
+  passwordResetDone: string;
+  passwordResetComplete: string;
+  reauth: string;
+  /** `/accounts/reset/` — the confirm URLs continue with `<uidb64>/<token>/`. */
+  resetBase: string;
+  /** The default pages' stylesheet ('' when the account views are not mounted). */
+  stylesheet: string;
+}
+
+/** Everything the hooks and views share. */
+export interface PluginContext {
+  gatehouse: Gatehouse<string>;
+  templates: Templates;
+  tasks: BackgroundTasks;
+  mailer: Mailer | null;
+  throttle: LoginThrottle | null;
+  siteName: string;
+  /** `https://example.com`, for absolute links in mail; null: derive from an allowed Host. */
+  siteUrl: string | null;
+  /** Host header values trusted for building absolute links when `siteUrl` is not set. */
+  allowedHosts: readonly string[];
+  urls: AccountUrls;
+  /** Whether the account views are mounted (so `urls` point somewhere). */
+  accountViews: boolean;
+  /** Logout shows `registration/logged_out.html` instead of redirecting. */
+  loggedOutPage: boolean;
+  sessionCookie: CookieSpec;
+  csrfCookie: CookieSpec;
+}
+
+/** A cookie's name and attributes. */
+export interface CookieSpec {
+  name: string;
+  secure: boolean;
+  httpOnly: boolean;
+  sameSite: 'lax' | 'strict' | 'none';
+  domain: string | null;
+  path: string;
+}
+
+/** Per-request state. */
+export interface RequestState {
+  session: LoadedSession | null;
+  /** What the response does with the session cookie. */
+  sessionCookie: 'keep' | 'set' | 'clear';
+  /** The CSRF secret (raw bytes) in use for this request, once known. */
+  csrfSecret: Buffer | null;
+  /** The secret must be (re)sent as a cookie. */
+  csrfSecretChanged: boolean;
+  /** `authorizeObject` (or a rule filter) ran for this request. */
+  objectChecked: boolean;
+  /** The page must not be stored by any cache. */
+  noStore: boolean;
+}
+
+export const kContext = Symbol('gatehouse.context');
+export const kState = Symbol('gatehouse.state');
+/** Marks the plugin's own 405 answers, left out of the route inventory. */
+export const kHidden = Symbol('gatehouse.hidden');
+
+type WithContext = { [kContext]?: PluginContext };
+type WithState = { [kState]?: RequestState | null };
+
+/** The plugin context for the instance serving `request`. */
+export function contextOf(source: FastifyRequest | FastifyInstance): PluginContext {
+  const server = ('server' in source ? source.server : source) as unknown as WithContext;
+  const context = server[kContext];
+  if (!context) throw new Error('gatehouse: the plugin is not registered on this Fastify instance.');
+  return context;
+}
+
+/** The request's state, created on first use. */
+export function stateOf(request: FastifyRequest): RequestState {
+  const holder = request as unknown as WithState;
+  let state = holder[kState];
+  if (!state) {
+    state = { session: null, sessionCookie: 'keep', csrfSecret: null, csrfSecretChanged: false, objectChecked: false, noStore: false };
+    holder[kState] = state;
+  }
+  return state;
+}

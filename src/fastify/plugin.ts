@@ -1,0 +1,231 @@
+/**
+ * `gatehouseFastify`: the Fastify plugin. Register it first, before any route:
+ *
+ * ```ts
+ * await app.register(gatehouseFastify, { gatehouse, mailer, throttle });
+ * app.get('/invoices/', { config: { access: permission('billing.view_invoice') } }, handler);
+ * ```
+ *
+ * What it sets up, in request order:
+ * 1. `onRequest`: cookies parsed, security headers (helmet), the session loaded and
+ *    `request.user` set (the anonymous user when nobody is logged in);
+ * 2. `onRequest` of each route: its access guard, before the body is read;
+ * 3. `preValidation`: the CSRF check on unsafe methods;
+ * 4. `onSend`: session and CSRF cookies, cache headers, and the object-rule safety net;
+ * then, after the answer has gone, deferred work (reset mails).
+ * `ready()` fails if a route declares no access.
+ */
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ConfigError } from '../core/errors.js';
+import type { Gatehouse } from '../core/gatehouse.js';
+import type { User } from '../core/user.js';
+import { publicAccess } from './access.js';
+import { type AccountUrls, type PluginContext, kContext, kState } from './context.js';
+import { csrfToken } from './csrf.js';
+import { gatehouseErrorHandler, notFoundHandler } from './errors.js';
+import { helmetOptions } from './headers.js';
+import { csrfHook, responseHook, sessionHook } from './hooks.js';
+import { RouteInventory } from './inventory.js';
+import type { LoginThrottle, Mailer } from './ports.js';
+import { cookieSpecs, loginRequest, logoutRequest } from './session-cookie.js';
+import { BackgroundTasks } from './tasks.js';
+import { Templates } from './templates.js';
+import type { RequestLoginOptions } from './types.js';
+import { accountViews } from './views/index.js';
+
+/** Where and how the account views are mounted. */
+export interface AccountViewsOptions {
+  /** URL prefix, `/accounts` by default (`''` mounts them at the root). */
+  prefix?: string;
+  /** Logout shows `registration/logged_out.html` instead of redirecting to `logoutRedirectUrl`. */
+  loggedOutPage?: boolean;
+}
+
+/** Options of `gatehouseFastify`. */
+export interface GatehouseFastifyOptions {
+  /** The gatehouse (`createGatehouse`). */
+  // biome-ignore lint/suspicious/noExplicitAny: any app's permission union is accepted
+  gatehouse: Gatehouse<any>;
+  /** Sends the reset mails; without one, reset requests are answered but no mail goes out. */
+  mailer?: Mailer;
+  /**
+   * Counts failed logins (`createLoginThrottle(database, config.throttle)` from `gatehouse/db`).
+   * Required in production; `false` turns throttling off explicitly.
+   */
+  throttle?: LoginThrottle | false;
+  /** The account views (`/accounts/login/`...), or `false` to mount none. */
+  accountViews?: AccountViewsOptions | false;
+  /** The app's template folder, searched before the defaults (`registration/login.html`...). */
+  templatesDir?: string;
+  /** Shown in page titles and mails. */
+  siteName?: string;
+  /** `https://example.com`: the origin of links in mail. Required in production unless `allowedHosts` is given. */
+  siteUrl?: string;
+  /**
+   * Host header values (`host[:port]`) trusted to build mail links from when `siteUrl` is not set.
+   * In development loopback hosts (`localhost`, `127.0.0.1`, `[::1]`) are trusted as well.
+   */
+  allowedHosts?: readonly string[];
+  /** Routes allowed without an access declaration: `GET /docs/*`, `/metrics` (all methods). */
+  allowUndeclaredRoutes?: readonly string[];
+  /** The re-authentication page, when the account views are not mounted here. */
+  reauthUrl?: string;
+  /** Helmet options merged over gatehouse's, or `false` when the app sets its own headers. */
+  helmet?: FastifyHelmetOptions | false;
+  /** Install gatehouse's error handler (default true). */
+  errorHandler?: boolean;
+  /**
+   * Install gatehouse's not-found handler (default true): 405 with `Allow` when the URL exists
+   * for other methods, else a plain 404 page or JSON.
+   */
+  notFoundHandler?: boolean;
+}
+
+function normalisePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/\/+$/, '');
+  if (trimmed !== '' && (!trimmed.startsWith('/') || trimmed.startsWith('//'))) {
+    throw new ConfigError('gatehouse.fastify.invalid_prefix', `accountViews.prefix must be '' or start with a single '/', got "${prefix}".`);
+  }
+  return trimmed;
+}
+
+function accountUrls(prefix: string, reauthUrl: string | undefined, mounted: boolean): AccountUrls {
+  return {
+    login: `${prefix}/login/`,
+    logout: `${prefix}/logout/`,
+    passwordChange: `${prefix}/password_change/`,
+    passwordChangeDone: `${prefix}/password_change/done/`,
+    passwordReset: `${prefix}/password_reset/`,
+    passwordResetDone: `${prefix}/password_reset/done/`,
+    passwordResetComplete: `${prefix}/reset/done/`,
+    reauth: reauthUrl ?? `${prefix}/reauth/`,
+    resetBase: `${prefix}/reset/`,
+    stylesheet: mounted ? `${prefix}/gatehouse.css` : '',
+  };
+}
+
+function checkSiteUrl(siteUrl: string | undefined, production: boolean): string | null {
+  if (siteUrl === undefined) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(siteUrl);
+  } catch {
+    throw new ConfigError('gatehouse.fastify.invalid_site_url', `siteUrl must be an absolute URL like https://example.com, got "${siteUrl}".`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError('gatehouse.fastify.invalid_site_url', `siteUrl must be http(s), got "${siteUrl}".`);
+  }
+  if (production && parsed.protocol !== 'https:') {
+    throw new ConfigError('gatehouse.fastify.insecure_site_url', `siteUrl must use https in production: reset links carry tokens. Got "${siteUrl}".`);
+  }
+  return parsed.origin;
+}
+
+async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions): Promise<void> {
+  const gatehouse = options.gatehouse as Gatehouse<string>;
+  if (!gatehouse || typeof gatehouse.authenticate !== 'function') {
+    throw new ConfigError('gatehouse.fastify.no_gatehouse', 'gatehouseFastify needs the option gatehouse: pass the result of createGatehouse().');
+  }
+  const config = gatehouse.config;
+  const production = config.production;
+  const viewsOption = options.accountViews === false ? null : (options.accountViews ?? {});
+  const prefix = normalisePrefix(viewsOption?.prefix ?? '/accounts');
+  const siteUrl = checkSiteUrl(options.siteUrl, production);
+  const allowedHosts = [...(options.allowedHosts ?? [])];
+  if (production && viewsOption && options.mailer && siteUrl === null && allowedHosts.length === 0) {
+    throw new ConfigError(
+      'gatehouse.fastify.site_url_missing',
+      'In production the reset mail needs a trusted origin for its link: set the plugin option siteUrl (e.g. "https://example.com") or allowedHosts.',
+    );
+  }
+  if (options.throttle === undefined && production && viewsOption) {
+    throw new ConfigError(
+      'gatehouse.fastify.throttle_missing',
+      'In production the login form needs a throttle: pass throttle: createLoginThrottle(database, gatehouse.config.throttle) (or throttle: false to go without, knowingly).',
+    );
+  }
+  let throttle: LoginThrottle | null = options.throttle || null;
+  if (options.throttle === undefined && viewsOption) {
+    // Development default: counts in this process only (every instance would count on its own).
+    const { createMemoryLoginThrottle } = await import('../db/throttle.js');
+    throttle = createMemoryLoginThrottle(config.throttle);
+    fastify.log.warn('gatehouse: using an in-memory login throttle; pass throttle: createLoginThrottle(database, config.throttle) to count in the database.');
+  }
+
+  const cookies = cookieSpecs(config);
+  const tasks = new BackgroundTasks(fastify.log);
+  const context: PluginContext = {
+    gatehouse,
+    templates: new Templates(options.templatesDir),
+    tasks,
+    mailer: options.mailer ?? null,
+    throttle,
+    siteName: options.siteName ?? 'gatehouse',
+    siteUrl,
+    allowedHosts,
+    urls: accountUrls(prefix, options.reauthUrl, viewsOption !== null),
+    accountViews: viewsOption !== null,
+    loggedOutPage: viewsOption?.loggedOutPage ?? false,
+    sessionCookie: cookies.session,
+    csrfCookie: cookies.csrf,
+  };
+  const inventory = new RouteInventory(options.allowUndeclaredRoutes ?? [], config.reauthMaxAge);
+  // A route registered before the plugin would never pass its route hook: no guard, no CSRF
+  // check, no session. Refuse to start rather than serve it open.
+  const earlier = fastify.printRoutes({ commonPrefix: false });
+  if (earlier.trim() !== '(empty tree)') {
+    throw new ConfigError(
+      'gatehouse.fastify.routes_before_plugin',
+      `Register gatehouseFastify before any route; these were registered earlier and would have no access check:\n${earlier}`,
+    );
+  }
+
+  // The route hook first, so every route registered from here on is seen.
+  fastify.addHook('onRoute', inventory.onRoute);
+  fastify.addHook('onReady', async () => inventory.check());
+
+  if (!fastify.hasRequestDecorator('cookies')) await fastify.register(fastifyCookie);
+  if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) await fastify.register(fastifyFormbody);
+  if (options.helmet !== false) await fastify.register(fastifyHelmet, helmetOptions(production, options.helmet));
+
+  fastify.decorate(kContext, context);
+  fastify.decorate('gatehouse', gatehouse as FastifyInstance['gatehouse']);
+  fastify.decorate('gatehouseRoutes', () => inventory.list());
+  fastify.decorate('gatehouseTasks', tasks);
+  fastify.decorateRequest(kState, null, []);
+  fastify.decorateRequest('user', null, []);
+  fastify.decorateRequest('session', null, []);
+  fastify.decorateRequest('login', function (this: FastifyRequest, user: User, loginOptions?: RequestLoginOptions) {
+    return loginRequest(this, user, loginOptions);
+  });
+  fastify.decorateRequest('logout', function (this: FastifyRequest) {
+    return logoutRequest(this);
+  });
+  fastify.decorateRequest('csrfToken', function (this: FastifyRequest) {
+    return csrfToken(this);
+  });
+
+  fastify.addHook('onRequest', sessionHook);
+  fastify.addHook('preValidation', csrfHook);
+  fastify.addHook('onSend', responseHook);
+  fastify.addHook('onClose', async () => {
+    await tasks.settled();
+  });
+
+  if (options.errorHandler !== false) fastify.setErrorHandler(gatehouseErrorHandler);
+  if (options.notFoundHandler !== false) fastify.setNotFoundHandler(notFoundHandler);
+
+  if (viewsOption) {
+    await fastify.register(accountViews, { prefix });
+    fastify.get(`${prefix}/gatehouse.css`, { config: { access: publicAccess() } }, async (_request, reply) =>
+      reply.header('Cache-Control', 'public, max-age=3600').type('text/css; charset=utf-8').send(context.templates.asset('gatehouse.css')),
+    );
+  }
+}
+
+/** The gatehouse Fastify plugin; see the module comment. */
+export const gatehouseFastify = fp(plugin, { fastify: '5.x', name: 'gatehouse' });
