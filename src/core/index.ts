@@ -74,3 +74,5 @@ export { throttleKeys, normalizeThrottleUsername, addressBucket, throttleDecisio
 export type { LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleKeyOptions } from './throttle.js';
 export { isSafeRedirect, resolveSafeRedirect, safeRedirectOr, MAX_REDIRECT_LENGTH } from './redirects.js';
 export type { SafeRedirectOptions } from './redirects.js';
+export { defineGatehouseApp } from './app-definition.js';
+export type { GatehouseApp, GatehouseAppInput, RouteInventoryEntry, RouteInventorySource } from './app-definition.js';

@@ -1,0 +1,118 @@
+/**
+ * `gatehouse perms list | check | explain`: what a user may do and why, answered by the same
+ * `hasPerm` the server uses (Django's rules: inactive users have nothing, active superusers have
+ * everything). `check` exits 0 for yes and 1 for no, so scripts can branch on it.
+ */
+import type { Command } from 'commander';
+import type { PermissionRecord } from '../../core/ports.js';
+import type { User } from '../../core/user.js';
+import { type CliContext, requireUser, withContext } from '../context.js';
+import { CliError, ExitCode } from '../errors.js';
+import { out, printJson, printTable } from '../output.js';
+
+const nameOf = (p: PermissionRecord): string => `${p.appLabel}.${p.codename}`;
+
+/** Refuses a permission name that is not in the database: a typo must not read as "no". */
+async function requirePermission(ctx: CliContext, name: string): Promise<void> {
+  if (!/^[^.\s]+\.[^\s]+$/.test(name)) throw new CliError(`"${name}" is not a permission name: use app_label.codename, e.g. auth.change_user.`);
+  const all = await ctx.gatehouse.stores.permissions.list();
+  if (!all.some((p) => nameOf(p) === name)) {
+    const lower = name.toLowerCase();
+    const near = all.map(nameOf).filter((n) => n.toLowerCase() === lower);
+    throw new CliError(`Unknown permission "${name}"${near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : ''}: see \`gatehouse perms list\`.`);
+  }
+}
+
+/** Each permission the user holds with where it comes from. */
+async function userPermissionRows(ctx: CliContext, user: User): Promise<{ permission: string; sources: string[] }[]> {
+  if (!user.isActive) return [];
+  const set = await ctx.gatehouse.authz.permissionsOf(user);
+  const names = user.isSuperuser ? (await ctx.gatehouse.stores.permissions.list()).map(nameOf) : [...set.all];
+  return names.sort().map((permission) => ({
+    permission,
+    sources: [
+      ...(user.isSuperuser ? ['superuser'] : []),
+      ...(set.direct.has(permission) ? ['direct'] : []),
+      ...(set.groupsByPermission.get(permission) ?? []).map((g) => `group:${g}`),
+    ],
+  }));
+}
+
+async function list(ctx: CliContext, options: { user?: string; json?: boolean }): Promise<void> {
+  if (options.user === undefined) {
+    const declared = new Set<string>(ctx.gatehouse.permissionNames);
+    const rows = (await ctx.gatehouse.stores.permissions.list()).map((p) => ({ permission: nameOf(p), name: p.name, model: p.model, declared: declared.has(nameOf(p)) }));
+    if (options.json) printJson(rows);
+    else
+      printTable(
+        rows,
+        [
+          { header: 'PERMISSION', value: (r) => r.permission },
+          { header: 'NAME', value: (r) => r.name },
+          { header: 'IN CODE', value: (r) => (r.declared ? 'yes' : 'no') },
+        ],
+        'No permissions in the database: run `gatehouse migrate`.',
+      );
+    return;
+  }
+  const user = await requireUser(ctx, options.user);
+  const rows = await userPermissionRows(ctx, user);
+  if (options.json) {
+    printJson({ user: user.username, isActive: user.isActive, isSuperuser: user.isSuperuser, permissions: rows });
+    return;
+  }
+  if (!user.isActive) out(`${user.username} is inactive, and inactive users have no permissions.`);
+  else if (user.isSuperuser) out(`${user.username} is a superuser: every permission, including any not listed here.`);
+  printTable(rows, [
+    { header: 'PERMISSION', value: (r) => r.permission },
+    { header: 'FROM', value: (r) => r.sources.join(', ') },
+  ], user.isActive ? `${user.username} has no permissions.` : '');
+}
+
+async function check(ctx: CliContext, username: string, permission: string, options: { json?: boolean }): Promise<void> {
+  const user = await requireUser(ctx, username);
+  await requirePermission(ctx, permission);
+  const granted = await ctx.gatehouse.hasPerm(user, permission);
+  if (options.json) printJson({ user: user.username, permission, granted });
+  else out(granted ? 'yes' : 'no');
+  if (!granted) process.exitCode = ExitCode.no;
+}
+
+async function explain(ctx: CliContext, username: string, permission: string, options: { json?: boolean }): Promise<void> {
+  const user = await requireUser(ctx, username);
+  await requirePermission(ctx, permission);
+  const explanation = await ctx.gatehouse.explainPerm(user, permission);
+  if (options.json) {
+    printJson({ user: user.username, permission, ...explanation });
+    return;
+  }
+  out(explanation.summary);
+  for (const source of explanation.sources) {
+    out(`  - ${source.kind === 'group' ? `group "${source.group}"` : source.kind === 'direct' ? 'direct grant' : 'superuser flag'}`);
+  }
+}
+
+/** Registers `perms` and its subcommands. */
+export function registerPerms(program: Command): void {
+  const perms = program.command('perms').description('list, check and explain permissions');
+  perms
+    .command('list')
+    .description("every permission in the database, or one user's with where each comes from")
+    .option('--user <user>', "the user's permissions")
+    .option('--json', 'print JSON')
+    .action((options, command: Command) => withContext(command, {}, (ctx) => list(ctx, options)));
+  perms
+    .command('check')
+    .argument('<user>')
+    .argument('<permission>', 'app_label.codename')
+    .description('does the user have the permission? prints yes/no; exit 0 yes, 1 no')
+    .option('--json', 'print JSON')
+    .action((username: string, permission: string, options, command: Command) => withContext(command, {}, (ctx) => check(ctx, username, permission, options)));
+  perms
+    .command('explain')
+    .argument('<user>')
+    .argument('<permission>', 'app_label.codename')
+    .description('which grant, group or flag gives the permission, or what blocks it')
+    .option('--json', 'print JSON')
+    .action((username: string, permission: string, options, command: Command) => withContext(command, {}, (ctx) => explain(ctx, username, permission, options)));
+}
