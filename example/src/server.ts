@@ -1,0 +1,79 @@
+/**
+ * The example's HTTP surface (CONTRACT.md's route table) on Fastify with the gatehouse plugin.
+ * Every route declares its access class in its options; the plugin enforces it before the
+ * handler runs and refuses to start if a route forgot to declare one.
+ */
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { accessFor, gatehouseFastify } from 'gatehouse/fastify';
+import { loadSettings } from './config.js';
+import { registerAccountRoutes } from './routes/account.js';
+import { registerBillingRoutes } from './routes/billing.js';
+import type { RouteDeps } from './routes/common.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
+import { registerOpsRoutes } from './routes/ops.js';
+import { registerShopRoutes } from './routes/shop.js';
+import { type Services, openServices } from './services.js';
+import { SITE_NAME, stylesheet, templatesDir } from './views.js';
+
+/** Options of `createServer`. */
+export interface CreateServerOptions {
+  /** Fastify's logger option; by default JSON lines on stdout at the settings' LOG_LEVEL. */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
+}
+
+/** Builds the app on open services, without listening. Closing the app does not close them. */
+export async function createServer(services: Services, options: CreateServerOptions = {}): Promise<FastifyInstance> {
+  const { settings, gatehouse } = services;
+  const app = Fastify({
+    logger: options.logger ?? { level: settings.logLevel },
+    // One line per denial and per error is what a person reads; a line per request is noise here.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Only behind a proxy that sets X-Forwarded-*; otherwise any client could claim any address
+    // (and so dodge the per-address login throttle).
+    trustProxy: settings.trustProxy,
+    // Long enough for any real path; longer ones get 414 without reaching a route.
+    routerOptions: { maxParamLength: 200 },
+  });
+  await app.register(gatehouseFastify, {
+    gatehouse,
+    mailer: services.mailer,
+    throttle: services.throttle,
+    templatesDir,
+    siteName: SITE_NAME,
+    ...(settings.siteUrl !== null ? { siteUrl: settings.siteUrl } : {}),
+  });
+
+  const access = accessFor(gatehouse);
+  const deps: RouteDeps = { services, access };
+  const open = { config: { access: access.publicAccess() } };
+
+  app.get('/', open, async (_request, reply) => reply.redirect('/dashboard/', 302));
+  app.get('/health/', open, async () => ({ status: 'ok' }));
+  app.get('/static/app.css', open, async (_request, reply) =>
+    reply.header('Cache-Control', 'public, max-age=3600').type('text/css; charset=utf-8').send(stylesheet()),
+  );
+  app.get('/favicon.ico', open, async (_request, reply) => reply.code(204).header('Cache-Control', 'public, max-age=86400').send());
+
+  registerDashboardRoutes(app, deps);
+  registerShopRoutes(app, deps);
+  registerBillingRoutes(app, deps);
+  registerOpsRoutes(app, deps);
+  registerAccountRoutes(app, deps);
+  return app;
+}
+
+/**
+ * Reads the settings from `env`, opens the services and builds the app, without migrating or
+ * listening (main.ts does both). Closing the app closes the database too.
+ */
+export async function buildServer(env: Record<string, string | undefined> = process.env, options: CreateServerOptions = {}): Promise<FastifyInstance> {
+  const services = await openServices(loadSettings(env));
+  try {
+    const app = await createServer(services, options);
+    app.addHook('onClose', async () => services.close());
+    return app;
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+}
