@@ -11,10 +11,15 @@ import { apps, roles } from './src/declarations.js';
 import { buildServer } from './src/server.js';
 import { gatehouseConfig } from './src/services.js';
 
+const settings = loadSettings(process.env);
+
 export default defineGatehouseApp({
   apps,
   roles,
-  config: gatehouseConfig(loadSettings(process.env)),
+  config: gatehouseConfig(settings),
+  // The server's own default (its SQLite file under data/), so `npx gatehouse …` inside example/
+  // works on the same database without DATABASE_URL.
+  databaseUrl: settings.databaseUrl,
   // The inventory comes from the code, not from a database: the server is built on a throwaway
   // in-memory one and never listens.
   routes: async (): Promise<RouteInventoryEntry[]> => {

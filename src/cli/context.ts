@@ -39,9 +39,10 @@ export interface ContextOptions {
   create?: boolean;
 }
 
-/** The database URL from `--database` or `DATABASE_URL`. */
-export function databaseUrl(globals: GlobalOptions): string {
-  const url = globals.database ?? process.env.DATABASE_URL;
+/** The database URL from `--database`, else `DATABASE_URL`, else the app module's `databaseUrl`. */
+export function databaseUrl(globals: GlobalOptions, appDefault: string | null = null): string {
+  const fromEnv = process.env.DATABASE_URL?.trim() ? process.env.DATABASE_URL : undefined;
+  const url = globals.database ?? fromEnv ?? appDefault ?? undefined;
   if (url === undefined || url.trim() === '') {
     throw new CliError('No database: set DATABASE_URL or pass --database (e.g. sqlite:./db.sqlite3 or postgres://user@host/db).');
   }
@@ -59,14 +60,14 @@ function cliActor(): string {
 /** Opens everything a command needs, runs it, and closes the database whatever happens. */
 export async function withContext<T>(command: Command, options: ContextOptions, run: (ctx: CliContext) => Promise<T>): Promise<T> {
   const globals = command.optsWithGlobals<GlobalOptions>();
-  const url = databaseUrl(globals);
+  const loaded = await loadApp(globals.config);
+  const url = databaseUrl(globals, loaded.app.databaseUrl);
   const location = parseDatabaseUrl(url);
   const migrated = options.migrated ?? true;
   if (!options.create && location.kind === 'sqlite' && location.filename !== ':memory:' && !existsSync(location.filename)) {
     // Opening would create an empty file: say what is wrong instead of leaving one behind.
     throw new CliError(`There is no SQLite database at ${location.filename}: run \`gatehouse migrate\` to create it, or check DATABASE_URL.`);
   }
-  const loaded = await loadApp(globals.config);
   // Loaded here rather than at the top: `--help` and usage errors then start in a fraction of the time.
   const [{ openDatabase }, { Gatehouse }] = await Promise.all([import('../db/connect.js'), import('../core/gatehouse.js')]);
   const database = await openDatabase(url, { poolSize: 2 });

@@ -83,6 +83,12 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
+// A reader that closes early (`gatehouse user list | head`) is not an error: stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const code = await main(process.argv);
 process.exitCode = code;
 // A config module may leave handles open (an app it built for its route inventory, a pool of its

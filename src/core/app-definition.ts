@@ -45,6 +45,11 @@ export interface GatehouseAppInput<Apps extends AppsDeclaration> {
   config?: GatehouseConfigInput;
   /** The route inventory, for `gatehouse routes` (the Fastify plugin provides one). */
   routes?: RouteInventorySource | null;
+  /**
+   * The database the app uses when neither `--database` nor `DATABASE_URL` names one (the
+   * app's own default, e.g. its SQLite file), so the command and the server agree.
+   */
+  databaseUrl?: string | null;
 }
 
 /** An app's checked declarations, as the `gatehouse` command loads them. */
@@ -53,6 +58,7 @@ export interface GatehouseApp<Apps extends AppsDeclaration = AppsDeclaration> {
   readonly roles: RolesDeclaration<PermissionName<Apps>>;
   readonly config: GatehouseConfigInput;
   readonly routes: RouteInventorySource | null;
+  readonly databaseUrl: string | null;
 }
 
 /**
@@ -77,5 +83,8 @@ export function defineGatehouseApp<const Apps extends AppsDeclaration>(input: Ga
   if (input.routes != null && typeof input.routes !== 'function') {
     throw new ConfigError('gatehouse.config.invalid_app', '`routes` must be an async function returning the route inventory.');
   }
-  return Object.freeze({ apps: input.apps, roles, config: input.config ?? {}, routes: input.routes ?? null });
+  if (input.databaseUrl != null && typeof input.databaseUrl !== 'string') {
+    throw new ConfigError('gatehouse.config.invalid_app', '`databaseUrl` must be a string such as sqlite:./data/app.sqlite3.');
+  }
+  return Object.freeze({ apps: input.apps, roles, config: input.config ?? {}, routes: input.routes ?? null, databaseUrl: input.databaseUrl ?? null });
 }

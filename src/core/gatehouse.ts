@@ -74,7 +74,11 @@ export class Gatehouse<P extends string = string> {
     }
     this.config = config;
     this.stores = options.stores;
-    this.hashers = new PasswordHashers(hashersFromNames(config.passwordHashers, config.passwordHasherSettings), { random: this.random, maxPasswordLength: config.maxPasswordLength });
+    this.hashers = new PasswordHashers(hashersFromNames(config.passwordHashers, config.passwordHasherSettings), {
+      random: this.random,
+      maxPasswordLength: config.maxPasswordLength,
+      maxConcurrentHashes: config.passwordHashConcurrency,
+    });
     this.passwordValidators = options.passwordValidators ?? validatorsFromNames(config.passwordValidators);
     this.apps = options.apps ?? {};
     this.roles = options.roles ?? {};
@@ -126,7 +130,7 @@ export class Gatehouse<P extends string = string> {
    */
   async login(user: User, current: LoadedSession | null, meta: LoginMeta = {}): Promise<LoadedSession> {
     const updated = await this.accounts.touchLastLogin(user);
-    const session = await this.sessions.rotate(current, updated, meta);
+    const session = await this.sessions.rotate(current, updated, { meta });
     await this.audit.record({ actor: user.username, action: 'auth.login', target: user.username, ip: meta.ip ?? null, data: meta.backend ? { backend: meta.backend } : {} });
     return session;
   }

@@ -19,7 +19,7 @@ export type { AuthBackend, Credentials, Authenticated } from './authentication.j
 export { Accounts, cleanUsername, cleanEmail } from './accounts.js';
 export type { CreateUserInput, Actor } from './accounts.js';
 export { SessionManager, hashSessionId } from './sessions.js';
-export type { LoadedSession, SessionMeta } from './sessions.js';
+export type { LoadedSession, SessionMeta, RotateOptions } from './sessions.js';
 export { AuditLog, auditEntryHash, canonicalJson } from './audit.js';
 export type { AuditInput, AuditVerification } from './audit.js';
 export { PasswordResetTokens, uidToBase64, uidFromBase64 } from './tokens.js';

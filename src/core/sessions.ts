@@ -26,6 +26,18 @@ export interface SessionMeta {
   userAgent?: string | null;
 }
 
+/** How `rotate` carries a session over. */
+export interface RotateOptions {
+  meta?: SessionMeta;
+  /** The new session's data; by default the old one's, when the owner stays the same. */
+  data?: Record<string, unknown>;
+  /**
+   * Keep the old session's absolute end (re-authentication, password change: the same login
+   * goes on, so `maxAge` still counts from it). A login starts a new count.
+   */
+  keepExpiry?: boolean;
+}
+
 const ID_BYTES = 32;
 const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -49,6 +61,10 @@ export class SessionManager {
 
   /** Starts a session for `user` (or an anonymous one) and returns it. */
   async start(user: User | null, meta: SessionMeta = {}, data: Record<string, unknown> = {}): Promise<LoadedSession> {
+    return this.create(user, meta, data, null);
+  }
+
+  private async create(user: User | null, meta: SessionMeta, data: Record<string, unknown>, expiresAt: number | null): Promise<LoadedSession> {
     const id = this.newId();
     const now = this.clock.now();
     const record: SessionRecord = {
@@ -57,7 +73,7 @@ export class SessionManager {
       authEpoch: user ? user.authEpoch : 0,
       createdAt: now,
       lastSeenAt: now,
-      expiresAt: now + this.config.maxAge * 1000,
+      expiresAt: expiresAt ?? now + this.config.maxAge * 1000,
       data,
       ip: truncate(meta.ip ?? null, 64),
       userAgent: truncate(meta.userAgent ?? null, 512),
@@ -100,11 +116,13 @@ export class SessionManager {
    * planted or seen before the change is worthless after it. `user` switches the owner; a new
    * owner or epoch is taken from it.
    */
-  async rotate(current: LoadedSession | null, user: User | null, meta: SessionMeta = {}, data?: Record<string, unknown>): Promise<LoadedSession> {
+  async rotate(current: LoadedSession | null, user: User | null, options: RotateOptions = {}): Promise<LoadedSession> {
     // Data crosses over only when the owner stays the same or the old session was anonymous:
     // never hand one user's session contents to another.
-    const keep = current && (current.record.userId === null || current.record.userId === user?.id);
-    const next = await this.start(user, meta, data ?? (keep ? current.record.data : {}));
+    const sameOwner = current !== null && current.record.userId !== null && current.record.userId === user?.id;
+    const keep = current && (current.record.userId === null || sameOwner);
+    const expiresAt = options.keepExpiry && sameOwner ? current.record.expiresAt : null;
+    const next = await this.create(user, options.meta ?? {}, options.data ?? (keep ? current.record.data : {}), expiresAt);
     if (current) await this.stores.sessions.delete(current.record.idHash);
     return next;
   }

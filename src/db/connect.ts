@@ -3,6 +3,7 @@
  * drivers are optional peer dependencies, loaded only when their dialect is asked for, so an app
  * on PostgreSQL never compiles SQLite and the other way round.
  */
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResult } from 'kysely';
 import { ConfigError } from '../core/errors.js';
 import type { Stores } from '../core/ports.js';
@@ -22,7 +23,7 @@ export interface Database {
    * store): a better-sqlite3 database or a pg pool.
    */
   readonly driver: DriverHandle;
-  /** Brings the schema up to date; `emailUnique` creates or drops the email index to match. */
+  /** Brings the schema up to date; `emailUnique` (default true) creates or drops the email index to match. */
   migrate(options?: { emailUnique?: boolean }): Promise<MigrationReport>;
   /** Each known migration and whether it has run. */
   showMigrations(): Promise<{ name: string; executedAt: Date | null }[]>;
@@ -57,6 +58,9 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     const Sqlite = (await importDriver<{ default: typeof import('better-sqlite3') }>('better-sqlite3')).default;
     let handle: import('better-sqlite3').Database;
     try {
+      // The file holds password hashes and session hashes: create it readable by its owner only
+      // (SQLite gives the -wal and -shm files the same mode).
+      if (location.filename !== ':memory:' && !existsSync(location.filename)) closeSync(openSync(location.filename, 'a', 0o600));
       handle = new Sqlite(location.filename === ':memory:' ? ':memory:' : location.filename);
     } catch (error) {
       throw new ConfigError('gatehouse.config.database_unreachable', `Cannot open SQLite database "${location.filename}": ${(error as Error).message}`);
@@ -104,7 +108,8 @@ function makeDatabase(kind: DialectKind, db: Kysely<Schema>, driver: DriverHandl
       if (error) {
         throw new ConfigError('gatehouse.db.migration_failed', `Migration failed: ${(error as Error).message ?? String(error)}`);
       }
-      if (options.emailUnique !== undefined) await syncEmailIndexOrExplain(db, options.emailUnique);
+      // Unique emails are the default, as in the core's config: a bare migrate() must not leave them off.
+      await syncEmailIndexOrExplain(db, options.emailUnique ?? true);
       return { applied: (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName) };
     },
     async showMigrations() {

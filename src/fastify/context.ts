@@ -70,6 +70,14 @@ export interface RequestState {
   objectChecked: boolean;
   /** The page must not be stored by any cache. */
   noStore: boolean;
+  /** The CSRF hook has run for this request. */
+  csrfChecked: boolean;
+  /**
+   * An audited guard let the request through before the CSRF check ran: the CSRF hook writes
+   * the allow (or, if the token fails, the deny), so the log never says "allowed" for a request
+   * that was refused.
+   */
+  auditPending: boolean;
 }
 
 export const kContext = Symbol('gatehouse.context');
@@ -93,7 +101,7 @@ export function stateOf(request: FastifyRequest): RequestState {
   const holder = request as unknown as WithState;
   let state = holder[kState];
   if (!state) {
-    state = { session: null, sessionCookie: 'keep', csrfSecret: null, csrfSecretChanged: false, objectChecked: false, noStore: false };
+    state = { session: null, sessionCookie: 'keep', csrfSecret: null, csrfSecretChanged: false, objectChecked: false, noStore: false, csrfChecked: false, auditPending: false };
     holder[kState] = state;
   }
   return state;

@@ -57,7 +57,11 @@ function makeGuard(access: AccessDeclaration, test: UserTest, options: GuardOpti
     if (!user) throw new Error('gatehouse: request.user is not set; register the gatehouse plugin before this route.');
     const outcome = await test(user, request);
     if (outcome === true) {
-      if (options.audit) await auditDecision(request, true, '');
+      if (options.audit) {
+        // Before the CSRF check the decision is not final: the CSRF hook records it.
+        if (stateOf(request).csrfChecked) await auditDecision(request, true, '');
+        else stateOf(request).auditPending = true;
+      }
       return undefined;
     }
     let denial: Denial;

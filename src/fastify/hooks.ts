@@ -9,7 +9,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stateOf } from './context.js';
 import { checkCsrf, isCsrfExempt, isSafeMethod, writeCsrfCookie } from './csrf.js';
-import { routeLabel, wantsJson } from './denials.js';
+import { auditDecision, routeLabel, wantsJson } from './denials.js';
 import { markNoStore, sendPage } from './render.js';
 import { loadSession, writeSessionCookie } from './session-cookie.js';
 
@@ -21,8 +21,14 @@ export async function sessionHook(request: FastifyRequest): Promise<void> {
 
 /** preValidation. */
 export async function csrfHook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-  if (isSafeMethod(request.method) || request.is404 || isCsrfExempt(request)) return undefined;
-  const failure = checkCsrf(request);
+  const state = stateOf(request);
+  state.csrfChecked = true;
+  const exempt = isSafeMethod(request.method) || request.is404 || isCsrfExempt(request);
+  const failure = exempt ? null : checkCsrf(request);
+  if (state.auditPending) {
+    state.auditPending = false;
+    await auditDecision(request, failure === null, failure === null ? '' : `csrf ${failure}`);
+  }
   if (failure === null) return undefined;
   request.log.warn({ gatehouse: { decision: 'deny', kind: 'csrf', reason: failure, route: routeLabel(request) } }, 'CSRF check failed');
   markNoStore(request);

@@ -201,6 +201,19 @@ describe.each(testDatabases())('sessions on $label', ({ kind }) => {
       expect((await t.gatehouse.sessions.load(rotated.id))?.record.data).toEqual({ cart: [1, 2] });
     });
 
+    it('keepExpiry carries the absolute end over for the same user (reauth), and a login starts a new one', async () => {
+      const user = await newUser();
+      const first = await t.gatehouse.sessions.start(user);
+      t.clock.advance(60 * SECOND);
+      const kept = await t.gatehouse.sessions.rotate(first, user, { keepExpiry: true });
+      expect(kept.record.expiresAt).toBe(first.record.expiresAt);
+      const fresh = await t.gatehouse.sessions.rotate(kept, user);
+      expect(fresh.record.expiresAt).toBe(first.record.expiresAt + 60 * SECOND);
+      const other = await newUser();
+      const switched = await t.gatehouse.sessions.rotate(fresh, other, { keepExpiry: true });
+      expect(switched.record.expiresAt).toBe(t.clock.now() + t.gatehouse.config.session.maxAge * 1000);
+    });
+
     it('carries an anonymous session’s data into the login, but never one user’s data to another', async () => {
       const alice = await newUser();
       const bob = await newUser();

@@ -56,6 +56,21 @@ describe.each(testDatabases())('openDatabase and migrate on $label', ({ kind }) 
     expect(await database.stores.audit.head()).toBeNull();
   });
 
+  it('a bare migrate() makes emails unique, as the config default says', async () => {
+    const { database } = await open();
+    await database.migrate();
+    await database.stores.users.create(userRecord({ username: 'one', email: 'same@example.com' }));
+    const clash = await rejectionOf(database.stores.users.create(userRecord({ username: 'two', email: 'SAME@example.com' })));
+    expect(clash).toBeInstanceOf(DuplicateError);
+    expect((clash as DuplicateError).field).toBe('email');
+  });
+
+  itWhen(kind === 'sqlite')('creates a new SQLite file readable by its owner only', async () => {
+    const { fresh } = await open();
+    const { statSync } = await import('node:fs');
+    expect(statSync(fresh.url.slice('sqlite:'.length)).mode & 0o777).toBe(0o600);
+  });
+
   it('with emailUnique off allows duplicate emails, refuses to turn it on over them, and enforces it once they are gone', async () => {
     const { database } = await open();
     await database.migrate({ emailUnique: false });

@@ -183,6 +183,18 @@ describe('access classes', () => {
       expect((await h.t.gatehouse.audit.verify()).ok).toBe(true);
     });
 
+    test('a permitted user without a CSRF token → 403, nothing happens, and the audit log says denied, not allowed', async () => {
+      const fin = Client.inject(h.app);
+      await fin.login('fin');
+      const before = (await h.t.gatehouse.audit.list({ limit: 1 }))[0]!.seq;
+      const res = await fin.request('/payouts/8/approve/', { method: 'POST', form: {} });
+      expect(res.status).toBe(403);
+      expect(approved).not.toContain('8');
+      const after = (await h.t.gatehouse.audit.list({ limit: 100 })).filter((e) => e.seq > before && e.action.startsWith('access.'));
+      expect(after.map((e) => [e.action, e.actor])).toEqual([['access.denied', 'fin']]);
+      expect(after[0]!.data.reason).toMatch(/csrf/);
+    });
+
     test('GET on a POST-only route → 405 with Allow', async () => {
       const res = await Client.inject(h.app).request('/payouts/1/approve/');
       expect(res.status).toBe(405);

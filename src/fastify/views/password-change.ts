@@ -67,7 +67,7 @@ async function changePost(request: FastifyRequest, reply: FastifyReply): Promise
   }
   const current = stateOf(request).session;
   const data = { ...(current?.record.data ?? {}), [REAUTH_AT]: gatehouse.clock.now() };
-  const session = await gatehouse.sessions.rotate(current, updated, requestMeta(request), data);
+  const session = await gatehouse.sessions.rotate(current, updated, { meta: requestMeta(request), data, keepExpiry: true });
   replaceSession(request, session);
   return reply.redirect(context.urls.passwordChangeDone, 302);
 }

@@ -32,7 +32,7 @@ async function reauthPost(request: FastifyRequest, reply: FastifyReply): Promise
   }
   const current = stateOf(request).session;
   const data = { ...(current?.record.data ?? {}), [REAUTH_AT]: gatehouse.clock.now() };
-  replaceSession(request, await gatehouse.sessions.rotate(current, user, requestMeta(request), data));
+  replaceSession(request, await gatehouse.sessions.rotate(current, user, { meta: requestMeta(request), data, keepExpiry: true }));
   await gatehouse.audit.record({ actor: user.username, action: 'auth.reauth', target: user.username, ip: request.ip });
   return reply.redirect(safeNext(request) ?? gatehouse.config.loginRedirectUrl, 302);
 }
