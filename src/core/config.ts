@@ -4,6 +4,7 @@
  * start-up with coded errors that say what to fix, and freezes it.
  */
 import { ConfigError } from './errors.js';
+import { defaultHashConcurrency } from './hashers/concurrency.js';
 import type { HasherSettings } from './hashers/registry.js';
 import { type PasswordValidatorSpec, validatorsFromNames } from './password-validation.js';
 
@@ -60,6 +61,11 @@ export interface GatehouseConfigInput {
   passwordValidators?: readonly PasswordValidatorSpec[];
   /** Longest password accepted, in characters; bounds the hashing cost an attacker can cause. */
   maxPasswordLength?: number;
+  /**
+   * Most password hashes computed at once (logins, password changes); the rest queue. Default:
+   * the cores less one, at least 1, so a login storm cannot take every core from the event loop.
+   */
+  passwordHashConcurrency?: number;
   /** Seconds a password reset link lives. */
   passwordResetTimeout?: number;
   /** Where anonymous visitors are sent to log in. */
@@ -89,6 +95,7 @@ export interface GatehouseConfig {
   readonly passwordHasherSettings: HasherSettings;
   readonly passwordValidators: readonly PasswordValidatorSpec[];
   readonly maxPasswordLength: number;
+  readonly passwordHashConcurrency: number;
   readonly passwordResetTimeout: number;
   readonly loginUrl: string;
   readonly loginRedirectUrl: string;
@@ -124,6 +131,8 @@ export const defaults = {
     'numeric',
   ] as PasswordValidatorSpec[],
   maxPasswordLength: 4096,
+  /** null: the machine's cores less one, at least 1 (it depends on the machine, so it is worked out at resolution). */
+  passwordHashConcurrency: null,
   // Shorter than Django's three days: a reset link sitting in a mailbox is a standing credential.
   passwordResetTimeout: 3600,
   loginUrl: '/accounts/login/',
@@ -198,6 +207,7 @@ export function resolveConfig(input: GatehouseConfigInput = {}): GatehouseConfig
     passwordHasherSettings: { ...input.passwordHasherSettings },
     passwordValidators: [...(input.passwordValidators ?? defaults.passwordValidators)],
     maxPasswordLength: input.maxPasswordLength ?? defaults.maxPasswordLength,
+    passwordHashConcurrency: input.passwordHashConcurrency ?? defaults.passwordHashConcurrency ?? defaultHashConcurrency(),
     passwordResetTimeout: input.passwordResetTimeout ?? defaults.passwordResetTimeout,
     loginUrl: input.loginUrl ?? defaults.loginUrl,
     loginRedirectUrl: input.loginRedirectUrl ?? defaults.loginRedirectUrl,
@@ -220,6 +230,12 @@ export function resolveConfig(input: GatehouseConfigInput = {}): GatehouseConfig
   checkPositiveSeconds('throttle.perAddress', throttle.perAddress);
   if (!Number.isInteger(session.touchInterval) || session.touchInterval < 0) {
     throw new ConfigError('gatehouse.config.invalid_timeout', `session.touchInterval must be a whole number of seconds >= 0, got ${String(session.touchInterval)}.`);
+  }
+  if (!Number.isInteger(config.passwordHashConcurrency) || config.passwordHashConcurrency < 1 || config.passwordHashConcurrency > 1024) {
+    throw new ConfigError(
+      'gatehouse.config.invalid_hash_concurrency',
+      `passwordHashConcurrency must be a whole number from 1 to 1024, got ${String(config.passwordHashConcurrency)}.`,
+    );
   }
   if (!Number.isInteger(config.maxPasswordLength) || config.maxPasswordLength < 8 || config.maxPasswordLength > 65536) {
     throw new ConfigError('gatehouse.config.invalid_max_password_length', `maxPasswordLength must be a whole number from 8 to 65536, got ${String(config.maxPasswordLength)}.`);

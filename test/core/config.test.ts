@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 /**
  * `resolveConfig`: every default in one place, the result frozen, and each misconfiguration
  * refused at start-up with a `ConfigError` whose stable code says what is wrong.
@@ -34,6 +35,7 @@ describe('resolveConfig defaults', () => {
       passwordHasherSettings: {},
       passwordValidators: defaults.passwordValidators,
       maxPasswordLength: 4096,
+      passwordHashConcurrency: Math.max(1, availableParallelism() - 1),
       passwordResetTimeout: 3600,
       loginUrl: '/accounts/login/',
       loginRedirectUrl: '/accounts/profile/',
@@ -221,6 +223,14 @@ describe('resolveConfig refuses misconfiguration with a coded ConfigError', () =
       }
       expect(resolveConfig({ maxPasswordLength: 8 }).maxPasswordLength).toBe(8);
       expect(resolveConfig({ maxPasswordLength: 65_536 }).maxPasswordLength).toBe(65_536);
+    });
+
+    it('invalid_hash_concurrency: below 1, above 1024 or not whole', () => {
+      for (const passwordHashConcurrency of [0, -1, 1.5, 1025, Number.NaN]) {
+        expect(codeOf({ passwordHashConcurrency })).toBe('gatehouse.config.invalid_hash_concurrency');
+      }
+      expect(resolveConfig({ passwordHashConcurrency: 1 }).passwordHashConcurrency).toBe(1);
+      expect(resolveConfig({ passwordHashConcurrency: 8 }).passwordHashConcurrency).toBe(8);
     });
   });
 

@@ -6,6 +6,7 @@
 import { randomString, systemRandom } from '../clock.js';
 import type { RandomSource } from '../clock.js';
 import { ConfigError, GatehouseError, ValidationError } from '../errors.js';
+import { ConcurrencyLimit, defaultHashConcurrency } from './concurrency.js';
 import type { PasswordHasher } from './hasher.js';
 
 /** Marks a stored password that can never match (Django's `UNUSABLE_PASSWORD_PREFIX`). */
@@ -34,6 +35,12 @@ export interface PasswordHashersOptions {
    * cause, since every hasher's cost grows with the input. Default 4096.
    */
   maxPasswordLength?: number;
+  /**
+   * Most hashes (new passwords, checks, dummy checks) computed at once; the rest wait their turn.
+   * Default: one less than the cores, at least 1, so a login storm leaves a core to the event
+   * loop (see concurrency.ts).
+   */
+  maxConcurrentHashes?: number;
 }
 
 const INVALID: PasswordCheck = Object.freeze({ valid: false, needsUpgrade: false });
@@ -85,6 +92,7 @@ export class PasswordHashers {
   readonly maxPasswordLength: number;
   private readonly byAlgorithm: ReadonlyMap<string, PasswordHasher>;
   private readonly random: RandomSource;
+  private readonly limit: ConcurrencyLimit;
   private dummyHash: Promise<string> | null = null;
 
   /** Throws `ConfigError` for an empty list, duplicate algorithms or a verify-only hasher first. */
@@ -116,6 +124,14 @@ export class PasswordHashers {
         `maxPasswordLength must be a whole number of at least 1, got ${String(maxPasswordLength)}.`,
       );
     }
+    const maxConcurrentHashes = options.maxConcurrentHashes ?? defaultHashConcurrency();
+    if (!Number.isSafeInteger(maxConcurrentHashes) || maxConcurrentHashes < 1) {
+      throw new ConfigError(
+        'gatehouse.config.invalid_hash_concurrency',
+        `maxConcurrentHashes must be a whole number of at least 1, got ${String(maxConcurrentHashes)}.`,
+      );
+    }
+    this.limit = new ConcurrencyLimit(maxConcurrentHashes);
     this.hashers = Object.freeze([...hashers]);
     this.preferred = preferred;
     this.maxPasswordLength = maxPasswordLength;
@@ -150,7 +166,8 @@ export class PasswordHashers {
         },
       ]);
     }
-    return this.preferred.encode(password, randomString(this.random, this.preferred.saltLength));
+    const salt = randomString(this.random, this.preferred.saltLength);
+    return this.limit.run(() => this.preferred.encode(password, salt));
   }
 
   /**
@@ -171,7 +188,7 @@ export class PasswordHashers {
     }
     let valid = false;
     try {
-      valid = await hasher.verify(password, encoded);
+      valid = await this.limit.run(() => hasher.verify(password, encoded));
     } catch {
       valid = false;
     }
@@ -199,14 +216,15 @@ export class PasswordHashers {
    */
   async runDummyCheck(password: string): Promise<void> {
     try {
-      this.dummyHash ??= this.preferred.encode(
-        randomString(this.random, 32),
-        randomString(this.random, this.preferred.saltLength),
-      );
+      if (this.dummyHash === null) {
+        const dummy = randomString(this.random, 32);
+        const salt = randomString(this.random, this.preferred.saltLength);
+        this.dummyHash = this.limit.run(() => this.preferred.encode(dummy, salt));
+      }
       const encoded = await this.dummyHash;
       // Cut to the limit so an over-long input costs no more than the longest real one.
       const input = typeof password === 'string' ? password.slice(0, this.maxPasswordLength) : '';
-      await this.preferred.verify(input, encoded);
+      await this.limit.run(() => this.preferred.verify(input, encoded));
     } catch {
       this.dummyHash = null;
     }
