@@ -15,4 +15,10 @@ describe('type tests', () => {
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
+
+  it('the sources, tests and benchmarks type-check under strict settings', () => {
+    const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.test.json', '--noEmit'], { encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
 });
