@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { freshDatabaseUrl, postgresAdminUrl, sharedFixturesDir, testDatabases } from './databases.js';
+import { freshDatabaseUrl, postgresAdminUrl, djangoFixturesDir, repoRoot, testDatabases } from './databases.js';
 
 describe('testDatabases', () => {
   it('always lists SQLite, and PostgreSQL exactly when an admin URL is set', () => {
@@ -70,19 +70,11 @@ describe.skipIf(postgresAdminUrl() === undefined)('freshDatabaseUrl on PostgreSQ
   });
 });
 
-describe('sharedFixturesDir', () => {
-  it('finds the shared folder with its fixtures', () => {
-    expect(existsSync(`${sharedFixturesDir()}/fixtures`)).toBe(true);
-  });
-
-  it('says where it looked when the folder is missing', () => {
-    const saved = process.env.GATEHOUSE_SHARED_DIR;
-    process.env.GATEHOUSE_SHARED_DIR = fileURLToPath(new URL('./no-such-folder', import.meta.url));
-    try {
-      expect(() => sharedFixturesDir()).toThrow(/no-such-folder.*GATEHOUSE_SHARED_DIR/);
-    } finally {
-      if (saved === undefined) delete process.env.GATEHOUSE_SHARED_DIR;
-      else process.env.GATEHOUSE_SHARED_DIR = saved;
+describe('djangoFixturesDir', () => {
+  it('finds the Django fixtures inside the repository, so a clone needs nothing beside it', () => {
+    for (const file of ['django-password-hashes.json', 'django32-auth.sqlite3', 'django32-auth-dumpdata.json', 'django32-auth-manifest.json']) {
+      expect(existsSync(join(djangoFixturesDir(), file)), file).toBe(true);
     }
+    expect(djangoFixturesDir().startsWith(repoRoot())).toBe(true);
   });
 });

@@ -5,7 +5,6 @@
  * SQLite is always there. PostgreSQL is there when `GATEHOUSE_TEST_PG_URL` holds an admin URL
  * (`npm test` starts a throwaway server and sets it; see scripts/test.mjs).
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -97,21 +96,17 @@ export function repoRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
+/** The Django 3.2 fixtures kept with the tests (test/fixtures: hashes, a whole auth database, its dump). */
+export function djangoFixturesDir(): string {
+  return join(repoRoot(), 'test', 'fixtures');
+}
+
 /**
- * The project's `shared/` folder (its `fixtures/` hold the Django data): `GATEHOUSE_SHARED_DIR` if
- * set, else `shared/` beside the repository clone, which is where CI and the developers have it.
+ * The folder holding `fixtures/` (the test folder). Kept while callers move to `djangoFixturesDir()`.
+ * @deprecated use `djangoFixturesDir()`.
  */
 export function sharedFixturesDir(): string {
-  const fromEnv = process.env.GATEHOUSE_SHARED_DIR;
-  const dir = fromEnv !== undefined && fromEnv !== '' ? resolve(fromEnv) : resolve(repoRoot(), '..', 'shared');
-  if (!existsSync(dir)) {
-    throw new Error(
-      `The shared fixtures folder is missing: looked for ${dir}` +
-        (fromEnv ? ' (from GATEHOUSE_SHARED_DIR).' : ' (beside the repository clone).') +
-        ' Set GATEHOUSE_SHARED_DIR to the folder that holds fixtures/.',
-    );
-  }
-  return dir;
+  return join(repoRoot(), 'test');
 }
 
 /**
