@@ -132,8 +132,8 @@ async function benchDatabase(label: string, url: string): Promise<Row[]> {
   };
   const counted =
     database.driver.kind === 'sqlite'
-      ? new Kysely<Schema>({ dialect: new SqliteDialect({ database: database.driver.database }), log })
-      : new Kysely<Schema>({ dialect: new PostgresDialect({ pool: database.driver.pool }), log });
+      ? new Kysely<Schema>({ dialect: new SqliteDialect({ database: database.driver.database as unknown as import('better-sqlite3').Database }), log })
+      : new Kysely<Schema>({ dialect: new PostgresDialect({ pool: database.driver.pool as unknown as import('pg').Pool }), log });
   const countingStores = createSqlStores({ db: counted, kind: database.kind });
   await countingStores.sessions.getWithUser(hashSessionId(sessionIds[5]!));
   const lookupQueries = queries;

@@ -141,7 +141,8 @@ const BATCH_ROWS = 20_000;
 
 async function seedSqlite(database: Database, from: number, to: number, groupIds: readonly number[], directPermId: number, now: number): Promise<void> {
   if (database.driver.kind !== 'sqlite') throw new Error('not SQLite');
-  const handle = database.driver.database;
+  // The full better-sqlite3 API (transactions); gatehouse's own type describes only what it uses.
+  const handle = database.driver.database as unknown as import('better-sqlite3').Database;
   const insertUser = handle.prepare(
     `insert into auth_user (id, username, email, password, first_name, last_name, is_active, is_staff, is_superuser, last_login, date_joined, auth_epoch)
      values (?, ?, ?, ?, '', '', 1, 0, 0, null, ?, 0)`,

@@ -6,6 +6,7 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResult } from 'kysely';
 import { ConfigError } from '../core/errors.js';
+import type { PostgresDriver, SqliteDriver } from './drivers.js';
 import type { Stores } from '../core/ports.js';
 import { CodeMigrationProvider, syncEmailIndex } from './migrations.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
@@ -30,10 +31,8 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** The raw driver under a `Database`. */
-export type DriverHandle =
-  | { kind: 'sqlite'; database: import('better-sqlite3').Database }
-  | { kind: 'postgres'; pool: import('pg').Pool };
+/** The raw driver under a `Database` (typed by gatehouse's own driver interfaces: drivers.ts). */
+export type DriverHandle = { kind: 'sqlite'; database: SqliteDriver } | { kind: 'postgres'; pool: PostgresDriver };
 
 /** What `migrate` did. */
 export interface MigrationReport {
@@ -73,7 +72,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     handle.pragma('busy_timeout = 5000');
     handle.pragma('synchronous = NORMAL');
     db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
-    driver = { kind: 'sqlite', database: handle };
+    driver = { kind: 'sqlite', database: handle as unknown as SqliteDriver };
   } else {
     const pg = (await importDriver<{ default: typeof import('pg') }>('pg')).default;
     const pool = new pg.Pool({
@@ -86,7 +85,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
       },
     });
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    driver = { kind: 'postgres', pool };
+    driver = { kind: 'postgres', pool: pool as unknown as PostgresDriver };
   }
   return makeDatabase(location.kind, db, driver);
 }
@@ -131,7 +130,7 @@ function makeDatabase(kind: DialectKind, db: Kysely<Schema>, driver: DriverHandl
   };
 }
 
-function allClientsRemoved(pool: import('pg').Pool): Promise<void> {
+function allClientsRemoved(pool: PostgresDriver): Promise<void> {
   let open = pool.totalCount;
   if (open === 0) return Promise.resolve();
   return new Promise((resolve) => {

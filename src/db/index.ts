@@ -1,6 +1,7 @@
 /** `gatehouse/db`: SQL storage over Kysely for SQLite and PostgreSQL. */
 export { openDatabase } from './connect.js';
 export type { Database, DriverHandle, MigrationReport, OpenDatabaseOptions } from './connect.js';
+export type { SqliteDriver, SqliteStatement, PostgresDriver, PostgresClient, PostgresQueryResult } from './drivers.js';
 export { createSqlStores } from './stores/index.js';
 export type { StoreContext, Executor } from './stores/common.js';
 export { parseDatabaseUrl } from './url.js';

@@ -150,7 +150,7 @@ export async function createThrottleTable(driver: DriverHandle, tableName: strin
     );
     return;
   }
-  await createPostgresTable(driver.pool, tableName);
+  await createPostgresTable(driver.pool as unknown as Pool, tableName);
 }
 
 async function createPostgresTable(pool: Pool, tableName: string): Promise<void> {
