@@ -9,7 +9,9 @@ import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerChangePassword } from './commands/changepassword.js';
 import { registerCreateSuperuser } from './commands/createsuperuser.js';
+import { registerGroup } from './commands/group.js';
 import { registerImportDjango } from './commands/import-django.js';
+import { registerInit } from './commands/init.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPerms } from './commands/perms.js';
 import { registerRoles } from './commands/roles.js';
@@ -46,12 +48,14 @@ pending (showmigrations --check); 2 usage or input error, unknown name, database
 locked; 3 unexpected error (GATEHOUSE_DEBUG=1 shows its stack).
 Passwords are never arguments: prompts at a terminal, --password-stdin, or GATEHOUSE_SUPERUSER_PASSWORD.`,
     );
+  registerInit(program);
   registerMigrate(program);
   registerShowMigrations(program);
   registerCreateSuperuser(program);
   registerChangePassword(program);
   registerUser(program);
   registerRoles(program);
+  registerGroup(program);
   registerPerms(program);
   registerRoutes(program);
   registerSessions(program);

@@ -9,6 +9,7 @@ import { type AuthBackend, type Credentials, ModelBackend, authenticateWith } fr
 import { Authorization, type PermissionExplanation } from './authorization.js';
 import { type Clock, type RandomSource, systemClock, systemRandom } from './clock.js';
 import { type GatehouseConfig, type GatehouseConfigInput, resolveConfig } from './config.js';
+import { Groups } from './groups.js';
 import { hashersFromNames } from './hashers/index.js';
 import { PasswordHashers } from './hashers/passwords.js';
 import { type PasswordValidator, validatorsFromNames } from './password-validation.js';
@@ -52,6 +53,8 @@ export class Gatehouse<P extends string = string> {
   readonly passwordValidators: readonly PasswordValidator[];
   readonly authz: Authorization;
   readonly accounts: Accounts;
+  /** Ad-hoc group administration (create, delete, grant to and revoke from a group), audited. */
+  readonly groups: Groups;
   readonly sessions: SessionManager;
   readonly audit: AuditLog;
   readonly resetTokens: PasswordResetTokens;
@@ -88,6 +91,7 @@ export class Gatehouse<P extends string = string> {
     this.authz = new Authorization(this.stores);
     this.audit = new AuditLog(this.stores.audit, this.clock);
     this.accounts = new Accounts(this.stores, this.hashers, this.passwordValidators, this.authz, this.audit, this.clock);
+    this.groups = new Groups(this.stores, this.audit);
     this.sessions = new SessionManager(this.stores, config.session, this.clock, this.random);
     this.resetTokens = new PasswordResetTokens({ secretKeys: config.secretKeys, timeoutSeconds: config.passwordResetTimeout, clock: this.clock });
     this.backends = options.backends ? options.backends({ stores: this.stores, hashers: this.hashers }) : [new ModelBackend(this.stores, this.hashers)];

@@ -17,6 +17,7 @@ export type { PermissionSet, PermissionExplanation } from './authorization.js';
 export { ModelBackend, authenticateWith } from './authentication.js';
 export type { AuthBackend, Credentials, Authenticated } from './authentication.js';
 export { Accounts, cleanUsername, cleanEmail } from './accounts.js';
+export { Groups, cleanGroupName } from './groups.js';
 export type { CreateUserInput, Actor } from './accounts.js';
 export { SessionManager, hashSessionId } from './sessions.js';
 export type { LoadedSession, SessionMeta, RotateOptions } from './sessions.js';

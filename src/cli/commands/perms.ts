@@ -1,5 +1,5 @@
 /**
- * `gatehouse perms list | check | explain`: what a user may do and why, answered by the same
+ * `gatehouse perms list | check | explain | grant | revoke`: what a user may do and why, answered by the same
  * `hasPerm` the server uses (Django's rules: inactive users have nothing, active superusers have
  * everything). `check` exits 0 for yes and 1 for no, so scripts can branch on it.
  */
@@ -92,6 +92,28 @@ async function explain(ctx: CliContext, username: string, permission: string, op
   }
 }
 
+async function grant(ctx: CliContext, username: string, permission: string, options: { json?: boolean }): Promise<void> {
+  const user = await requireUser(ctx, username);
+  await requirePermission(ctx, permission);
+  const already = (await ctx.gatehouse.authz.permissionsOf(user)).direct.has(permission);
+  if (!already) await ctx.gatehouse.accounts.grantPermission(user, permission, { actor: ctx.actor });
+  if (options.json) printJson({ user: user.username, permission, granted: !already });
+  else out(already ? `${user.username} already holds ${permission} directly: nothing changed.` : `Granted ${permission} to ${user.username} directly.`);
+}
+
+async function revoke(ctx: CliContext, username: string, permission: string, options: { json?: boolean }): Promise<void> {
+  const user = await requireUser(ctx, username);
+  await requirePermission(ctx, permission);
+  const held = (await ctx.gatehouse.authz.permissionsOf(user)).direct.has(permission);
+  // Revoking ends the user's sessions (their rights went down), so only when there is a grant to revoke.
+  if (held) await ctx.gatehouse.accounts.revokePermission(user, permission, { actor: ctx.actor });
+  if (options.json) printJson({ user: user.username, permission, revoked: held });
+  else if (!held) out(`${user.username} holds no direct grant of ${permission}: nothing changed.`);
+  else out(`Revoked ${user.username}'s direct grant of ${permission}; their sessions ended.`);
+  const stillHas = held && (await ctx.gatehouse.hasPerm((await ctx.gatehouse.stores.users.getById(user.id)) ?? user, permission));
+  if (stillHas && !options.json) out(`Note: ${user.username} still has ${permission} through a group or the superuser flag (\`gatehouse perms explain ${user.username} ${permission}\`).`);
+}
+
 /** Registers `perms` and its subcommands. */
 export function registerPerms(program: Command): void {
   const perms = program.command('perms').description('list, check and explain permissions');
@@ -115,4 +137,18 @@ export function registerPerms(program: Command): void {
     .description('which grant, group or flag gives the permission, or what blocks it')
     .option('--json', 'print JSON')
     .action((username: string, permission: string, options, command: Command) => withContext(command, {}, (ctx) => explain(ctx, username, permission, options)));
+  perms
+    .command('grant')
+    .argument('<user>')
+    .argument('<permission>', 'app_label.codename')
+    .description('grant a permission to a user directly (audited); prefer a role')
+    .option('--json', 'print JSON')
+    .action((username: string, permission: string, options, command: Command) => withContext(command, {}, (ctx) => grant(ctx, username, permission, options)));
+  perms
+    .command('revoke')
+    .argument('<user>')
+    .argument('<permission>', 'app_label.codename')
+    .description("revoke a user's direct grant (audited); their sessions end")
+    .option('--json', 'print JSON')
+    .action((username: string, permission: string, options, command: Command) => withContext(command, {}, (ctx) => revoke(ctx, username, permission, options)));
 }

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { ALL_PERMISSIONS, type RoleApplyResult, formatRolePlan } from '../../core/roles.js';
 import { type CliContext, noteWithoutConfig, withContext } from '../context.js';
-import { ExitCode } from '../errors.js';
+import { CliError, ExitCode } from '../errors.js';
 import { out, printJson } from '../output.js';
 
 /** Lines describing what applying roles changed (empty when nothing did). */
@@ -25,6 +25,15 @@ async function unsyncedPermissions(ctx: CliContext): Promise<string[]> {
 }
 
 async function plan(ctx: CliContext, options: { check?: boolean; prune?: boolean; json?: boolean }): Promise<void> {
+  // A check against nothing would always pass: in CI that reads as "no drift" when the config
+  // module was simply not found. Say so and fail instead.
+  if (options.check && Object.keys(ctx.loaded.app.roles).length === 0) {
+    throw new CliError(
+      ctx.loaded.path === null
+        ? 'Cannot check drift: no roles declared (no config module gatehouse.config.{js,mjs,ts,mts} here, and no --config). Run `gatehouse init` to write one.'
+        : `Cannot check drift: ${ctx.loaded.path} declares no roles.`,
+    );
+  }
   noteWithoutConfig(ctx, 'no roles are declared, so only groups in the database are reported.');
   const result = await ctx.gatehouse.planRoles();
   const unsynced = await unsyncedPermissions(ctx);
