@@ -76,9 +76,10 @@ function who(request: FastifyRequest): { user: string | null; userId: number | n
 
 /** Who and where, for a denial log line. */
 export interface DenialLogFields {
-  /** The username, or `anonymous` (then `userId` is null). */
-  user: string;
+  /** The username, or null for a visitor who is not logged in (then `anonymous` is true). */
+  user: string | null;
   userId: number | null;
+  anonymous: boolean;
   /** The client address as Fastify resolved it (see the proxy-trust notes in docs/deploying.md). */
   ip: string;
   /** `POST /payouts/:id/approve/`: the route pattern, so ids and tokens in the URL stay out. */
@@ -92,7 +93,7 @@ export interface DenialLogFields {
  */
 export function denialLogFields(request: FastifyRequest): DenialLogFields {
   const { user, userId } = who(request);
-  return { user: user ?? 'anonymous', userId, ip: request.ip, route: routeLabel(request) };
+  return { user, userId, anonymous: user === null, ip: request.ip, route: routeLabel(request) };
 }
 
 /** Records an access decision on a critical route. */

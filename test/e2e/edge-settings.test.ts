@@ -39,7 +39,7 @@ describe('the example at its edge', () => {
       // No proxy is trusted: the header is not read at all, so it is harmless.
       expect((await rawHttp(app.url, { path: '/health/', headers: { host: `127.0.0.1:${port}`, 'x-forwarded-proto': 'https://evil.example/?' } })).status).toBe(200);
       const line = app.logs().find((l) => (l.gatehouse as { kind?: string } | undefined)?.kind === 'host');
-      expect(line?.gatehouse).toMatchObject({ user: 'anonymous', ip: '127.0.0.1', route: 'GET /health/' });
+      expect(line?.gatehouse).toMatchObject({ user: null, anonymous: true, ip: '127.0.0.1', route: 'GET /health/' });
     } finally {
       expect(await app.stop()).toBe(0);
     }

@@ -83,7 +83,7 @@ for (const database of testDatabases()) {
       expect(res.status).toBe(400);
       const line = gatehouseLines(dev, 'request refused: untrusted Host or protocol').at(-1)!;
       // Had the session been loaded, the line would name alice.
-      expect(line).toMatchObject({ kind: 'host', user: 'anonymous', userId: null, ip: '127.0.0.1', route: 'GET /dashboard/' });
+      expect(line).toMatchObject({ kind: 'host', user: null, userId: null, anonymous: true, ip: '127.0.0.1', route: 'GET /dashboard/' });
       expect(String(line.reason)).toContain('evil.com');
     });
 

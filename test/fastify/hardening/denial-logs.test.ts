@@ -53,14 +53,14 @@ for (const database of testDatabases()) {
       await alice.login('alice');
       expect((await alice.request('/invoices/', { headers: VIA_PROXY })).status).toBe(403);
       const line = gatehouseLines(h, 'access denied').at(-1)!;
-      expect(line).toMatchObject({ decision: 'deny', kind: 'forbidden', user: 'alice', userId: h.users.alice!.id, ip: CLIENT_IP, route: 'GET /invoices/' });
+      expect(line).toMatchObject({ decision: 'deny', kind: 'forbidden', user: 'alice', userId: h.users.alice!.id, anonymous: false, ip: CLIENT_IP, route: 'GET /invoices/' });
       expectNoSecrets(line, secretsOf(alice));
     });
 
     test('an anonymous visitor sent to log in', async () => {
       expect((await Client.http(origin).request('/dashboard/', { headers: VIA_PROXY })).status).toBe(302);
       const line = gatehouseLines(h, 'access denied').at(-1)!;
-      expect(line).toMatchObject({ kind: 'login', user: 'anonymous', userId: null, ip: CLIENT_IP, route: 'GET /dashboard/' });
+      expect(line).toMatchObject({ kind: 'login', user: null, userId: null, anonymous: true, ip: CLIENT_IP, route: 'GET /dashboard/' });
     });
 
     test('a CSRF failure, logged in, on a critical route and a public one', async () => {
@@ -69,11 +69,11 @@ for (const database of testDatabases()) {
       await fin.request('/accounts/login/');
       expect((await fin.request('/payouts/9/approve/', { form: { csrfmiddlewaretoken: 'x'.repeat(86) }, headers: VIA_PROXY })).status).toBe(403);
       let line = gatehouseLines(h, 'CSRF check failed').at(-1)!;
-      expect(line).toMatchObject({ decision: 'deny', kind: 'csrf', user: 'fin', userId: h.users.fin!.id, ip: CLIENT_IP, route: 'POST /payouts/:id/approve/', reason: 'token_incorrect' });
+      expect(line).toMatchObject({ decision: 'deny', kind: 'csrf', user: 'fin', userId: h.users.fin!.id, anonymous: false, ip: CLIENT_IP, route: 'POST /payouts/:id/approve/', reason: 'token_incorrect' });
       expectNoSecrets(line, secretsOf(fin));
       expect((await Client.http(origin).request('/change/', { form: {}, headers: VIA_PROXY })).status).toBe(403);
       line = gatehouseLines(h, 'CSRF check failed').at(-1)!;
-      expect(line).toMatchObject({ kind: 'csrf', user: 'anonymous', userId: null, ip: CLIENT_IP, route: 'POST /change/', reason: 'cookie_missing' });
+      expect(line).toMatchObject({ kind: 'csrf', user: null, userId: null, anonymous: true, ip: CLIENT_IP, route: 'POST /change/', reason: 'cookie_missing' });
     });
 
     test('the 400 for a Host that is not allowed', async () => {
@@ -83,7 +83,7 @@ for (const database of testDatabases()) {
       expect(res.status).toBe(400);
       const line = gatehouseLines(h, 'request refused: untrusted Host or protocol').at(-1)!;
       // The session is not loaded for a request this site does not serve: so, anonymous.
-      expect(line).toMatchObject({ decision: 'deny', kind: 'host', user: 'anonymous', userId: null, ip: CLIENT_IP, route: 'GET /dashboard/' });
+      expect(line).toMatchObject({ decision: 'deny', kind: 'host', user: null, userId: null, anonymous: true, ip: CLIENT_IP, route: 'GET /dashboard/' });
       expectNoSecrets(line, secretsOf(bob));
     });
 
