@@ -9,8 +9,8 @@
  * - the response (`onSend`): the request never reached the CSRF check — its body was refused
  *   (415), malformed (400), too large (413), or an app hook answered first — so it is written as
  *   denied, "request failed before the CSRF check (415)", since nothing ran on its behalf;
- * - the end of the exchange (`onResponse`), for answers that skipped `onSend` (a hijacked reply,
- *   a client that went away).
+ * - the end of the exchange (`onResponse`), for answers that skipped `onSend` (a hijacked reply);
+ * - the client going away before an answer (`onRequestAbort`), e.g. in the middle of its body.
  *
  * The flag is cleared before the write starts, so two of these racing cannot both write.
  */
@@ -37,12 +37,21 @@ export function unsettledReason(reply: FastifyReply): string {
   return status >= 400 ? `request failed before the CSRF check (${status})` : `request answered before the CSRF check (${status})`;
 }
 
-/** onResponse: the last chance, for replies that never passed `onSend`. Never throws. */
-export async function settleAfterResponse(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function settleQuietly(request: FastifyRequest, reason: string): Promise<void> {
   if (!stateOf(request).auditPending) return;
   try {
-    await settlePendingAudit(request, false, unsettledReason(reply));
+    await settlePendingAudit(request, false, reason);
   } catch (error) {
     request.log.error({ err: error, gatehouse: { route: `${request.method} ${request.routeOptions.url ?? ''}` } }, 'gatehouse: writing a pending access decision failed');
   }
+}
+
+/** onResponse: the last chance, for replies that never passed `onSend`. Never throws. */
+export async function settleAfterResponse(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  await settleQuietly(request, unsettledReason(reply));
+}
+
+/** onRequestAbort: the client left before any answer. Never throws. */
+export async function settleAfterAbort(request: FastifyRequest): Promise<void> {
+  await settleQuietly(request, 'client closed the connection before the CSRF check');
 }

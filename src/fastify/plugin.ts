@@ -32,7 +32,7 @@ import { gatehouseErrorHandler, notFoundHandler } from './errors.js';
 import { helmetOptions } from './headers.js';
 import { csrfHook, responseHook, sessionHook } from './hooks.js';
 import { DEVELOPMENT_HOSTS, compileAllowedHosts } from './allowed-hosts.js';
-import { settleAfterResponse } from './pending-audit.js';
+import { settleAfterAbort, settleAfterResponse } from './pending-audit.js';
 import { checkProxyTrust } from './proxy-trust.js';
 import { originCheckHook } from './request-origin.js';
 import { RouteInventory } from './inventory.js';
@@ -252,6 +252,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
   fastify.addHook('preValidation', csrfHook);
   fastify.addHook('onSend', responseHook);
   fastify.addHook('onResponse', settleAfterResponse);
+  fastify.addHook('onRequestAbort', settleAfterAbort);
   fastify.addHook('onClose', async () => {
     await tasks.settled();
   });

@@ -4,6 +4,7 @@
  * a CSRF failure (403) or success (200) each leave exactly one access entry, with the right
  * decision — over HTTP, on both databases.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AuditEntry } from '../../../src/core/ports.js';
 import { critical } from '../../../src/fastify/index.js';
@@ -30,6 +31,12 @@ for (const database of testDatabases()) {
             approved.push(request.params.id);
             return { approved: true };
           });
+          // An app hook after the guard that answers first (a rate limiter, say).
+          app.post(
+            '/payouts/:id/hold/',
+            { config: { access: critical('billing.approve_payout') }, onRequest: async (_request, reply) => reply.code(429).send({ error: 'slow down' }) },
+            async () => ({ held: true }),
+          );
         },
       });
       origin = await listen(h);
@@ -101,6 +108,49 @@ for (const database of testDatabases()) {
       const { status, entries } = await decisionsDuring(post('5', 'application/json', '{}'));
       expect(status).toBe(200);
       expect(entries.map((e) => [e.action, e.actor])).toEqual([['access.allowed', 'fin']]);
+    });
+
+    test('an app hook answering before the CSRF check (429) → one "denied" entry', async () => {
+      const before = (await h.t.gatehouse.audit.list({ limit: 1 }))[0]?.seq ?? 0;
+      const res = await fin.request('/payouts/1/hold/', { method: 'POST', payload: '{}', headers: { 'content-type': 'application/json', 'x-csrftoken': fin.lastToken, origin } });
+      expect(res.status).toBe(429);
+      const entries = (await h.t.gatehouse.audit.list({ limit: 100 })).filter((e) => e.seq > before && e.action.startsWith('access.'));
+      expect(entries.map((e) => [e.action, e.target, e.data.reason])).toEqual([['access.denied', 'POST /payouts/:id/hold/', 'request failed before the CSRF check (429)']]);
+    });
+
+    test('a client that hangs up in the middle of its body → one "denied" entry', async () => {
+      const before = (await h.t.gatehouse.audit.list({ limit: 1 }))[0]?.seq ?? 0;
+      const url = new URL(origin);
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname, () => {
+          socket.write(
+            [
+              'POST /payouts/11/approve/ HTTP/1.1',
+              `Host: ${url.host}`,
+              `Cookie: ${fin.cookieHeader()}`,
+              'Content-Type: application/json',
+              'Content-Length: 1000',
+              '',
+              '{"amount": 1',
+            ].join('\r\n'),
+          );
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 200);
+        });
+        socket.on('error', reject);
+      });
+      let entries: AuditEntry[] = [];
+      for (let i = 0; i < 50 && entries.length === 0; i += 1) {
+        await new Promise((r) => setTimeout(r, 20));
+        entries = (await h.t.gatehouse.audit.list({ limit: 100 })).filter((e) => e.seq > before && e.action.startsWith('access.'));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      entries = (await h.t.gatehouse.audit.list({ limit: 100 })).filter((e) => e.seq > before && e.action.startsWith('access.'));
+      expect(entries.map((e) => [e.action, e.actor, e.data.url])).toEqual([['access.denied', 'fin', '/payouts/11/approve/']]);
+      // Fastify answers the broken body with a 400 nobody reads (onSend); onRequestAbort is the backstop.
+      expect(String(entries[0]!.data.reason)).toMatch(/before the CSRF check/);
     });
 
     test('nothing was approved but the one that passed, and the audit chain still verifies', async () => {
