@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,11 +38,21 @@ export interface Settings {
   sessionMaxAge: number;
   reauthMaxAge: number;
   production: boolean;
-  /** Load the fixture data into a fresh database (default: outside production). */
+  /**
+   * Load the fixture data into a fresh database: by default only when NODE_ENV is unset,
+   * `development` or `test`; anywhere else only with DEMO_DATA=1.
+   */
   demoData: boolean;
-  trustProxy: boolean;
+  /**
+   * TRUST_PROXY: false (no proxy; the socket's address is the client's), the number of proxies
+   * in front of the app, or the proxies' addresses/CIDRs. Never "trust everything": see
+   * docs/deploying.md.
+   */
+  trustProxy: false | number | string[];
   /** Origin of links in mail (`https://billing.example.com`); required in production. */
   siteUrl: string | null;
+  /** ALLOWED_HOSTS: the Host names served; any other Host gets 400. Required in production. */
+  allowedHosts: string[];
   /** `DEFAULT_FROM_EMAIL`: the sender of account mail. */
   defaultFromEmail: string;
   /** pino level for the server log. */
@@ -161,6 +172,57 @@ function checkSiteUrl(raw: string | undefined, production: boolean): string | nu
   return parsed.origin;
 }
 
+/** The Host names served in development when ALLOWED_HOSTS is not set. */
+export const DEVELOPMENT_ALLOWED_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
+/** NODE_ENV values under which the demo users may be loaded without DEMO_DATA=1. */
+const DEVELOPMENT_LIKE = new Set([undefined, 'development', 'test']);
+
+const TRUST_PROXY_HELP =
+  'TRUST_PROXY must be the number of proxies in front of the app (e.g. 1) or a comma-separated list of their addresses/CIDRs (e.g. 10.0.0.0/8,192.168.1.7)';
+
+function proxyAddress(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * TRUST_PROXY: unset or 0 → no proxy; a whole number → that many proxies (hops); otherwise a
+ * comma-separated list of proxy addresses/CIDRs. `1`/`true`-style "trust everything" does not
+ * exist here on purpose: it would let any client choose its own address.
+ */
+function trustProxyFrom(raw: string | undefined): false | number | string[] {
+  if (raw === undefined || raw === '0') return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 32) throw new SettingsError(`${TRUST_PROXY_HELP}; ${raw} proxies is surely a mistake.`);
+    return hops;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (entries.some((entry) => !proxyAddress(entry))) throw new SettingsError(`${TRUST_PROXY_HELP}; got "${raw}".`);
+  return entries;
+}
+
+const HOST_ENTRY = /^\.?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:\d{1,5})?$/i;
+
+/** ALLOWED_HOSTS: comma-separated host names (`.example.com` for subdomains too, `:port` optional). */
+function allowedHostsFrom(raw: string | undefined, production: boolean): string[] {
+  if (raw === undefined) {
+    if (production) {
+      throw new SettingsError('ALLOWED_HOSTS is required in production: the host names this site answers, comma-separated, e.g. billing.example.com (any other Host gets 400).');
+    }
+    return [...DEVELOPMENT_ALLOWED_HOSTS];
+  }
+  const hosts = raw.split(',').map((entry) => entry.trim());
+  const bad = hosts.find((entry) => !HOST_ENTRY.test(entry));
+  if (bad !== undefined) {
+    throw new SettingsError(`ALLOWED_HOSTS must list host names separated by commas (e.g. billing.example.com,.example.org); "${bad}" is not one.`);
+  }
+  return hosts;
+}
+
 /** A password every validator accepts: 16 random characters in 4 groups, easy to copy. */
 export function generatePassword(): string {
   const alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -184,7 +246,7 @@ export function loadSettings(env: Env = process.env): Settings {
   const sessionMaxAge = wholeNumber(env, 'SESSION_MAX_AGE', 43200, 1, 365 * 86400);
   const reauthMaxAge = wholeNumber(env, 'REAUTH_MAX_AGE', 600, 1, 365 * 86400);
   const demoDataFlag = flag(env, 'DEMO_DATA');
-  const trustProxy = flag(env, 'TRUST_PROXY');
+  const trustProxy = trustProxyFrom(value(env, 'TRUST_PROXY'));
   const emailUrl = value(env, 'EMAIL_URL') ?? 'console:';
   const logLevel = value(env, 'LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -192,8 +254,9 @@ export function loadSettings(env: Env = process.env): Settings {
   }
   const defaultFromEmail = value(env, 'DEFAULT_FROM_EMAIL') ?? 'Billing <noreply@billing.example>';
 
-  // The fixture data: on by default outside production, off in production; DEMO_DATA decides when set.
-  const demoData = value(env, 'DEMO_DATA') === undefined ? !production : demoDataFlag;
+  // The fixture data (users with a known password): only where NODE_ENV says development (or is
+  // unset, or test), unless DEMO_DATA=1 asks for it; DEMO_DATA decides whenever it is set.
+  const demoData = value(env, 'DEMO_DATA') === undefined ? DEVELOPMENT_LIKE.has(nodeEnv) : demoDataFlag;
   const givenPassword = value(env, 'DEMO_PASSWORD');
   if (givenPassword !== undefined && givenPassword.length < 8) throw new SettingsError('DEMO_PASSWORD must be at least 8 characters long.');
 
@@ -203,6 +266,7 @@ export function loadSettings(env: Env = process.env): Settings {
   }
   const givenKeys = givenKey === undefined ? null : secretKeysFrom(givenKey);
   const siteUrl = checkSiteUrl(value(env, 'SITE_URL'), production);
+  const allowedHosts = allowedHostsFrom(value(env, 'ALLOWED_HOSTS'), production);
 
   // Every value is checked by now; only then may a key file be written.
   let secretKeys: string[];
@@ -231,6 +295,7 @@ export function loadSettings(env: Env = process.env): Settings {
     demoData,
     trustProxy,
     siteUrl,
+    allowedHosts,
     defaultFromEmail,
     logLevel,
   };

@@ -4,7 +4,7 @@
  * handler runs and refuses to start if a route forgot to declare one.
  */
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import { accessFor, gatehouseFastify } from 'gatehouse/fastify';
+import { accessFor, gatehouseFastify, trustedProxies } from 'gatehouse/fastify';
 import { loadSettings } from './config.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerBillingRoutes } from './routes/billing.js';
@@ -28,9 +28,10 @@ export async function createServer(services: Services, options: CreateServerOpti
     logger: options.logger ?? { level: settings.logLevel },
     // One line per denial and per error is what a person reads; a line per request is noise here.
     logController: new LogController({ disableRequestLogging: true }),
-    // Only behind a proxy that sets X-Forwarded-*; otherwise any client could claim any address
-    // (and so dodge the per-address login throttle).
-    trustProxy: settings.trustProxy,
+    // Only behind proxies, and only as many hops (or only the addresses) as there are proxies:
+    // the client's address is then the rightmost one they did not add, so a client cannot pick
+    // its own address (and dodge the per-address login throttle) by sending X-Forwarded-For.
+    trustProxy: settings.trustProxy === false ? false : trustedProxies(settings.trustProxy),
     // Long enough for any real path; longer ones get 414 without reaching a route.
     routerOptions: { maxParamLength: 200 },
   });
@@ -40,7 +41,9 @@ export async function createServer(services: Services, options: CreateServerOpti
     throttle: services.throttle,
     templatesDir,
     siteName: SITE_NAME,
+    // Links in mail: SITE_URL; in development without it, the request's own (allowed) origin.
     ...(settings.siteUrl !== null ? { siteUrl: settings.siteUrl } : {}),
+    allowedHosts: settings.allowedHosts,
   });
 
   const access = accessFor(gatehouse);

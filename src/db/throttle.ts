@@ -136,7 +136,8 @@ export async function createLoginThrottle(
 export function createMemoryLoginThrottle(config: Readonly<ThrottleConfig>, options: ThrottleKeyOptions = {}): ClosableLoginThrottle {
   const pair = new RateLimiterMemory({ keyPrefix: 'pair', points: config.perAccountAndAddress, duration: config.window });
   const address = new RateLimiterMemory({ keyPrefix: 'addr', points: config.perAddress, duration: config.window });
-  return new CounterLoginThrottle({ pair, address }, config, keyOptionsOf(options));
+  // `shared: false`: the Fastify plugin refuses it in production (counts would be per process).
+  return Object.assign(new CounterLoginThrottle({ pair, address }, config, keyOptionsOf(options)), { shared: false as const });
 }
 
 /** Creates the counter table (and its clean-up index) if missing; idempotent and race-safe. */

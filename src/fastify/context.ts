@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../core/gatehouse.js';
+import type { HostPattern } from './allowed-hosts.js';
 import type { LoadedSession } from '../core/sessions.js';
 import type { LoginThrottle, Mailer } from './ports.js';
 import type { BackgroundTasks } from './tasks.js';
@@ -34,10 +35,12 @@ export interface PluginContext {
   mailer: Mailer | null;
   throttle: LoginThrottle | null;
   siteName: string;
-  /** `https://example.com`, for absolute links in mail; null: derive from an allowed Host. */
+  /** `https://example.com`, for absolute links in mail; null (development only): the request's origin. */
   siteUrl: string | null;
-  /** Host header values trusted for building absolute links when `siteUrl` is not set. */
+  /** The Host allow-list as configured (or the development default). */
   allowedHosts: readonly string[];
+  /** The same, compiled: a request whose Host matches none gets 400. */
+  hostPatterns: readonly HostPattern[];
   urls: AccountUrls;
   /** Whether the account views are mounted (so `urls` point somewhere). */
   accountViews: boolean;

@@ -19,6 +19,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf, stateOf } from './context.js';
+import { requestOrigin, requestProtocol } from './request-origin.js';
 import { cookieOptions, requestCookies } from './session-cookie.js';
 
 const SECRET_BYTES = 32;
@@ -122,7 +123,9 @@ function originOf(url: string): string | null {
 }
 
 function acceptedOrigins(request: FastifyRequest): Set<string> {
-  const own = originOf(`${request.protocol}://${request.host}`);
+  // This request's own origin only when its protocol and Host are trustworthy (request-origin.ts):
+  // a forged X-Forwarded-Proto must not make an attacker's origin "our own".
+  const own = requestOrigin(request);
   const trusted = contextOf(request).gatehouse.config.csrf.trustedOrigins.map((o) => originOf(o)).filter((o): o is string => o !== null);
   return new Set([...(own ? [own] : []), ...trusted]);
 }
@@ -136,7 +139,8 @@ export function checkCsrf(request: FastifyRequest): CsrfFailure | null {
     if (origin === 'null') return 'origin_null';
     const normalised = originOf(origin);
     if (!normalised || !origins.has(normalised)) return 'origin_mismatch';
-  } else if (request.protocol === 'https') {
+  } else if (requestProtocol(request) !== 'http') {
+    // HTTPS, or a protocol we cannot trust: then the stricter rule.
     const referer = request.headers.referer;
     if (typeof referer !== 'string' || referer.length === 0) return 'referer_missing';
     const from = originOf(referer);

@@ -74,6 +74,28 @@ function who(request: FastifyRequest): { user: string | null; userId: number | n
   return user?.isAuthenticated ? { user: user.username, userId: user.id } : { user: null, userId: null };
 }
 
+/** Who and where, for a denial log line. */
+export interface DenialLogFields {
+  /** The username, or null for a visitor who is not logged in (then `anonymous` is true). */
+  user: string | null;
+  userId: number | null;
+  anonymous: boolean;
+  /** The client address as Fastify resolved it (see the proxy-trust notes in docs/deploying.md). */
+  ip: string;
+  /** `POST /payouts/:id/approve/`: the route pattern, so ids and tokens in the URL stay out. */
+  route: string;
+}
+
+/**
+ * The fields every denial line carries (the bad-Host 400, CSRF failures, guard denials), so a
+ * person reading the log can tell who was refused where. Nothing secret: no cookie, token,
+ * password or query string.
+ */
+export function denialLogFields(request: FastifyRequest): DenialLogFields {
+  const { user, userId } = who(request);
+  return { user, userId, anonymous: user === null, ip: request.ip, route: routeLabel(request) };
+}
+
 /** Records an access decision on a critical route. */
 export async function auditDecision(request: FastifyRequest, allowed: boolean, reason: string): Promise<void> {
   const gatehouse = contextOf(request).gatehouse;
@@ -89,7 +111,7 @@ export async function auditDecision(request: FastifyRequest, allowed: boolean, r
 /** Sends the denial response, logging (and auditing, if asked) the reason. */
 export async function deny(request: FastifyRequest, reply: FastifyReply, denial: Denial, options: DenyOptions = {}): Promise<FastifyReply> {
   const context = contextOf(request);
-  const entry = { gatehouse: { decision: 'deny', kind: denial.kind, ...who(request), route: routeLabel(request), reason: denial.reason } };
+  const entry = { gatehouse: { decision: 'deny', kind: denial.kind, ...denialLogFields(request), reason: denial.reason } };
   if (denial.kind === 'forbidden') request.log.warn(entry, 'access denied');
   else request.log.info(entry, 'access denied');
   if (options.audit) await auditDecision(request, false, denial.reason);

@@ -6,6 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import { type SafeRedirectOptions, resolveSafeRedirect } from '../core/redirects.js';
 import { contextOf } from './context.js';
+import { hostString, requestHost, requestProtocol } from './request-origin.js';
 
 /** The string value of body field `name`, or '' when missing or not a single string. */
 export function field(request: FastifyRequest, name: string, maxLength = 10_000): string {
@@ -23,12 +24,17 @@ export function queryParam(request: FastifyRequest, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** What `next` may point to for this request: this host or an allowed one, https if we are. */
+/**
+ * What `next` may point to for this request: this host or an allowed one, https if we are. The
+ * host and protocol are the validated ones (request-origin.ts); when they cannot be trusted no
+ * host counts as "this host" and only the configured redirect hosts remain.
+ */
 export function redirectPolicy(request: FastifyRequest): SafeRedirectOptions {
+  const host = requestHost(request);
   return {
-    host: request.host,
+    host: host === null ? '' : hostString(host),
     allowedHosts: contextOf(request).gatehouse.config.allowedRedirectHosts,
-    requireHttps: request.protocol === 'https',
+    requireHttps: requestProtocol(request) !== 'http',
   };
 }
 

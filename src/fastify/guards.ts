@@ -16,6 +16,7 @@ import type { AnyUser } from '../core/user.js';
 import { type AccessDeclaration, type AccessTest, type RecentAuth, untypedAccess } from './access.js';
 import { contextOf, stateOf } from './context.js';
 import { type Denial, auditDecision, deny } from './denials.js';
+import { markAuditPending } from './pending-audit.js';
 import { REAUTH_AT } from './session-cookie.js';
 import type { RegisteredPermission } from './types.js';
 
@@ -58,9 +59,9 @@ function makeGuard(access: AccessDeclaration, test: UserTest, options: GuardOpti
     const outcome = await test(user, request);
     if (outcome === true) {
       if (options.audit) {
-        // Before the CSRF check the decision is not final: the CSRF hook records it.
+        // Before the CSRF check the decision is not final: pending-audit.ts writes it, once.
         if (stateOf(request).csrfChecked) await auditDecision(request, true, '');
-        else stateOf(request).auditPending = true;
+        else markAuditPending(request);
       }
       return undefined;
     }

@@ -1,15 +1,18 @@
 /**
  * The plugin's request hooks, in the order a request meets them:
  *
- * - `onRequest`: load the session and set `request.user`;
+ * - `onRequest`: the Host and protocol check (request-origin.ts), then load the session and set
+ *   `request.user`;
  * - `preValidation`: the CSRF check on unsafe methods (the body is parsed by then, so the form
  *   field can be read, and nothing has run yet that could change anything);
- * - `onSend`: cookies, cache headers, and the object-rule safety net.
+ * - `onSend`: a critical decision still pending is written as denied (pending-audit.ts), then
+ *   cookies, cache headers, and the object-rule safety net.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stateOf } from './context.js';
 import { checkCsrf, isCsrfExempt, isSafeMethod, writeCsrfCookie } from './csrf.js';
-import { auditDecision, routeLabel, wantsJson } from './denials.js';
+import { denialLogFields, routeLabel, wantsJson } from './denials.js';
+import { settlePendingAudit, unsettledReason } from './pending-audit.js';
 import { markNoStore, sendPage } from './render.js';
 import { loadSession, writeSessionCookie } from './session-cookie.js';
 
@@ -25,12 +28,9 @@ export async function csrfHook(request: FastifyRequest, reply: FastifyReply): Pr
   state.csrfChecked = true;
   const exempt = isSafeMethod(request.method) || request.is404 || isCsrfExempt(request);
   const failure = exempt ? null : checkCsrf(request);
-  if (state.auditPending) {
-    state.auditPending = false;
-    await auditDecision(request, failure === null, failure === null ? '' : `csrf ${failure}`);
-  }
+  await settlePendingAudit(request, failure === null, `csrf ${failure}`);
   if (failure === null) return undefined;
-  request.log.warn({ gatehouse: { decision: 'deny', kind: 'csrf', reason: failure, route: routeLabel(request) } }, 'CSRF check failed');
+  request.log.warn({ gatehouse: { decision: 'deny', kind: 'csrf', ...denialLogFields(request), reason: failure } }, 'CSRF check failed');
   markNoStore(request);
   if (wantsJson(request)) return reply.code(403).send({ error: 'csrf_failed', message: 'The form has expired. Reload the page and try again.' });
   return sendPage(request, reply, 'csrf_failure.html', 'Form expired', {}, 403);
@@ -39,6 +39,8 @@ export async function csrfHook(request: FastifyRequest, reply: FastifyReply): Pr
 /** onSend. */
 export async function responseHook(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
   const state = stateOf(request);
+  // The request was answered without reaching the CSRF check: nothing ran, so it was refused.
+  if (state.auditPending) await settlePendingAudit(request, false, unsettledReason(reply));
   let body = payload;
   if (request.routeOptions.config?.access?.kind === 'object' && reply.statusCode < 300 && !state.objectChecked) {
     // Fail closed: the route promised an object check and answered without one.

@@ -1,6 +1,9 @@
 /** `gatehouse/fastify`: the Fastify plugin, access classes, guards, object rules and views. */
 export { gatehouseFastify } from './plugin.js';
 export type { GatehouseFastifyOptions, AccountViewsOptions } from './plugin.js';
+export { trustedProxies } from './proxy-trust.js';
+export type { ProxyTrust } from './proxy-trust.js';
+export { DEVELOPMENT_HOSTS } from './allowed-hosts.js';
 export {
   accessFor,
   publicAccess,

@@ -7,11 +7,13 @@
  * ```
  *
  * What it sets up, in request order:
- * 1. `onRequest`: cookies parsed, security headers (helmet), the session loaded and
- *    `request.user` set (the anonymous user when nobody is logged in);
+ * 1. `onRequest`: cookies parsed, security headers (helmet), the Host and forwarded protocol
+ *    checked (400 unless allowed), the session loaded and `request.user` set (the anonymous user
+ *    when nobody is logged in);
  * 2. `onRequest` of each route: its access guard, before the body is read;
  * 3. `preValidation`: the CSRF check on unsafe methods;
- * 4. `onSend`: session and CSRF cookies, cache headers, and the object-rule safety net;
+ * 4. `onSend`: a critical decision still pending written as denied, session and CSRF cookies,
+ *    cache headers, and the object-rule safety net;
  * then, after the answer has gone, deferred work (reset mails).
  * `ready()` fails if a route declares no access.
  */
@@ -29,6 +31,10 @@ import { csrfToken } from './csrf.js';
 import { gatehouseErrorHandler, notFoundHandler } from './errors.js';
 import { helmetOptions } from './headers.js';
 import { csrfHook, responseHook, sessionHook } from './hooks.js';
+import { DEVELOPMENT_HOSTS, compileAllowedHosts } from './allowed-hosts.js';
+import { settleAfterAbort, settleAfterResponse } from './pending-audit.js';
+import { checkProxyTrust } from './proxy-trust.js';
+import { originCheckHook } from './request-origin.js';
 import { RouteInventory } from './inventory.js';
 import type { LoginThrottle, Mailer } from './ports.js';
 import { cookieSpecs, loginRequest, logoutRequest } from './session-cookie.js';
@@ -63,11 +69,17 @@ export interface GatehouseFastifyOptions {
   templatesDir?: string;
   /** Shown in page titles and mails. */
   siteName?: string;
-  /** `https://example.com`: the origin of links in mail. Required in production unless `allowedHosts` is given. */
+  /**
+   * `https://example.com`: the origin of links in mail (reset links carry tokens). Required in
+   * production; in development, without it, links use the request's own origin (its Host is on
+   * `allowedHosts`).
+   */
   siteUrl?: string;
   /**
-   * Host header values (`host[:port]`) trusted to build mail links from when `siteUrl` is not set.
-   * In development loopback hosts (`localhost`, `127.0.0.1`, `[::1]`) are trusted as well.
+   * The Host header values this site answers (Django's `ALLOWED_HOSTS`): `example.com`,
+   * `.example.com` (and its subdomains), `example.com:8443` (that port only). A request with any
+   * other Host gets 400 before its session is loaded. Required in production; in development the
+   * default is this machine's names (`localhost`, `*.localhost`, `127.0.0.1`, `[::1]`).
    */
   allowedHosts?: readonly string[];
   /** Routes allowed without an access declaration: `GET /docs/*`, `/metrics` (all methods). */
@@ -125,6 +137,39 @@ function checkSiteUrl(siteUrl: string | undefined, production: boolean): string 
   return parsed.origin;
 }
 
+/**
+ * What production refuses to start without, each with what to pass. Checked before anything is
+ * registered, so a misconfigured deploy fails at start-up, not on the first reset mail or under
+ * the first password-guessing run.
+ */
+function checkProductionOptions(options: GatehouseFastifyOptions, production: boolean, siteUrl: string | null, views: boolean): void {
+  if (!production) return;
+  if (siteUrl === null) {
+    throw new ConfigError(
+      'gatehouse.fastify.site_url_missing',
+      'In production gatehouse needs the plugin option siteUrl (e.g. siteUrl: "https://billing.example.com"): links in mail are built only from it, never from request headers.',
+    );
+  }
+  if (options.allowedHosts === undefined || options.allowedHosts.length === 0) {
+    throw new ConfigError(
+      'gatehouse.fastify.allowed_hosts_missing',
+      'In production gatehouse needs the plugin option allowedHosts: the Host names this site answers (e.g. allowedHosts: ["billing.example.com"]); any other Host gets 400.',
+    );
+  }
+  if (options.throttle === undefined && views) {
+    throw new ConfigError(
+      'gatehouse.fastify.throttle_missing',
+      'In production the login form needs a throttle: pass throttle: createLoginThrottle(database, gatehouse.config.throttle) (or throttle: false to go without, knowingly).',
+    );
+  }
+  if (options.throttle && (options.throttle as { shared?: unknown }).shared === false) {
+    throw new ConfigError(
+      'gatehouse.fastify.throttle_not_shared',
+      'In production the login throttle must count in a shared store: an in-memory throttle counts per process (each instance and each restart starts from zero). Pass throttle: createLoginThrottle(database, gatehouse.config.throttle).',
+    );
+  }
+}
+
 async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions): Promise<void> {
   const gatehouse = options.gatehouse as Gatehouse<string>;
   if (!gatehouse || typeof gatehouse.authenticate !== 'function') {
@@ -135,19 +180,10 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
   const viewsOption = options.accountViews === false ? null : (options.accountViews ?? {});
   const prefix = normalisePrefix(viewsOption?.prefix ?? '/accounts');
   const siteUrl = checkSiteUrl(options.siteUrl, production);
-  const allowedHosts = [...(options.allowedHosts ?? [])];
-  if (production && viewsOption && options.mailer && siteUrl === null && allowedHosts.length === 0) {
-    throw new ConfigError(
-      'gatehouse.fastify.site_url_missing',
-      'In production the reset mail needs a trusted origin for its link: set the plugin option siteUrl (e.g. "https://example.com") or allowedHosts.',
-    );
-  }
-  if (options.throttle === undefined && production && viewsOption) {
-    throw new ConfigError(
-      'gatehouse.fastify.throttle_missing',
-      'In production the login form needs a throttle: pass throttle: createLoginThrottle(database, gatehouse.config.throttle) (or throttle: false to go without, knowingly).',
-    );
-  }
+  checkProductionOptions(options, production, siteUrl, viewsOption !== null);
+  const allowedHosts = [...(options.allowedHosts ?? DEVELOPMENT_HOSTS)];
+  const hostPatterns = compileAllowedHosts(allowedHosts);
+  checkProxyTrust(fastify, production);
   let throttle: LoginThrottle | null = options.throttle || null;
   if (options.throttle === undefined && viewsOption) {
     // Development default: counts in this process only (every instance would count on its own).
@@ -167,6 +203,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
     siteName: options.siteName ?? 'gatehouse',
     siteUrl,
     allowedHosts,
+    hostPatterns,
     urls: accountUrls(prefix, options.reauthUrl, viewsOption !== null),
     accountViews: viewsOption !== null,
     loggedOutPage: viewsOption?.loggedOutPage ?? false,
@@ -209,9 +246,13 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
     return csrfToken(this);
   });
 
+  // The Host/protocol check first: a request this site does not serve loads no session.
+  fastify.addHook('onRequest', originCheckHook);
   fastify.addHook('onRequest', sessionHook);
   fastify.addHook('preValidation', csrfHook);
   fastify.addHook('onSend', responseHook);
+  fastify.addHook('onResponse', settleAfterResponse);
+  fastify.addHook('onRequestAbort', settleAfterAbort);
   fastify.addHook('onClose', async () => {
     await tasks.settled();
   });

@@ -39,7 +39,12 @@ describe('example start-up', () => {
       [{ DATABASE_URL: 'mysql://root:hunter2@db/app' }, /DATABASE_URL \(mysql:…\) is not supported/],
       [{ EMAIL_URL: 'pigeon://loft' }, /EMAIL_URL \(pigeon:…\) cannot be used/],
       [{ SECRET_KEY: 'short' }, /SECRET_KEY: every key needs at least 32 random characters/],
-      [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY must be 1 or 0/],
+      [{ TRUST_PROXY: 'yes' }, /^example: TRUST_PROXY must be the number of proxies in front of the app \(e\.g\. 1\) or a comma-separated list of their addresses\/CIDRs .*; got "yes"\.$/],
+      [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY must be the number of proxies/],
+      [{ TRUST_PROXY: '99' }, /TRUST_PROXY must be the number of proxies/],
+      [{ ALLOWED_HOSTS: 'billing.example.com,a b' }, /^example: ALLOWED_HOSTS must list host names separated by commas .*"a b" is not one\.$/],
+      [{ ALLOWED_HOSTS: '*' }, /ALLOWED_HOSTS must list host names/],
+      [{ NODE_ENV: 'production', SITE_URL: 'https://billing.example.com' }, /^example: ALLOWED_HOSTS is required in production/],
       [{ NODE_ENV: 'production', SECRET_KEY: '' }, /SECRET_KEY is required when NODE_ENV=production/],
       [{ NODE_ENV: 'production', SITE_URL: 'http://billing.example.com' }, /SITE_URL must be an https URL in production/],
     ];
@@ -98,7 +103,7 @@ describe('example start-up', () => {
   });
 
   test('production: Secure __Host- cookies, HSTS, no demo data unless DEMO_DATA=1', async () => {
-    const production = { NODE_ENV: 'production', SITE_URL: 'https://billing.example.com' };
+    const production = { NODE_ENV: 'production', SITE_URL: 'https://billing.example.com', ALLOWED_HOSTS: '127.0.0.1' };
     const bare = await startExample(exampleEnv(`sqlite:${join(dir, 'prod-bare.sqlite3')}`, production));
     try {
       expect(bare.stdout.join('\n')).not.toContain('Demo logins');
@@ -118,7 +123,8 @@ describe('example start-up', () => {
       expect(demo.stdout.join('\n')).toContain('filled with the demo data');
       // Behind a proxy: X-Forwarded-Proto says HTTPS, so the CSRF check wants a matching Origin.
       const host = new URL(demo.url).host;
-      const forwarded = { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' };
+      // TRUST_PROXY=1: one proxy that appends; what the client wrote on the left is not believed.
+      const forwarded = { 'x-forwarded-for': '6.6.6.6, 203.0.113.9', 'x-forwarded-proto': 'https' };
       const root = new HttpClient(demo.url, HTML);
       await root.request('/accounts/login/', { headers: forwarded });
       const login = await root.request('/accounts/login/', {
@@ -132,7 +138,7 @@ describe('example start-up', () => {
       const audit = await api.request('/audit/', { headers: forwarded });
       expect(audit.status).toBe(200);
       const entries = audit.json<{ entries: { action: string; actor: string | null; ip: string | null }[] }>().entries;
-      // The address the proxy reported, not the proxy's own.
+      // The address the proxy reported, not the proxy's own, nor the one the client made up.
       expect(entries.find((e) => e.action === 'auth.login' && e.actor === 'root')?.ip).toBe('203.0.113.9');
     } finally {
       expect(await demo.stop()).toBe(0);

@@ -3,7 +3,7 @@
  * HTTPS Referer rules, rotation at login, and that a refused request changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { authenticated, publicAccess } from '../../src/fastify/index.js';
+import { DEVELOPMENT_HOSTS, authenticated, publicAccess } from '../../src/fastify/index.js';
 import { Client, type TestApp, buildApp } from './helpers.js';
 
 describe('CSRF', () => {
@@ -13,6 +13,7 @@ describe('CSRF', () => {
   beforeAll(async () => {
     h = await buildApp({
       config: { csrf: { trustedOrigins: ['https://admin.example.com'] } },
+      plugin: { allowedHosts: [...DEVELOPMENT_HOSTS, 'app.example.com'] },
       fastify: { trustProxy: true },
       routes: (app) => {
         app.get('/form/', { config: { access: publicAccess() } }, async (request) => ({ token: request.csrfToken() }));

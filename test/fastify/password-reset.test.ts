@@ -223,18 +223,23 @@ describe('password reset', () => {
 });
 
 describe('reset link origin', () => {
-  test('siteUrl is used when given, whatever the Host header says', async () => {
-    const h = await buildApp({ plugin: { siteUrl: 'https://billing.example.com/ignored/path' } });
-    await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: 'evil.com' });
+  test('siteUrl is used when given, whatever (allowed) Host the request came with; a forged Host gets 400 and no mail', async () => {
+    const h = await buildApp({ plugin: { siteUrl: 'https://billing.example.com/ignored/path', allowedHosts: ['localhost', 'www.billing.example.com'] } });
+    const evil = await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: 'evil.com' });
+    expect(evil.status).toBe(400);
+    await h.app.gatehouseTasks.settled();
+    expect(h.mailer.outbox).toEqual([]);
+    await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: 'www.billing.example.com' });
     await h.app.gatehouseTasks.settled();
     expect(h.mailer.outbox[0]!.text).toMatch(/https:\/\/billing\.example\.com\/accounts\/reset\//);
-    expect(h.mailer.outbox[0]!.text).not.toContain('evil.com');
+    expect(h.mailer.outbox[0]!.text).not.toContain('www.');
     await h.close();
   });
 
-  test('without siteUrl, a Host header that is neither allowed nor loopback is never put in a link', async () => {
+  test('without siteUrl, a Host header that is not allowed gets 400 and is never put in a link', async () => {
     const h = await buildApp({ fastify: { trustProxy: true } });
-    await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: 'evil.com' });
+    const res = await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: 'evil.com' });
+    expect(res.status).toBe(400);
     await h.app.gatehouseTasks.settled();
     expect(h.mailer.outbox).toEqual([]);
     await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: '127.0.0.1:8000' });
@@ -243,35 +248,38 @@ describe('reset link origin', () => {
     await h.close();
   });
 
-  test('allowedHosts lets a listed Host build the link', async () => {
-    const h = await buildApp({ plugin: { allowedHosts: ['billing.example.com'] } });
+  test('allowedHosts lets a listed Host build the link (development)', async () => {
+    const h = await buildApp({ plugin: { allowedHosts: ['billing.example.com', 'localhost'] } });
     await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: 'billing.example.com' });
     await h.app.gatehouseTasks.settled();
     expect(h.mailer.outbox[0]!.text).toContain('http://billing.example.com/accounts/reset/');
     await h.close();
   });
 
-  test('in production, a forged Host is never put in a link: no mail, an error in the log', async () => {
+  test('in production, a forged Host is refused (400): no mail, nothing changed, a line in the log', async () => {
     const h = await buildApp({
       config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' },
-      plugin: { allowedHosts: ['billing.example.com'], throttle: false },
+      plugin: { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], throttle: false },
       fastify: { trustProxy: true },
     });
     const evil = Client.inject(h.app);
-    const res = await evil.submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: 'evil.com', origin: 'https://evil.com', 'x-forwarded-proto': 'https' });
-    expect(res.status).toBe(302);
+    const res = await evil.request('/accounts/password_reset/', { form: { email: 'alice@example.com' }, headers: { host: 'evil.com', origin: 'https://evil.com', 'x-forwarded-proto': 'https' } });
+    expect(res.status).toBe(400);
     await h.app.gatehouseTasks.settled();
     expect(h.mailer.outbox).toEqual([]);
-    expect(h.logs.some((l) => String(l.msg).startsWith('password reset mail not sent'))).toBe(true);
+    expect(h.logs.some((l) => (l.gatehouse as { kind?: string } | undefined)?.kind === 'host')).toBe(true);
     await h.close();
   });
 
   test('in production without siteUrl or allowedHosts the plugin refuses to start', async () => {
     await expect(buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { throttle: false } })).rejects.toThrow(/siteUrl/);
+    await expect(
+      buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { throttle: false, siteUrl: 'https://billing.example.com' } }),
+    ).rejects.toThrow(/allowedHosts/);
   });
 
   test('in production without a throttle the plugin refuses to start', async () => {
-    await expect(buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { siteUrl: 'https://billing.example.com' } })).rejects.toThrow(
+    await expect(buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'] } })).rejects.toThrow(
       /throttle/,
     );
   });

@@ -12,7 +12,7 @@ import { publicAccess } from '../access.js';
 import { contextOf } from '../context.js';
 import { field, safeNext } from '../forms.js';
 import { TOO_MANY_ATTEMPTS, throttledAttempt } from '../login-attempts.js';
-import { sendPage } from '../render.js';
+import { markNoStore, sendPage } from '../render.js';
 
 /** Django's message, shown for every kind of failure. */
 export const INVALID_LOGIN = 'Please enter a correct username and password. Note that both fields may be case-sensitive.';
@@ -61,6 +61,9 @@ async function logoutPost(request: FastifyRequest, reply: FastifyReply): Promise
   const context = contextOf(request);
   const wasLoggedIn = request.user.isAuthenticated;
   await request.logout();
+  // Nothing of the session may outlive it in this browser: no cached page, no stored data.
+  markNoStore(request);
+  reply.header('Clear-Site-Data', '"cache", "cookies", "storage"');
   const next = safeNext(request);
   if (next) return reply.redirect(next, 302);
   if (context.loggedOutPage) return sendPage(request, reply, 'registration/logged_out.html', 'Logged out', { wasLoggedIn });

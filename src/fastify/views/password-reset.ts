@@ -20,24 +20,19 @@ import { publicAccess } from '../access.js';
 import { type PluginContext, contextOf, stateOf } from '../context.js';
 import { field } from '../forms.js';
 import { sendPage } from '../render.js';
+import { mailLinkOrigin } from '../request-origin.js';
 import { RESET_TOKEN, RESET_UID, dropSession, sessionData, updateSessionData } from '../session-cookie.js';
 import { newPasswordProblems } from './password-change.js';
 
 const EMAIL_MAX = 254;
 const SET_PASSWORD = 'set-password';
 
-/** Loopback hosts, trusted in development as Django trusts them with `DEBUG` and no `ALLOWED_HOSTS`. */
-const LOOPBACK_HOST = /^(localhost|[a-z0-9-]+\.localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
-
 /**
- * Where links in mail point: `siteUrl`, else this request's origin when its Host is listed in
- * `allowedHosts` (or, in development, is a loopback host); null when no trustworthy origin is known.
+ * Where links in mail point: `siteUrl`, else (development only) this request's origin, its
+ * protocol and allowed Host validated in request-origin.ts; null when no trustworthy origin is known.
  */
 export function linkOrigin(request: FastifyRequest, context: PluginContext): string | null {
-  if (context.siteUrl) return context.siteUrl;
-  const host = request.host.toLowerCase();
-  const trusted = context.allowedHosts.some((allowed) => allowed.toLowerCase() === host) || (!context.gatehouse.config.production && LOOPBACK_HOST.test(host));
-  return trusted ? `${request.protocol}://${host}` : null;
+  return mailLinkOrigin(request, context);
 }
 
 async function sendResetMails(context: PluginContext, log: FastifyRequest['log'], email: string, origin: string): Promise<void> {
