@@ -131,8 +131,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
     throw new ConfigError('gatehouse.fastify.no_gatehouse', 'gatehouseFastify needs the option gatehouse: pass the result of createGatehouse().');
   }
   const config = gatehouse.config;
-  // The core has no logger; its start-up warnings (e.g. an unknown NODE_ENV) are said here, once.
-  for (const warning of config.warnings) fastify.log.warn({ code: warning.code }, `gatehouse: ${warning.message}`);
+  for (const warning of config.warnings) fastify.log.warn({ code: warning.code }, `gatehouse: ${warning.message}`); // the core has no logger
   const production = config.production;
   const viewsOption = options.accountViews === false ? null : (options.accountViews ?? {});
   const prefix = normalisePrefix(viewsOption?.prefix ?? '/accounts');
