@@ -84,6 +84,7 @@ export async function withContext<T>(command: Command, options: ContextOptions, 
       roles: loaded.app.roles as GatehouseOptions<AppsDeclaration>['roles'],
       config: loaded.app.config,
     });
+    for (const warning of gatehouse.config.warnings) note(`warning: ${warning.message}`);
     return await run({ loaded, database, gatehouse, actor: cliActor() });
   } finally {
     await database.close();

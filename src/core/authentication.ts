@@ -6,7 +6,7 @@
 import { PermissionDenied } from './errors.js';
 import type { PasswordHashers } from './hashers/passwords.js';
 import type { Stores } from './ports.js';
-import { type User, normalizeUsername } from './user.js';
+import { type User, normalizeUsername, toUser, userRecord } from './user.js';
 
 /** Credentials as given; each backend takes what it understands. */
 export interface Credentials {
@@ -49,9 +49,13 @@ export class ModelBackend implements AuthBackend {
       const upgraded = await this.hashers.makePassword(password);
       // Compare-and-swap: a password changed meanwhile is never overwritten by the upgrade.
       if (await this.stores.users.replacePassword(user.id, user.password, upgraded)) {
-        return (await this.stores.users.getById(user.id)) ?? user;
+        // The verified snapshot with the hash we wrote, not a re-read: a re-read could pick up a
+        // password change or deactivation committed since the check, and the login would then
+        // create its session under credentials it never verified.
+        return toUser({ ...userRecord(user), password: upgraded });
       }
     }
+    // The snapshot that was verified; `Gatehouse.login` creates a session only while it is current.
     return user;
   }
 }

@@ -22,7 +22,10 @@ export interface SessionConfig {
   cookieSameSite: 'lax' | 'strict' | 'none';
   cookieDomain: string | null;
   cookiePath: string;
-  /** Seconds between writes of `lastSeenAt`; a request inside this window does not write. */
+  /**
+   * Seconds between writes of `lastSeenAt`; a request inside this window does not write. Must be
+   * below `idleTimeout`. When not given it is 60, or a tenth of `idleTimeout` if that is less.
+   */
   touchInterval: number;
 }
 
@@ -51,7 +54,10 @@ export interface ThrottleConfig {
 export interface GatehouseConfigInput {
   /** Signs tokens and cookies. Several = rotation: the first signs, all verify. */
   secretKey?: string | readonly string[];
-  /** Turns on secure cookies, HSTS and the strict start-up checks. */
+  /**
+   * Turns on secure cookies, HSTS and the strict start-up checks. Defaults to
+   * `process.env.NODE_ENV === 'production'`; an explicit value wins over the environment.
+   */
   production?: boolean;
   /** Hasher names in order: the first hashes new passwords, the rest verify and trigger an upgrade. */
   passwordHashers?: readonly string[];
@@ -87,6 +93,17 @@ export interface GatehouseConfigInput {
   throttle?: Partial<ThrottleConfig>;
 }
 
+/**
+ * Something in the configuration or environment that works but is probably a mistake. The core
+ * has no logger: the Fastify plugin logs each with `log.warn` at registration and the CLI prints
+ * them, so they are said once per start-up, where the operator looks.
+ */
+export interface ConfigWarning {
+  /** Stable identifier, e.g. `gatehouse.config.unknown_node_env`. */
+  readonly code: string;
+  readonly message: string;
+}
+
 /** The resolved, checked, frozen configuration. */
 export interface GatehouseConfig {
   readonly secretKeys: readonly string[];
@@ -107,11 +124,14 @@ export interface GatehouseConfig {
   readonly session: Readonly<SessionConfig>;
   readonly csrf: Readonly<CsrfConfig>;
   readonly throttle: Readonly<ThrottleConfig>;
+  /** What the start-up should warn about (see `ConfigWarning`); empty when all is well. */
+  readonly warnings: readonly ConfigWarning[];
 }
 
 /** Every default, in one place. */
 export const defaults = {
-  production: false,
+  /** null: `NODE_ENV === 'production'` (the environment decides, read at resolution). */
+  production: null,
   passwordHashers: [
     'argon2',
     'scrypt',
@@ -167,12 +187,36 @@ export const knownHasherNames: readonly string[] = defaults.passwordHashers;
 const MIN_SECRET_LENGTH = 32;
 const MIN_SECRET_DISTINCT_CHARACTERS = 5;
 
+// The NODE_ENV values the Node ecosystem agrees on; anything else is most likely a typo or a
+// custom stage name ("staging", "prod") that silently runs in development mode.
+const KNOWN_NODE_ENVS: readonly string[] = ['development', 'test', 'production'];
+
+/** The slice of the process environment `resolveConfig` reads. */
+export interface ConfigEnvironment {
+  readonly NODE_ENV?: string | undefined;
+}
+
 /**
  * Fills in defaults, checks everything, and freezes the result. Throws `ConfigError` with a
- * stable code on the first problem, naming the setting and what to do about it.
+ * stable code on the first problem, naming the setting and what to do about it. `env` (default
+ * `process.env`) decides `production` when the input does not.
  */
-export function resolveConfig(input: GatehouseConfigInput = {}): GatehouseConfig {
-  const production = input.production ?? defaults.production;
+export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvironment = process.env): GatehouseConfig {
+  const warnings: ConfigWarning[] = [];
+  const nodeEnv = env.NODE_ENV;
+  // Production is what the deployment environment says unless the app says otherwise: an app
+  // deployed with NODE_ENV=production and no explicit flag must not run with a random key,
+  // insecure cookies and a per-process throttle.
+  const production = input.production ?? defaults.production ?? nodeEnv === 'production';
+  if (nodeEnv !== undefined && nodeEnv !== '' && !KNOWN_NODE_ENVS.includes(nodeEnv)) {
+    warnings.push({
+      code: 'gatehouse.config.unknown_node_env',
+      message:
+        `NODE_ENV is ${JSON.stringify(nodeEnv)}, which is not development, test or production: gatehouse runs in ` +
+        `${production ? 'production' : 'development'} mode${input.production === undefined ? ' (only NODE_ENV=production turns production on)' : ' (set by config.production)'}. ` +
+        'Use NODE_ENV=production for a deployment.',
+    });
+  }
   const secretKeys = typeof input.secretKey === 'string' ? [input.secretKey] : [...(input.secretKey ?? [])];
   checkSecretKeys(secretKeys, production);
 
@@ -197,6 +241,12 @@ export function resolveConfig(input: GatehouseConfigInput = {}): GatehouseConfig
     cookieSecure: production,
     ...input.session,
   };
+  if (input.session?.touchInterval === undefined && Number.isInteger(session.idleTimeout) && session.idleTimeout > 0) {
+    // lastSeenAt may lag the last request by up to touchInterval, so an active user's session can
+    // end after idleTimeout - touchInterval seconds of silence; at 60 s against a 30 s idle limit
+    // it ends however active the user is. A tenth keeps the real limit within 10% of the setting.
+    session.touchInterval = Math.min(defaults.session.touchInterval, Math.floor(session.idleTimeout / 10));
+  }
   const csrf: CsrfConfig = { ...defaults.csrf, trustedOrigins: [], ...input.csrf };
   const throttle: ThrottleConfig = { ...defaults.throttle, ...input.throttle };
 
@@ -219,6 +269,7 @@ export function resolveConfig(input: GatehouseConfigInput = {}): GatehouseConfig
     session,
     csrf,
     throttle,
+    warnings,
   };
 
   checkPositiveSeconds('passwordResetTimeout', config.passwordResetTimeout);
@@ -230,6 +281,14 @@ export function resolveConfig(input: GatehouseConfigInput = {}): GatehouseConfig
   checkPositiveSeconds('throttle.perAddress', throttle.perAddress);
   if (!Number.isInteger(session.touchInterval) || session.touchInterval < 0) {
     throw new ConfigError('gatehouse.config.invalid_timeout', `session.touchInterval must be a whole number of seconds >= 0, got ${String(session.touchInterval)}.`);
+  }
+  if (session.touchInterval >= session.idleTimeout) {
+    // lastSeenAt would never be refreshed before the idle limit: every session would end after
+    // idleTimeout seconds, however active its user.
+    throw new ConfigError(
+      'gatehouse.config.touch_interval_too_long',
+      `session.touchInterval (${session.touchInterval} s) must be below session.idleTimeout (${session.idleTimeout} s), or active sessions end as if idle; leave it unset to get a tenth of the idle timeout.`,
+    );
   }
   if (!Number.isInteger(config.passwordHashConcurrency) || config.passwordHashConcurrency < 1 || config.passwordHashConcurrency > 1024) {
     throw new ConfigError(

@@ -16,9 +16,9 @@ import { type PasswordValidator, validatorsFromNames } from './password-validati
 import { type AppLabel, type AppsDeclaration, type PermissionName, permissionDefinitions } from './permissions.js';
 import type { Stores } from './ports.js';
 import { type RoleApplyResult, type RolePlan, type RolesDeclaration, applyRoles, planRoles } from './roles.js';
-import { type LoadedSession, type SessionMeta, SessionManager } from './sessions.js';
+import { type LoadedSession, type SessionMeta, SessionManager, SessionRevokedError } from './sessions.js';
 import { PasswordResetTokens } from './tokens.js';
-import type { AnyUser, User } from './user.js';
+import { type AnyUser, type User, toUser, userRecord } from './user.js';
 
 /** What `createGatehouse` takes. */
 export interface GatehouseOptions<Apps extends AppsDeclaration> {
@@ -131,10 +131,30 @@ export class Gatehouse<P extends string = string> {
   /**
    * Logs `user` in: a fresh session id (never reuse one that existed before login), the last
    * login time (which also invalidates outstanding reset tokens), and an audit entry.
+   *
+   * `user` must be the snapshot the credentials were verified against (what `authenticate`
+   * returned), never a re-read: the session is created only if the row still has that
+   * snapshot's auth epoch and password hash and is active, in the same statement. A password
+   * change, reset or deactivation that committed while the password was being hashed thus wins:
+   * the login throws `SessionRevokedError` (code `gatehouse.session.credentials_changed`) after
+   * auditing `auth.login_failed`, having created and updated nothing. Answer it exactly as a
+   * wrong password.
    */
   async login(user: User, current: LoadedSession | null, meta: LoginMeta = {}): Promise<LoadedSession> {
-    const updated = await this.accounts.touchLastLogin(user);
-    const session = await this.sessions.rotate(current, updated, { meta });
+    let session: LoadedSession;
+    try {
+      session = await this.sessions.rotate(current, user, { meta, login: true });
+    } catch (error) {
+      if (error instanceof SessionRevokedError) {
+        await this.audit.record({ actor: null, action: 'auth.login_failed', target: user.username, ip: meta.ip ?? null, data: { reason: 'credentials_changed', ...(meta.backend ? { backend: meta.backend } : {}) } });
+      }
+      throw error;
+    }
+    // Only once the session exists: a login that lost the race must not touch the row (the last
+    // login time is part of what reset tokens sign). Not a re-read for the session's user either:
+    // a revocation committing from here on deletes the session and the next request sees it.
+    const touched = await this.accounts.touchLastLogin(user);
+    session = { ...session, user: toUser({ ...userRecord(user), lastLogin: touched.lastLogin }) };
     await this.audit.record({ actor: user.username, action: 'auth.login', target: user.username, ip: meta.ip ?? null, data: meta.backend ? { backend: meta.backend } : {} });
     return session;
   }

@@ -4,8 +4,8 @@ export type { GatehouseOptions, LoginMeta, AppLabelOf } from './gatehouse.js';
 export { resolveConfig, defaults } from './config.js';
 export type { GatehouseConfig, GatehouseConfigInput, SessionConfig, CsrfConfig, ThrottleConfig } from './config.js';
 export { GatehouseError, ConfigError, DuplicateError, NotFoundError, ValidationError, PermissionDenied } from './errors.js';
-export { anonymousUser, toUser, normalizeUsername, normalizeEmail, fullName } from './user.js';
-export type { User, AnonymousUser, AnyUser, UserRecord } from './user.js';
+export { anonymousUser, toUser, userRecord, publicUser, normalizeUsername, normalizeEmail, fullName } from './user.js';
+export type { User, AnonymousUser, AnyUser, UserRecord, PublicUser } from './user.js';
 export { systemClock, systemRandom, ManualClock, randomString } from './clock.js';
 export type { Clock, RandomSource } from './clock.js';
 export { defineApps, permissionDefinitions, authApp } from './permissions.js';
@@ -19,7 +19,7 @@ export type { AuthBackend, Credentials, Authenticated } from './authentication.j
 export { Accounts, cleanUsername, cleanEmail } from './accounts.js';
 export { Groups, cleanGroupName } from './groups.js';
 export type { CreateUserInput, Actor } from './accounts.js';
-export { SessionManager, hashSessionId } from './sessions.js';
+export { SessionManager, hashSessionId, SessionRevokedError } from './sessions.js';
 export type { LoadedSession, SessionMeta, RotateOptions } from './sessions.js';
 export { AuditLog, auditEntryHash, canonicalJson } from './audit.js';
 export type { AuditInput, AuditVerification } from './audit.js';
@@ -60,6 +60,7 @@ export type {
   PermissionStore,
   GroupStore,
   SessionStore,
+  SessionGuard,
   AuditStore,
   SessionRecord,
   AuditEntry,

@@ -134,8 +134,21 @@ export interface SessionRecord {
   userAgent: string | null;
 }
 
+/** What a user's session is created against, beyond the auth epoch in its record. */
+export interface SessionGuard {
+  /** The password hash a login just verified: the user row must still hold exactly this hash. */
+  password?: string;
+}
+
 export interface SessionStore {
-  create(record: SessionRecord): Promise<void>;
+  /**
+   * Inserts a session. An anonymous one (`userId` null) always goes in. A user's session goes in
+   * only while, in the same statement, that user exists, is active, still has `record.authEpoch`
+   * and, with `guard.password`, still has that hash: a password change, reset or deactivation
+   * that commits while a login is still verifying the password then wins, and the login gets no
+   * session. Returns whether the row was inserted (false: the user's credentials moved on).
+   */
+  create(record: SessionRecord, guard?: SessionGuard): Promise<boolean>;
   get(idHash: string): Promise<SessionRecord | null>;
   /** The session and its user in one round trip; `user` is null for anonymous sessions. */
   getWithUser(idHash: string): Promise<{ session: SessionRecord; user: User | null } | null>;

@@ -4,11 +4,17 @@
  * absolute end, sits idle too long, or its user's auth epoch moves on (password change, reset,
  * deactivation, removal from a role, "log out everywhere") — checked on every load, against the
  * user row joined in the same query, so revocation is immediate on every instance.
+ *
+ * A user's session is only ever created against the user snapshot that was verified: the store
+ * inserts it only while the row still has that snapshot's auth epoch (and, at login, its password
+ * hash), in the same statement. A revocation that commits while a login is still hashing the
+ * password therefore wins, and the login fails with `SessionRevokedError`.
  */
 import { createHash } from 'node:crypto';
 import type { Clock, RandomSource } from './clock.js';
 import type { SessionConfig } from './config.js';
-import type { SessionRecord, Stores } from './ports.js';
+import { PermissionDenied } from './errors.js';
+import type { SessionGuard, SessionRecord, Stores } from './ports.js';
 import type { User } from './user.js';
 
 /** A session as loaded for one request. */
@@ -36,6 +42,28 @@ export interface RotateOptions {
    * goes on, so `maxAge` still counts from it). A login starts a new count.
    */
   keepExpiry?: boolean;
+  /**
+   * `user` has just been authenticated (a login): the new session is bound to the password hash
+   * that was verified, as well as to the auth epoch. Without it, a rotation that continues the
+   * same owner's login (re-authentication, password change) is bound to the auth epoch alone,
+   * exactly what every load of that session checks, so a hash upgraded by the re-check itself
+   * does not count as a change. A new owner is always treated as a login.
+   */
+  login?: boolean;
+}
+
+/**
+ * No session was created: the user's credentials moved on (password change, reset, deactivation,
+ * "log out everywhere") after the snapshot the caller verified was read. A login must answer it
+ * as a failed login. It is a `PermissionDenied`, so an adapter that does not catch it denies
+ * rather than answers 500; its code is `gatehouse.session.credentials_changed`.
+ */
+export class SessionRevokedError extends PermissionDenied {
+  constructor() {
+    super('the user\'s credentials changed while the session was being created');
+    this.name = 'SessionRevokedError';
+    (this as { code: string }).code = 'gatehouse.session.credentials_changed';
+  }
 }
 
 const ID_BYTES = 32;
@@ -59,12 +87,16 @@ export class SessionManager {
     return Buffer.from(this.random.bytes(ID_BYTES)).toString('base64url');
   }
 
-  /** Starts a session for `user` (or an anonymous one) and returns it. */
+  /**
+   * Starts a session for `user` (or an anonymous one) and returns it. A user's session is bound
+   * to `user`'s password hash and auth epoch, as at login: throws `SessionRevokedError` if the
+   * row no longer has them.
+   */
   async start(user: User | null, meta: SessionMeta = {}, data: Record<string, unknown> = {}): Promise<LoadedSession> {
-    return this.create(user, meta, data, null);
+    return this.create(user, meta, data, null, user ? { password: user.password } : {});
   }
 
-  private async create(user: User | null, meta: SessionMeta, data: Record<string, unknown>, expiresAt: number | null): Promise<LoadedSession> {
+  private async create(user: User | null, meta: SessionMeta, data: Record<string, unknown>, expiresAt: number | null, guard: SessionGuard): Promise<LoadedSession> {
     const id = this.newId();
     const now = this.clock.now();
     const record: SessionRecord = {
@@ -78,7 +110,8 @@ export class SessionManager {
       ip: truncate(meta.ip ?? null, 64),
       userAgent: truncate(meta.userAgent ?? null, 512),
     };
-    await this.stores.sessions.create(record);
+    // The record carries the snapshot's epoch; the store inserts only while the row still has it.
+    if (!(await this.stores.sessions.create(record, guard))) throw new SessionRevokedError();
     return { id, record, user };
   }
 
@@ -114,7 +147,8 @@ export class SessionManager {
   /**
    * Replaces the session with a fresh id (same data), as at login and privilege change, so an id
    * planted or seen before the change is worthless after it. `user` switches the owner; a new
-   * owner or epoch is taken from it.
+   * owner or epoch is taken from it. Throws `SessionRevokedError`, leaving `current` as it was,
+   * when `user`'s row moved on since the snapshot (see `RotateOptions.login`).
    */
   async rotate(current: LoadedSession | null, user: User | null, options: RotateOptions = {}): Promise<LoadedSession> {
     // Data crosses over only when the owner stays the same or the old session was anonymous:
@@ -122,7 +156,9 @@ export class SessionManager {
     const sameOwner = current !== null && current.record.userId !== null && current.record.userId === user?.id;
     const keep = current && (current.record.userId === null || sameOwner);
     const expiresAt = options.keepExpiry && sameOwner ? current.record.expiresAt : null;
-    const next = await this.create(user, options.meta ?? {}, options.data ?? (keep ? current.record.data : {}), expiresAt);
+    const continuing = sameOwner && options.login !== true;
+    const guard: SessionGuard = user && !continuing ? { password: user.password } : {};
+    const next = await this.create(user, options.meta ?? {}, options.data ?? (keep ? current.record.data : {}), expiresAt, guard);
     if (current) await this.stores.sessions.delete(current.record.idHash);
     return next;
   }

@@ -1,6 +1,10 @@
 /**
  * The account model. A `User` is a plain, immutable snapshot of one row; an `AnonymousUser` has
  * the same shape so code that reads `request.user` never needs to check for null.
+ *
+ * The password hash is on every user (hashers, reset tokens and stores read it) but it is not
+ * enumerable, and `toJSON` gives the public shape: a handler that answers with `request.user`, a
+ * log line or a spread never carries the hash (an offline cracking target) to a client.
  */
 
 /** A stored account, as loaded from the database. */
@@ -50,30 +54,108 @@ export interface AnonymousUser {
 /** Either a logged-in user or the anonymous one. */
 export type AnyUser = User | AnonymousUser;
 
+/**
+ * What a user serializes to (`JSON.stringify`, `util.inspect`, a Fastify reply): everything an
+ * app may show about the account, never the password hash nor the auth epoch (how often its
+ * sessions were revoked is nobody's business).
+ */
+export interface PublicUser {
+  readonly id: number | null;
+  readonly username: string;
+  readonly email: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly isActive: boolean;
+  readonly isStaff: boolean;
+  readonly isSuperuser: boolean;
+  readonly lastLogin: number | null;
+  readonly dateJoined: number | null;
+  readonly isAuthenticated: boolean;
+  readonly isAnonymous: boolean;
+}
+
+/** The public shape of a user (what `JSON.stringify(user)` gives). */
+export function publicUser(user: AnyUser): PublicUser {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    isActive: user.isActive,
+    isStaff: user.isStaff,
+    isSuperuser: user.isSuperuser,
+    lastLogin: user.lastLogin,
+    dateJoined: user.dateJoined,
+    isAuthenticated: user.isAuthenticated,
+    isAnonymous: user.isAnonymous,
+  };
+}
+
+// util.inspect's hook, by its registered symbol: the core stays free of node:util.
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * Freezes `fields` as a user object with `password` attached non-enumerable, plus `toJSON` and
+ * the inspect hook (both non-enumerable too, so `Object.keys` lists exactly the public fields and
+ * the auth epoch). A spread or `structuredClone` of the result drops the hash rather than copy it.
+ */
+function sealUser<T extends AnyUser>(fields: Omit<T, 'password'>, password: T['password']): T {
+  const hidden = { enumerable: false, writable: false, configurable: false } as const;
+  Object.defineProperty(fields, 'password', { ...hidden, value: password });
+  Object.defineProperty(fields, 'toJSON', { ...hidden, value: function toJSON(this: AnyUser): PublicUser { return publicUser(this); } });
+  Object.defineProperty(fields, INSPECT, { ...hidden, value: function inspect(this: AnyUser): PublicUser { return publicUser(this); } });
+  return Object.freeze(fields) as T;
+}
+
 /** The single anonymous user value; frozen so nothing can grant it a flag. */
-export const anonymousUser: AnonymousUser = Object.freeze({
-  id: null,
-  username: '',
-  email: '',
-  password: '',
-  firstName: '',
-  lastName: '',
-  isActive: false,
-  isStaff: false,
-  isSuperuser: false,
-  lastLogin: null,
-  dateJoined: null,
-  authEpoch: 0,
-  isAuthenticated: false,
-  isAnonymous: true,
-} as const);
+export const anonymousUser: AnonymousUser = sealUser<AnonymousUser>(
+  {
+    id: null,
+    username: '',
+    email: '',
+    firstName: '',
+    lastName: '',
+    isActive: false,
+    isStaff: false,
+    isSuperuser: false,
+    lastLogin: null,
+    dateJoined: null,
+    authEpoch: 0,
+    isAuthenticated: false,
+    isAnonymous: true,
+  },
+  '',
+);
 
 /** The row fields a store writes; everything else on `User` is derived. */
 export type UserRecord = Omit<User, 'isAuthenticated' | 'isAnonymous'>;
 
-/** Turns a stored row into a `User`, adding the constant flags. */
+/** Turns a stored row into a `User`, adding the constant flags; the hash is kept non-enumerable. */
 export function toUser(record: UserRecord): User {
-  return Object.freeze({ ...record, isAuthenticated: true as const, isAnonymous: false as const });
+  const { password, ...fields } = record;
+  return sealUser<User>({ ...fields, isAuthenticated: true, isAnonymous: false }, password);
+}
+
+/**
+ * The row fields of a user, the password hash included. Use this (never `{ ...user }`, which
+ * drops the hash since it is not enumerable) to derive a changed snapshot with `toUser`.
+ */
+export function userRecord(user: User): UserRecord {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    password: user.password,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    isActive: user.isActive,
+    isStaff: user.isStaff,
+    isSuperuser: user.isSuperuser,
+    lastLogin: user.lastLogin,
+    dateJoined: user.dateJoined,
+    authEpoch: user.authEpoch,
+  };
 }
 
 /** Usernames are compared after NFKC so that visually identical names cannot both be registered. */

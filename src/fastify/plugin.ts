@@ -176,6 +176,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
     throw new ConfigError('gatehouse.fastify.no_gatehouse', 'gatehouseFastify needs the option gatehouse: pass the result of createGatehouse().');
   }
   const config = gatehouse.config;
+  for (const warning of config.warnings) fastify.log.warn({ code: warning.code }, `gatehouse: ${warning.message}`); // the core has no logger
   const production = config.production;
   const viewsOption = options.accountViews === false ? null : (options.accountViews ?? {});
   const prefix = normalisePrefix(viewsOption?.prefix ?? '/accounts');

@@ -7,7 +7,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatehouseConfig } from '../core/config.js';
-import type { LoadedSession } from '../core/sessions.js';
+import { type LoadedSession, SessionRevokedError } from '../core/sessions.js';
 import { anonymousUser, type User } from '../core/user.js';
 import { type CookieSpec, contextOf, stateOf } from './context.js';
 import { rotateCsrfSecret } from './csrf.js';
@@ -108,7 +108,12 @@ function meta(request: FastifyRequest): { ip: string; userAgent: string | null }
   return { ip: request.ip, userAgent: typeof agent === 'string' ? agent : null };
 }
 
-/** `request.login(user)`: see the type's documentation. */
+/**
+ * `request.login(user)`: see the type's documentation. `user` must be the snapshot that was
+ * authenticated. Throws `SessionRevokedError` when its credentials moved on meanwhile (or the
+ * new session was revoked at once); the request's session and cookies are then left untouched,
+ * and a login view answers it as a failed login.
+ */
 export async function loginRequest(request: FastifyRequest, user: User, options: RequestLoginOptions = {}): Promise<void> {
   const context = contextOf(request);
   const gatehouse = context.gatehouse;
@@ -118,7 +123,8 @@ export async function loginRequest(request: FastifyRequest, user: User, options:
   // pending reset token from before the login has no business in the logged-in session.
   const { [RESET_UID]: _uid, [RESET_TOKEN]: _token, ...kept } = session.record.data;
   const data = { ...kept, [REAUTH_AT]: gatehouse.clock.now() };
-  await gatehouse.sessions.saveData(session, data);
+  // False: a revocation deleted the session the moment it was made; hand out no cookie for it.
+  if (!(await gatehouse.sessions.saveData(session, data))) throw new SessionRevokedError();
   session = { ...session, record: { ...session.record, data } };
   setSession(request, session);
   state.sessionCookie = 'set';

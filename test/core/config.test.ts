@@ -57,6 +57,7 @@ describe('resolveConfig defaults', () => {
       },
       csrf: { cookieName: 'csrftoken', fieldName: 'csrfmiddlewaretoken', headerName: 'x-csrftoken', trustedOrigins: [] },
       throttle: { perAccountAndAddress: 5, perAddress: 50, window: 900 },
+      warnings: [],
     });
   });
 
@@ -260,5 +261,94 @@ describe('resolveConfig refuses misconfiguration with a coded ConfigError', () =
     it('insecure_cookie_in_production: turning Secure off in production', () => {
       expect(codeOf({ production: true, secretKey: KEY, session: { cookieSecure: false } })).toBe('gatehouse.config.insecure_cookie_in_production');
     });
+  });
+});
+
+describe('session.touchInterval stays below session.idleTimeout (issue 9, item 11)', () => {
+  it('keeps the default 60 s when the idle timeout is long enough', () => {
+    expect(resolveConfig().session.touchInterval).toBe(60);
+    expect(resolveConfig({ session: { idleTimeout: 600 } }).session.touchInterval).toBe(60);
+  });
+
+  it('clamps the default to a tenth of a short idle timeout, so an active session is refreshed in time', () => {
+    expect(resolveConfig({ session: { idleTimeout: 30 } }).session.touchInterval).toBe(3);
+    expect(resolveConfig({ session: { idleTimeout: 60 } }).session.touchInterval).toBe(6);
+    expect(resolveConfig({ session: { idleTimeout: 599 } }).session.touchInterval).toBe(59);
+    // Below 10 s: every request writes.
+    expect(resolveConfig({ session: { idleTimeout: 5 } }).session.touchInterval).toBe(0);
+  });
+
+  it('touch_interval_too_long: an explicit touchInterval at or above the idle timeout', () => {
+    expect(codeOf({ session: { idleTimeout: 30, touchInterval: 60 } })).toBe('gatehouse.config.touch_interval_too_long');
+    expect(codeOf({ session: { idleTimeout: 30, touchInterval: 30 } })).toBe('gatehouse.config.touch_interval_too_long');
+    expect(codeOf({ session: { touchInterval: 1800 } })).toBe('gatehouse.config.touch_interval_too_long');
+  });
+
+  it('keeps an explicit touchInterval below the idle timeout as given', () => {
+    expect(resolveConfig({ session: { idleTimeout: 30, touchInterval: 29 } }).session.touchInterval).toBe(29);
+    expect(resolveConfig({ session: { idleTimeout: 30, touchInterval: 0 } }).session.touchInterval).toBe(0);
+  });
+});
+
+describe('production follows NODE_ENV (issue 9, item 13)', () => {
+  it('is on with NODE_ENV=production and no config.production, and then refuses to start without a secret key', () => {
+    expect(resolveConfig({ secretKey: KEY }, { NODE_ENV: 'production' }).production).toBe(true);
+    expect(resolveConfig({ secretKey: KEY }, { NODE_ENV: 'production' }).session.cookieSecure).toBe(true);
+    let caught: unknown;
+    try {
+      resolveConfig({}, { NODE_ENV: 'production' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).code).toBe('gatehouse.config.secret_key_missing');
+  });
+
+  it('reads process.env by default (vitest runs with NODE_ENV=test, so development mode)', () => {
+    const saved = process.env.NODE_ENV;
+    try {
+      process.env.NODE_ENV = 'production';
+      expect(() => resolveConfig({})).toThrow(ConfigError);
+      expect(resolveConfig({ secretKey: KEY }).production).toBe(true);
+    } finally {
+      process.env.NODE_ENV = saved;
+    }
+    expect(resolveConfig({}).production).toBe(false);
+  });
+
+  it('is off for development, test and an unset NODE_ENV, without warnings', () => {
+    for (const env of [{ NODE_ENV: 'development' }, { NODE_ENV: 'test' }, {}, { NODE_ENV: '' }]) {
+      const config = resolveConfig({}, env);
+      expect(config.production).toBe(false);
+      expect(config.warnings).toEqual([]);
+    }
+  });
+
+  it('lets an explicit production: false win over NODE_ENV=production (and true over development)', () => {
+    const config = resolveConfig({ production: false }, { NODE_ENV: 'production' });
+    expect(config.production).toBe(false);
+    expect(config.secretKeys).toEqual([]);
+    expect(resolveConfig({ production: true, secretKey: KEY }, { NODE_ENV: 'development' }).production).toBe(true);
+  });
+
+  it('warns once, with a code, about an unknown NODE_ENV such as "staging", in development mode', () => {
+    const config = resolveConfig({}, { NODE_ENV: 'staging' });
+    expect(config.production).toBe(false);
+    expect(config.warnings).toHaveLength(1);
+    expect(config.warnings[0]!.code).toBe('gatehouse.config.unknown_node_env');
+    expect(config.warnings[0]!.message).toContain('"staging"');
+    expect(config.warnings[0]!.message).toContain('development mode');
+    expect(config.warnings[0]!.message).toContain('NODE_ENV=production');
+    expect(Object.isFrozen(config.warnings)).toBe(true);
+    // "Production" is not "production": the comparison is exact, and the mistake is warned about.
+    const capital = resolveConfig({}, { NODE_ENV: 'Production' });
+    expect(capital.production).toBe(false);
+    expect(capital.warnings.map((w) => w.code)).toEqual(['gatehouse.config.unknown_node_env']);
+  });
+
+  it('still warns about an unknown NODE_ENV when config.production decides, saying so', () => {
+    const config = resolveConfig({ production: true, secretKey: KEY }, { NODE_ENV: 'prod' });
+    expect(config.production).toBe(true);
+    expect(config.warnings[0]!.message).toContain('production mode (set by config.production)');
   });
 });

@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { RandomSource } from '../../src/core/clock.js';
 import { createGatehouse } from '../../src/core/gatehouse.js';
 import type { SessionRecord } from '../../src/core/ports.js';
-import { type LoadedSession, hashSessionId } from '../../src/core/sessions.js';
+import { PermissionDenied } from '../../src/core/errors.js';
+import { type LoadedSession, SessionRevokedError, hashSessionId } from '../../src/core/sessions.js';
 import type { User } from '../../src/core/user.js';
 import type { TestGatehouse } from '../../src/testing/index.js';
 import { testDatabases } from '../support/databases.js';
@@ -350,6 +351,96 @@ describe.each(testDatabases())('sessions on $label', ({ kind }) => {
       await t.gatehouse.sessions.start(user);
       await t.gatehouse.accounts.logoutEverywhere(user);
       expect(await t.gatehouse.sessions.load(bystander.id)).not.toBeNull();
+    });
+  });
+
+  describe('guarded creation: a session is made only under the verified snapshot (issue 9, item 2)', () => {
+    async function userRows(userId: number): Promise<number> {
+      return (await t.database.stores.sessions.list({ userId })).length;
+    }
+
+    /** A hash of `password` with other argon2 costs than the gatehouse's: verifying it asks for an upgrade. */
+    async function outdatedHash(password: string): Promise<string> {
+      const other = createGatehouse({ stores: t.database.stores, config: { secretKey: 'another-test-secret-key-0123456789', passwordHasherSettings: { argon2: { memoryCost: 2048, timeCost: 1, parallelism: 1 } } } });
+      return other.hashers.makePassword(password);
+    }
+
+    for (const [name, revoke] of [
+      ['a password change', (u: User) => t.gatehouse.accounts.setPassword(u, 'Tundra-Quokka-5841-Velvet')],
+      ['a deactivation', (u: User) => t.gatehouse.accounts.setActive(u, false)],
+      ['"log out everywhere"', (u: User) => t.gatehouse.accounts.logoutEverywhere(u)],
+    ] as const) {
+      it(`login refuses a snapshot read before ${name}: SessionRevokedError, no session, no last login, audited`, async () => {
+        const user = await newUser({ password: GOOD_PASSWORD });
+        const verified = (await t.gatehouse.authenticate({ username: user.username, password: GOOD_PASSWORD }))!;
+        expect(verified).not.toBeNull();
+        const before = await t.gatehouse.sessions.start(null, {}, { keep: 'me' });
+        await revoke(verified);
+        const error = await t.gatehouse.login(verified, before, { ip: '192.0.2.77', backend: 'model' }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(SessionRevokedError);
+        expect(error).toBeInstanceOf(PermissionDenied);
+        expect((error as SessionRevokedError).code).toBe('gatehouse.session.credentials_changed');
+        expect(await userRows(user.id)).toBe(0);
+        expect((await t.database.stores.users.getById(user.id))?.lastLogin).toBeNull();
+        // The anonymous session the login started from is left as it was.
+        expect((await t.gatehouse.sessions.load(before.id))?.record.data).toEqual({ keep: 'me' });
+        const [failed] = await t.gatehouse.audit.list({ action: 'auth.login_failed', limit: 1 });
+        expect(failed).toMatchObject({ target: user.username, ip: '192.0.2.77', data: { reason: 'credentials_changed', backend: 'model' } });
+      });
+    }
+
+    it('login refuses a snapshot whose password hash was replaced out of band (no epoch bump)', async () => {
+      const user = await newUser({ password: GOOD_PASSWORD });
+      await t.database.stores.users.update(user.id, { password: await t.gatehouse.hashers.makePassword('Tundra-Quokka-5841-Velvet') });
+      await expect(t.gatehouse.login(user, null)).rejects.toBeInstanceOf(SessionRevokedError);
+      expect(await userRows(user.id)).toBe(0);
+    });
+
+    it('start(user) is guarded like a login; an anonymous start is not', async () => {
+      const user = await newUser({ password: GOOD_PASSWORD });
+      await t.gatehouse.accounts.logoutEverywhere(user);
+      await expect(t.gatehouse.sessions.start(user)).rejects.toBeInstanceOf(SessionRevokedError);
+      expect(await userRows(user.id)).toBe(0);
+      expect(await t.gatehouse.sessions.start(null)).toMatchObject({ user: null });
+    });
+
+    it('a rotation continuing the same login (reauth, password change) is guarded by the epoch', async () => {
+      const user = await newUser({ password: GOOD_PASSWORD });
+      const session = await t.gatehouse.login(user, null);
+      // The password change view: the new snapshot from setPassword, the epoch it bumped.
+      const updated = await t.gatehouse.accounts.setPassword(user, 'Tundra-Quokka-5841-Velvet');
+      const rotated = await t.gatehouse.sessions.rotate(session, updated, { keepExpiry: true });
+      expect((await t.gatehouse.sessions.load(rotated.id))?.user?.id).toBe(user.id);
+      // A reauth holding the snapshot from before a revocation gets no session.
+      await t.gatehouse.accounts.logoutEverywhere(updated);
+      await expect(t.gatehouse.sessions.rotate(rotated, updated, { keepExpiry: true })).rejects.toBeInstanceOf(SessionRevokedError);
+      expect(await userRows(user.id)).toBe(0);
+    });
+
+    it('a reauth whose password check upgraded the hash still rotates (the hash upgrade is no revocation)', async () => {
+      const user = await newUser();
+      const stale = await t.database.stores.users.update(user.id, { password: await outdatedHash(GOOD_PASSWORD) });
+      const session = await t.gatehouse.login(stale, null);
+      expect(await t.gatehouse.accounts.checkPassword(stale, GOOD_PASSWORD)).toBe(true);
+      expect((await t.database.stores.users.getById(user.id))?.password).not.toBe(stale.password);
+      const rotated = await t.gatehouse.sessions.rotate(session, stale, { keepExpiry: true });
+      expect((await t.gatehouse.sessions.load(rotated.id))?.user?.id).toBe(user.id);
+    });
+
+    it('authenticate hands back the upgraded snapshot, not a re-read, and the login under it succeeds', async () => {
+      const user = await newUser();
+      await t.database.stores.users.update(user.id, { password: await outdatedHash(GOOD_PASSWORD) });
+      const getById = vi.spyOn(t.database.stores.users, 'getById');
+      const verified = (await t.gatehouse.authenticate({ username: user.username, password: GOOD_PASSWORD }))!;
+      expect(getById).not.toHaveBeenCalled();
+      const stored = (await t.database.stores.users.getById(user.id))!;
+      expect(verified.password).toBe(stored.password);
+      expect(verified.authEpoch).toBe(stored.authEpoch);
+      const session = await t.gatehouse.login(verified, null);
+      expect((await t.gatehouse.sessions.load(session.id))?.user?.id).toBe(user.id);
     });
   });
 });

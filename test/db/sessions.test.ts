@@ -1,6 +1,8 @@
 /**
  * The `SessionStore` conformance suite, run on every test database: rows keyed by the id's hash,
- * the session-plus-user join every request makes, per-user listing and revocation, and expiry.
+ * the session-plus-user join every request makes, per-user listing and revocation, and expiry,
+ * and the guarded creation: a user's session goes in only while the user row still matches the
+ * snapshot it was created against (epoch, active, and the verified password hash when given).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +37,7 @@ describe.each(testDatabases())('SessionStore on $label', ({ kind }) => {
 
   it('stores a session and reads every field back, the data bag included', async () => {
     const user = await suite.stores.users.create(userRecord());
+    for (let i = 0; i < 3; i++) await suite.stores.users.bumpAuthEpoch(user.id);
     const record = sessionRecord({
       userId: user.id,
       authEpoch: 3,
@@ -45,7 +48,7 @@ describe.each(testDatabases())('SessionStore on $label', ({ kind }) => {
       ip: '203.0.113.9',
       userAgent: 'Mozilla/5.0',
     });
-    await suite.stores.sessions.create(record);
+    expect(await suite.stores.sessions.create(record, { password: user.password })).toBe(true);
     expect(await suite.stores.sessions.get(record.idHash)).toEqual(record);
   });
 
@@ -134,10 +137,64 @@ describe.each(testDatabases())('SessionStore on $label', ({ kind }) => {
     expect(await countWhere(suite.database, 'gh_session', 'user_id', user.id)).toBe(0);
   });
 
-  it('refuses a session for a user that does not exist', async () => {
+  it('refuses a session for a user that does not exist, and says so', async () => {
     const record = sessionRecord({ userId: 2_000_000_000 });
-    expect(await rejectionOf(suite.stores.sessions.create(record))).toBeInstanceOf(Error);
+    expect(await suite.stores.sessions.create(record)).toBe(false);
     expect(await suite.stores.sessions.get(record.idHash)).toBeNull();
+  });
+
+  it('always creates an anonymous session and says true', async () => {
+    const record = sessionRecord();
+    expect(await suite.stores.sessions.create(record)).toBe(true);
+    expect(await suite.stores.sessions.create(sessionRecord(), { password: 'ignored for anonymous sessions' })).toBe(true);
+    expect(await suite.stores.sessions.get(record.idHash)).toEqual(record);
+  });
+
+  it('creates a user’s session only under the user’s current auth epoch', async () => {
+    const user = await suite.stores.users.create(userRecord());
+    const stale = sessionRecord({ userId: user.id, authEpoch: 0 });
+    await suite.stores.users.bumpAuthEpoch(user.id);
+    expect(await suite.stores.sessions.create(stale, { password: user.password })).toBe(false);
+    expect(await suite.stores.sessions.create({ ...stale, authEpoch: 2 })).toBe(false);
+    expect(await countWhere(suite.database, 'gh_session', 'user_id', user.id)).toBe(0);
+    const current = sessionRecord({ userId: user.id, authEpoch: 1 });
+    expect(await suite.stores.sessions.create(current, { password: user.password })).toBe(true);
+    expect(await suite.stores.sessions.get(current.idHash)).toEqual(current);
+  });
+
+  it('creates a user’s session only while the guarded password hash is still the stored one', async () => {
+    const user = await suite.stores.users.create(userRecord({ password: 'argon2$old' }));
+    // Changed without an epoch bump (an out-of-band write): the guard alone catches it.
+    await suite.stores.users.update(user.id, { password: 'argon2$new' });
+    const record = sessionRecord({ userId: user.id });
+    expect(await suite.stores.sessions.create(record, { password: 'argon2$old' })).toBe(false);
+    expect(await suite.stores.sessions.get(record.idHash)).toBeNull();
+    expect(await suite.stores.sessions.create(record, { password: 'argon2$new' })).toBe(true);
+    // Without a password guard (a rotation continuing a login) the epoch and activity decide.
+    expect(await suite.stores.sessions.create(sessionRecord({ userId: user.id }))).toBe(true);
+    expect(await countWhere(suite.database, 'gh_session', 'user_id', user.id)).toBe(2);
+  });
+
+  it('creates no session for an inactive user, guarded or not', async () => {
+    const user = await suite.stores.users.create(userRecord({ isActive: false }));
+    expect(await suite.stores.sessions.create(sessionRecord({ userId: user.id }), { password: user.password })).toBe(false);
+    expect(await suite.stores.sessions.create(sessionRecord({ userId: user.id }))).toBe(false);
+    expect(await countWhere(suite.database, 'gh_session', 'user_id', user.id)).toBe(0);
+  });
+
+  it('keeps every field of a guarded insert intact, nulls and long values included', async () => {
+    const user = await suite.stores.users.create(userRecord());
+    const record = sessionRecord({
+      userId: user.id,
+      createdAt: 9_007_199_254_740_000,
+      lastSeenAt: 9_007_199_254_740_001,
+      expiresAt: 9_007_199_254_740_991,
+      data: { quote: `it's "quoted"`, nul: 'ok' },
+      ip: null,
+      userAgent: 'u'.repeat(512),
+    });
+    expect(await suite.stores.sessions.create(record, { password: user.password })).toBe(true);
+    expect(await suite.stores.sessions.get(record.idHash)).toEqual(record);
   });
 
   it('keeps a 10,000-character data value whole (the data column is unbounded text)', async () => {

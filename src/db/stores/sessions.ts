@@ -1,8 +1,9 @@
 /** `SessionStore` over `gh_session`. */
-import type { SessionRecord, SessionStore } from '../../core/ports.js';
+import { sql } from 'kysely';
+import type { SessionGuard, SessionRecord, SessionStore } from '../../core/ports.js';
 import type { User } from '../../core/user.js';
 import type { SessionTable } from '../schema.js';
-import { Precompiled, type StoreContext, parseJsonObject, toNumber } from './common.js';
+import { Precompiled, type StoreContext, parseJsonObject, toDbBool, toNumber } from './common.js';
 import { rowToUser } from './users.js';
 
 /** A session row joined with its (possibly absent) user's columns. */
@@ -20,6 +21,20 @@ type WithUserRow = SessionTable & {
   date_joined: number | null;
   u_auth_epoch: number | null;
 };
+
+function sessionRow(record: SessionRecord): SessionTable {
+  return {
+    id_hash: record.idHash,
+    user_id: record.userId,
+    auth_epoch: record.authEpoch,
+    created_at: record.createdAt,
+    last_seen_at: record.lastSeenAt,
+    expires_at: record.expiresAt,
+    data: JSON.stringify(record.data),
+    ip: record.ip,
+    user_agent: record.userAgent,
+  };
+}
 
 function rowToSession(row: SessionTable): SessionRecord {
   return {
@@ -69,21 +84,25 @@ const withUser = new Precompiled<WithUserRow>((db) =>
 export class SqlSessionStore implements SessionStore {
   constructor(private readonly ctx: StoreContext) {}
 
-  async create(record: SessionRecord): Promise<void> {
-    await this.ctx.db
-      .insertInto('gh_session')
-      .values({
-        id_hash: record.idHash,
-        user_id: record.userId,
-        auth_epoch: record.authEpoch,
-        created_at: record.createdAt,
-        last_seen_at: record.lastSeenAt,
-        expires_at: record.expiresAt,
-        data: JSON.stringify(record.data),
-        ip: record.ip,
-        user_agent: record.userAgent,
-      })
-      .execute();
+  async create(record: SessionRecord, guard: SessionGuard = {}): Promise<boolean> {
+    const { db, kind } = this.ctx;
+    if (record.userId === null) {
+      await db.insertInto('gh_session').values(sessionRow(record)).execute();
+      return true;
+    }
+    // Compare-and-set in one statement: INSERT … SELECT from the user row, which yields nothing
+    // once the verified snapshot is stale. A check-then-insert would leave the race open (the
+    // revocation could commit between the two), and the revocation's own deleteByUser would not
+    // see a session inserted after it. The casts pin the parameter types for PostgreSQL.
+    const row = sessionRow(record);
+    const password = guard.password === undefined ? sql`` : sql`and u.password = ${guard.password}`;
+    const result = await sql`
+      insert into gh_session (id_hash, user_id, auth_epoch, created_at, last_seen_at, expires_at, data, ip, user_agent)
+      select cast(${row.id_hash} as varchar(64)), u.id, u.auth_epoch, cast(${row.created_at} as bigint), cast(${row.last_seen_at} as bigint),
+        cast(${row.expires_at} as bigint), cast(${row.data} as text), cast(${row.ip} as varchar(64)), cast(${row.user_agent} as varchar(512))
+      from auth_user u
+      where u.id = ${record.userId} and u.auth_epoch = ${record.authEpoch} and u.is_active = ${toDbBool(kind, true)} ${password}`.execute(db);
+    return Number(result.numAffectedRows ?? 0) === 1;
   }
 
   async get(idHash: string): Promise<SessionRecord | null> {

@@ -8,6 +8,7 @@
  * session.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SessionRevokedError } from '../../core/sessions.js';
 import { publicAccess } from '../access.js';
 import { contextOf } from '../context.js';
 import { field, safeNext } from '../forms.js';
@@ -53,7 +54,14 @@ async function loginPost(request: FastifyRequest, reply: FastifyReply): Promise<
     }
     return showLogin(request, reply, { ...form, errors: [INVALID_LOGIN] });
   }
-  await request.login(outcome.value);
+  try {
+    await request.login(outcome.value);
+  } catch (error) {
+    // The password was right for credentials revoked while it was being checked (password
+    // change, reset, deactivation): no session was made; `Gatehouse.login` audited it.
+    if (error instanceof SessionRevokedError) return showLogin(request, reply, { ...form, errors: [INVALID_LOGIN] });
+    throw error;
+  }
   return reply.redirect(safeNext(request) ?? gatehouse.config.loginRedirectUrl, 302);
 }
 
