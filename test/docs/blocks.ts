@@ -45,7 +45,7 @@ export function withSourceImports(code: string, root: string): string {
   return code.replace(/(from\s+|import\s*\(\s*|declare module\s+)'(gatehouse(?:\/[a-z]+)?)'/g, (whole, lead: string, name: string) => {
     const target = entry[name];
     if (!target) throw new Error(`unknown entry point '${name}'`);
-    // `declare module 'gatehouse/fastify'` must keep naming the module the sources declare.
+    // `declare module` is rewritten too, so an augmentation reaches the same source module.
     return `${lead}'${join(root, target)}'`;
   });
 }
