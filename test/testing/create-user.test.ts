@@ -62,6 +62,18 @@ for (const db of testDatabases()) {
       await expect(attempt).rejects.toThrow('Finance Aprover');
     });
 
+    it('infers role names from a roles object given inline', async () => {
+      const inline = await createTestGatehouse({ apps, roles: { Auditor: ['billing.view_invoice'] } });
+      try {
+        const auditor = await inline.createUser('auditor', { roles: ['Auditor'] });
+        expect(await inline.gatehouse.hasPerm(auditor, 'billing.view_invoice')).toBe(true);
+        // @ts-expect-error: 'Admin' is not a role of this gatehouse
+        await expect(inline.createUser('x', { roles: ['Admin'] })).rejects.toBeInstanceOf(NotFoundError);
+      } finally {
+        await inline.close();
+      }
+    });
+
     it('types permission names by the apps', async () => {
       // @ts-expect-error: not a declared permission
       await expect(t.createUser('typo2', { permissions: ['billing.aprove_payout'] })).rejects.toThrow();
