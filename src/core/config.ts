@@ -52,8 +52,11 @@ export interface ThrottleConfig {
 
 /** Everything gatehouse can be told, all optional. */
 export interface GatehouseConfigInput {
-  /** Signs tokens and cookies. Several = rotation: the first signs, all verify. */
-  secretKey?: string | readonly string[];
+  /**
+   * Signs tokens and cookies. Several = rotation: the first signs, all verify. `undefined` (an
+   * unset `process.env.SECRET_KEY`) is the same as none, so strict apps can pass the variable as is.
+   */
+  secretKey?: string | readonly string[] | undefined;
   /**
    * Turns on secure cookies, HSTS and the strict start-up checks. Defaults to
    * `process.env.NODE_ENV === 'production'`; an explicit value wins over the environment.
