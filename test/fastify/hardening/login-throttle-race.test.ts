@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLoginThrottle } from '../../../src/db/throttle.js';
-import { publicAccess } from '../../../src/fastify/index.js';
+import { authenticated, checkCurrentPassword, publicAccess } from '../../../src/fastify/index.js';
 import { type FreshDatabase, freshDatabaseUrl, testDatabases } from '../../support/databases.js';
 import { Client, PASSWORD, type TestApp, buildApp } from '../helpers.js';
 import {
@@ -63,6 +63,13 @@ for (const database of testDatabases()) {
         },
         routes: (app) => {
           app.get('/health/', { config: { access: publicAccess() } }, async () => ({ ok: true }));
+          // An app's own sensitive change behind a password re-check, as the example's email change.
+          app.post('/account/email/', { config: { access: authenticated() } }, async (request, reply) => {
+            const check = await checkCurrentPassword(request, String((request.body as Record<string, unknown>).password ?? ''));
+            if (check.ok) return { changed: true };
+            if (check.blocked) return reply.code(429).header('Retry-After', String(check.retryAfterSeconds)).send('Too many failed attempts');
+            return { changed: false };
+          });
         },
       });
       expect(h.t.gatehouse.config.throttle.perAccountAndAddress).toBe(LIMIT);
@@ -138,6 +145,18 @@ for (const database of testDatabases()) {
       // The password did not change.
       const fin = await h.t.gatehouse.stores.users.getByUsername('fin');
       expect(fin !== null && (await h.t.gatehouse.accounts.checkPassword(fin, PASSWORD))).toBe(true);
+    });
+
+    test(`${BURST} concurrent wrong passwords through checkCurrentPassword (an app's email change) verify at most ${LIMIT}`, async () => {
+      const client = Client.http(origin);
+      await client.login('ops');
+      // Any of gatehouse's forms hands out a token for the session's CSRF secret.
+      const ticket = await formTicket(origin, '/accounts/reauth/', client.cookieHeader());
+      spy.reset();
+      const results = await burst(BURST, () => postForm(origin, '/account/email/', ticket, { password: 'wrong guess' }));
+      const verified = spy.checks;
+      console.info(`[${database.label}] checkCurrentPassword burst of ${BURST}: ${verified} passwords verified, statuses ${JSON.stringify(statusCounts(results))}`);
+      expectThrottled(results, verified);
     });
 
     test('the server kept answering other requests through the bursts', async () => {
