@@ -219,10 +219,11 @@ describe.each(backends)('LoginThrottle on $label', (backend) => {
   });
 
   it('admits exactly the limit out of 200 concurrent reservations for one pair, before any settles', async () => {
-    const throttle = await backend.make(defaultsFromConfig);
+    // The address cap out of the way: this is about the pair counter alone.
+    const throttle = await backend.make({ perAccountAndAddress: 5, perAddress: 1000, window: 900 });
     const key = freshKey();
     const admitted = await reserveAtOnce(throttle, Array.from({ length: 200 }, () => key));
-    expect(admitted).toHaveLength(defaultsFromConfig.perAccountAndAddress);
+    expect(admitted).toHaveLength(5);
     await Promise.all(admitted.map((a) => a.failed()));
     expect((await probe(throttle, key)).allowed).toBe(false);
   });
