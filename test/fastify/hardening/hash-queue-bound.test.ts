@@ -10,7 +10,7 @@ import type { ConcurrencyLimit } from '../../../src/core/hashers/concurrency.js'
 import { createLoginThrottle } from '../../../src/db/throttle.js';
 import { publicAccess } from '../../../src/fastify/index.js';
 import { type FreshDatabase, freshDatabaseUrl, testDatabases } from '../../support/databases.js';
-import { PASSWORD, type TestApp, buildApp } from '../helpers.js';
+import { Client, PASSWORD, type TestApp, buildApp } from '../helpers.js';
 import { type BurstResult, formTicket, originOf, postForm, realisticHasherSettings, sleep, statusCounts } from './burst-helpers.js';
 
 const FLOOD = 100;
@@ -132,6 +132,9 @@ for (const database of testDatabases()) {
     test('HTML and JSON clients get a prompt 503 with Retry-After; once the queue drains the owner logs in', async () => {
       const { h, origin } = app;
       const ticket = await formTicket(origin, '/accounts/login/');
+      const bob = Client.http(origin);
+      await bob.login('bob');
+      const reauthTicket = await formTicket(origin, '/accounts/reauth/', bob.cookieHeader());
       // Hold the only hashing slot, as a long hash would.
       const limit = (h.t.gatehouse.hashers as unknown as { limit: ConcurrencyLimit }).limit;
       holding = limit.run(() => new Promise<void>((resolve) => (release = resolve)));
@@ -146,6 +149,11 @@ for (const database of testDatabases()) {
       expect(json.status).toBe(503);
       expect(json.retryAfter).toBe('1');
       expect(JSON.parse(json.body)).toEqual({ error: 'busy', message: 'The server is busy right now. Please try again in a moment.' });
+
+      // Re-authentication meets the same bound, and answers the same way.
+      const reauth = await postForm(origin, '/accounts/reauth/', reauthTicket, { password: PASSWORD });
+      expect(reauth.status).toBe(503);
+      expect(reauth.retryAfter).toBe('1');
 
       // Twelve refused attempts in a row, more than the limit of 5: none was verified, so none may
       // count. (One after another: attempts in flight at once count while in flight, by design.)
