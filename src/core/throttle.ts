@@ -67,9 +67,10 @@ export type ThrottleAdmission = ThrottleReservation | { readonly allowed: false;
  * - Admitted: the caller verifies the password, then calls `succeeded()` (pair cleared, address
  *   point given back) or `failed()` (stays counted), or `release()` if it never verified.
  * - Blocked: nothing is verified, the points this call added are given back (a blocked attempt
- *   counts nothing, as before), and `retryAfterSeconds` says when the fullest window ends. Points
- *   are given back only while the window they were counted in is still open, so a give-back can
- *   never be credited to the next window.
+ *   counts nothing, as before; a point on a counter already past its limit may be kept, as it
+ *   changes nothing before that window ends), and `retryAfterSeconds` says when the fullest
+ *   window ends. Points are given back only while the window they were counted in is still
+ *   open, so a give-back can never be credited to the next window.
  *
  * Implementations must keep the policy in this file: never count per account alone, IPv6 by /64,
  * keys hashed (`throttleKeys`).

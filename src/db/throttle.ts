@@ -169,8 +169,12 @@ export class CounterLoginThrottle implements ClosableLoginThrottle {
     if (!decision.allowed) {
       // Nothing is verified, so nothing is counted. Safe against bursts: every admitted attempt's
       // point stays in the count until it settles, so giving back refused ones never lets the
-      // admitted ones exceed the limit.
-      await Promise.all([giveBack(pair.value.point), giveBack(address.value.point)]);
+      // admitted ones exceed the limit. A point on a pair already past its limit is kept: it
+      // changes nothing before that window ends, and giving it back could land after a success
+      // cleared the pair, starting the fresh count below zero (free guesses for a burst).
+      const points = [address.value.point];
+      if (pair.value.state.consumedPoints <= this.config.perAccountAndAddress) points.push(pair.value.point);
+      await Promise.all(points.map(giveBack));
       return decision;
     }
     return new CounterReservation(pair.value.point, address.value.point);

@@ -8,6 +8,7 @@
  * only `Date` moves every store's clock, PostgreSQL's included, without sleeping.
  */
 import { sql } from 'kysely';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ThrottleConfig, resolveConfig } from '../../src/core/config.js';
 import { ConfigError } from '../../src/core/errors.js';
@@ -144,6 +145,36 @@ describe('throttle policy', () => {
     const throttle = new CounterLoginThrottle({ pair: working, address: broken }, defaultsFromConfig);
     await expect(throttle.reserve({ username: 'u', ip: '192.0.2.1' })).rejects.toThrow('database down');
     expect(rewarded).toEqual([throttleKeys({ username: 'u', ip: '192.0.2.1' }).pair]);
+  });
+
+  it('a refused attempt racing a success cannot start the cleared pair below zero', async () => {
+    const pairLimiter = new RateLimiterMemory({ keyPrefix: 'pair', points: 2, duration: 900 });
+    let gate: Promise<void> = Promise.resolve();
+    let open: () => void = () => {};
+    // Give-backs to the pair counter wait at the gate, so a success can clear the pair first.
+    const pair: CounterStore = {
+      consume: (key, points) => pairLimiter.consume(key, points),
+      reward: async (key, points) => {
+        await gate;
+        return pairLimiter.reward(key, points);
+      },
+      delete: (key) => pairLimiter.delete(key),
+    };
+    const address = new RateLimiterMemory({ keyPrefix: 'addr', points: 1000, duration: 900 });
+    const throttle = new CounterLoginThrottle({ pair, address }, { perAccountAndAddress: 2, perAddress: 1000, window: 900 });
+    const key = freshKey();
+    const first = await throttle.reserve(key);
+    await fail(throttle, key);
+    gate = new Promise((resolve) => (open = resolve));
+    const refused = throttle.reserve(key);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!first.allowed) throw new Error('blocked');
+    await first.succeeded();
+    open();
+    expect((await refused).allowed).toBe(false);
+    // The pair starts again from zero, not below: two tries, then blocked.
+    await fail(throttle, key, 2);
+    expect((await probe(throttle, key)).allowed).toBe(false);
   });
 
   it('reads a limiter that rejects past its limit as a count, and blocks', async () => {
