@@ -4,7 +4,7 @@
  * start-up with coded errors that say what to fix, and freezes it.
  */
 import { ConfigError } from './errors.js';
-import { defaultHashConcurrency } from './hashers/concurrency.js';
+import { defaultHashConcurrency, defaultHashQueueLimit } from './hashers/concurrency.js';
 import type { HasherSettings } from './hashers/registry.js';
 import { type PasswordValidatorSpec, validatorsFromNames } from './password-validation.js';
 
@@ -75,6 +75,12 @@ export interface GatehouseConfigInput {
    * the cores less one, at least 1, so a login storm cannot take every core from the event loop.
    */
   passwordHashConcurrency?: number;
+  /**
+   * Most password hashes that may wait for a turn; when that many wait, a login (or any other
+   * hashing request) is refused at once with 503 instead of queueing without end. Default: 64 per
+   * concurrent hash. 0: none may wait.
+   */
+  passwordHashQueueLimit?: number;
   /** Seconds a password reset link lives. */
   passwordResetTimeout?: number;
   /** Where anonymous visitors are sent to log in. */
@@ -116,6 +122,7 @@ export interface GatehouseConfig {
   readonly passwordValidators: readonly PasswordValidatorSpec[];
   readonly maxPasswordLength: number;
   readonly passwordHashConcurrency: number;
+  readonly passwordHashQueueLimit: number;
   readonly passwordResetTimeout: number;
   readonly loginUrl: string;
   readonly loginRedirectUrl: string;
@@ -156,6 +163,12 @@ export const defaults = {
   maxPasswordLength: 4096,
   /** null: the machine's cores less one, at least 1 (it depends on the machine, so it is worked out at resolution). */
   passwordHashConcurrency: null,
+  /**
+   * null: 64 waiting hashes per concurrent hash. At tens of milliseconds a hash, the last in line
+   * starts within a few seconds, inside any client's timeout; a longer queue would serve nobody
+   * sooner (the cores set the pace) and only hold requests and memory until clients give up.
+   */
+  passwordHashQueueLimit: null,
   // Shorter than Django's three days: a reset link sitting in a mailbox is a standing credential.
   passwordResetTimeout: 3600,
   loginUrl: '/accounts/login/',
@@ -261,6 +274,8 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
     passwordValidators: [...(input.passwordValidators ?? defaults.passwordValidators)],
     maxPasswordLength: input.maxPasswordLength ?? defaults.maxPasswordLength,
     passwordHashConcurrency: input.passwordHashConcurrency ?? defaults.passwordHashConcurrency ?? defaultHashConcurrency(),
+    passwordHashQueueLimit:
+      input.passwordHashQueueLimit ?? defaults.passwordHashQueueLimit ?? defaultHashQueueLimit(input.passwordHashConcurrency ?? defaults.passwordHashConcurrency ?? defaultHashConcurrency()),
     passwordResetTimeout: input.passwordResetTimeout ?? defaults.passwordResetTimeout,
     loginUrl: input.loginUrl ?? defaults.loginUrl,
     loginRedirectUrl: input.loginRedirectUrl ?? defaults.loginRedirectUrl,
@@ -297,6 +312,12 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
     throw new ConfigError(
       'gatehouse.config.invalid_hash_concurrency',
       `passwordHashConcurrency must be a whole number from 1 to 1024, got ${String(config.passwordHashConcurrency)}.`,
+    );
+  }
+  if (!Number.isInteger(config.passwordHashQueueLimit) || config.passwordHashQueueLimit < 0 || config.passwordHashQueueLimit > 1_000_000) {
+    throw new ConfigError(
+      'gatehouse.config.invalid_hash_queue_limit',
+      `passwordHashQueueLimit must be a whole number from 0 to 1000000, got ${String(config.passwordHashQueueLimit)}.`,
     );
   }
   if (!Number.isInteger(config.maxPasswordLength) || config.maxPasswordLength < 8 || config.maxPasswordLength > 65536) {

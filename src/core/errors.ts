@@ -25,6 +25,22 @@ export class ConfigError extends GatehouseError {
   }
 }
 
+/**
+ * The server is too busy to do this now and did none of it; the client should retry after
+ * `retryAfterSeconds`. Thrown, for instance, as `gatehouse.hashers.busy` when the queue of
+ * password hashes waiting for a core is full. Adapters answer it with 503 and `Retry-After`.
+ */
+export class BusyError extends GatehouseError {
+  /** Seconds after which a retry may succeed. */
+  readonly retryAfterSeconds: number;
+
+  constructor(code: string, message: string, retryAfterSeconds = 1) {
+    super(code, message);
+    this.name = 'BusyError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** A unique value (username, email, group name) is taken. Nothing was written. */
 export class DuplicateError extends GatehouseError {
   /** Which field collided: `username`, `email`, `group`, ... */

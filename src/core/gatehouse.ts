@@ -81,6 +81,7 @@ export class Gatehouse<P extends string = string> {
       random: this.random,
       maxPasswordLength: config.maxPasswordLength,
       maxConcurrentHashes: config.passwordHashConcurrency,
+      maxQueuedHashes: config.passwordHashQueueLimit,
     });
     this.passwordValidators = options.passwordValidators ?? validatorsFromNames(config.passwordValidators);
     this.apps = options.apps ?? {};

@@ -3,7 +3,7 @@ export { createGatehouse, Gatehouse } from './gatehouse.js';
 export type { GatehouseOptions, LoginMeta, AppLabelOf } from './gatehouse.js';
 export { resolveConfig, defaults } from './config.js';
 export type { GatehouseConfig, GatehouseConfigInput, SessionConfig, CsrfConfig, ThrottleConfig } from './config.js';
-export { GatehouseError, ConfigError, DuplicateError, NotFoundError, ValidationError, PermissionDenied } from './errors.js';
+export { GatehouseError, BusyError, ConfigError, DuplicateError, NotFoundError, ValidationError, PermissionDenied } from './errors.js';
 export { anonymousUser, toUser, userRecord, publicUser, normalizeUsername, normalizeEmail, fullName } from './user.js';
 export type { User, AnonymousUser, AnyUser, UserRecord, PublicUser } from './user.js';
 export { systemClock, systemRandom, ManualClock, randomString } from './clock.js';
@@ -73,7 +73,7 @@ export type {
   UserPermissionRows,
 } from './ports.js';
 export { throttleKeys, normalizeThrottleUsername, addressBucket, throttleDecision } from './throttle.js';
-export type { LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleKeyOptions } from './throttle.js';
+export type { LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleKeyOptions, ThrottleAdmission, ThrottleReservation } from './throttle.js';
 export { isSafeRedirect, resolveSafeRedirect, safeRedirectOr, MAX_REDIRECT_LENGTH } from './redirects.js';
 export type { SafeRedirectOptions } from './redirects.js';
 export { defineGatehouseApp } from './app-definition.js';

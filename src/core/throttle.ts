@@ -6,6 +6,10 @@
  * wrong passwords for their username. The pair counter stops guessing one account from one place;
  * the address counter stops one place guessing across many accounts (password spraying).
  *
+ * An attempt is counted before its password is checked, never after: when the count came after
+ * the check, a burst of concurrent wrong passwords was admitted whole while the hashes queued
+ * (120 at once verified ~70 passwords against a limit of 5). See `LoginThrottle`.
+ *
  * Counter keys are SHA-256 digests (HMAC-SHA-256 when a secret is given), so the limiter's table
  * never holds usernames or addresses in clear. Without a secret an IPv4 digest can be reversed by
  * trying all 2^32 addresses; pass a secret where that matters.
@@ -23,24 +27,57 @@ export interface ThrottleKey {
   ip: string;
 }
 
-/** Whether a login attempt may go ahead. */
+/** A refusal: the attempt was not admitted, and may be retried after this many seconds. */
 export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** What the login flow asks before checking a password and tells after. */
+/**
+ * An admitted attempt. Its points are already counted against the pair and the address; the
+ * caller verifies the password and then settles the reservation exactly once (later calls do
+ * nothing). A reservation never settled simply stays counted, like a failure.
+ */
+export interface ThrottleReservation {
+  readonly allowed: true;
+  /**
+   * The password was right: clears the pair's count and gives back the address point this attempt
+   * reserved, so logging into your own account never costs tries. The address count is otherwise
+   * kept, or an attacker could wipe it by logging into an account of their own between guesses.
+   */
+  succeeded(): Promise<void>;
+  /** The password was wrong (or the user unknown): the reservation stays counted as the failure. */
+  failed(): Promise<void>;
+  /**
+   * The password was never verified (e.g. the hash queue was full): gives back both points, since
+   * nothing was learnt. Never call it after a verification ran, or guesses would go uncounted.
+   */
+  release(): Promise<void>;
+}
+
+/** What `LoginThrottle.reserve` answers: an admitted attempt, or a refusal with a wait. */
+export type ThrottleAdmission = ThrottleReservation | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+/**
+ * The login flow's throttle: an attempt is counted (reserved) BEFORE its password is verified.
+ *
+ * `reserve` adds one attempt to the pair counter (account + address) and one to the address
+ * counter, each in one atomic step of the store, and admits the attempt only if both counters are
+ * within their limits after that step. Since the count includes every attempt in flight, a burst
+ * of any size is admitted at most `limit` times: there is no window between "may I?" and "count
+ * it" for concurrent requests to slip through.
+ *
+ * - Admitted: the caller verifies the password, then calls `succeeded()` (pair cleared, address
+ *   point given back) or `failed()` (stays counted), or `release()` if it never verified.
+ * - Blocked: nothing is verified, the points this call added are given back (a blocked attempt
+ *   counts nothing, as before; a point on a counter already past its limit may be kept, as it
+ *   changes nothing before that window ends), and `retryAfterSeconds` says when the fullest
+ *   window ends. Points are given back only while the window they were counted in is still
+ *   open, so a give-back can never be credited to the next window.
+ *
+ * Implementations must keep the policy in this file: never count per account alone, IPv6 by /64,
+ * keys hashed (`throttleKeys`).
+ */
 export interface LoginThrottle {
-  /**
-   * May this attempt go ahead? Counts nothing, so attempts that all pass `check` before any of
-   * their failures is recorded are all let through: a burst can exceed the limit by the number of
-   * logins in flight at once.
-   */
-  check(key: ThrottleKey): Promise<ThrottleDecision>;
-  /** A wrong password (or unknown user): counts against the pair and the address. */
-  recordFailure(key: ThrottleKey): Promise<void>;
-  /**
-   * A successful login: clears the pair's failures. The address count is kept, or an attacker could
-   * wipe it by logging into an account of their own between guesses at others.
-   */
-  recordSuccess(key: ThrottleKey): Promise<void>;
+  /** Counts one attempt for `key`, atomically, and says whether it may verify a password. */
+  reserve(key: ThrottleKey): Promise<ThrottleAdmission>;
 }
 
 /** The two counter keys for one attempt. */
@@ -57,13 +94,13 @@ export interface ThrottleKeyOptions {
   secret?: string;
 }
 
-/** One counter as a limiter reports it. */
+/** One counter as a limiter reports it right after counting an attempt. */
 export interface CounterReading {
-  /** Failures counted in the current window. */
-  failures: number;
+  /** Attempts counted in the current window, the one just reserved included. */
+  attempts: number;
   /** Milliseconds until the window ends; zero or less means it has ended. */
   msUntilReset: number;
-  /** Failures allowed in a window. */
+  /** Attempts allowed in a window. */
   limit: number;
 }
 
@@ -108,13 +145,14 @@ export function throttleKeys(key: ThrottleKey, options: ThrottleKeyOptions = {})
 }
 
 /**
- * Turns counter readings into a decision: blocked while any counter has reached its limit inside
- * its window, for as long as the longest of those windows has left (at least one second).
+ * Turns the readings taken after a reservation into a decision: admitted only if every counter is
+ * still within its limit (this attempt included); else blocked for as long as the longest of the
+ * exceeded windows has left (at least one second).
  */
 export function throttleDecision(readings: readonly CounterReading[]): ThrottleDecision {
   let retryMs = 0;
   for (const reading of readings) {
-    if (reading.failures >= reading.limit && reading.msUntilReset > 0) retryMs = Math.max(retryMs, reading.msUntilReset);
+    if (reading.attempts > reading.limit && reading.msUntilReset > 0) retryMs = Math.max(retryMs, reading.msUntilReset);
   }
   if (retryMs === 0) return { allowed: true };
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryMs / 1000)) };

@@ -9,4 +9,4 @@ export type { DatabaseLocation } from './url.js';
 export { migrationsFor, syncEmailIndex } from './migrations.js';
 export type { Schema, DialectKind } from './schema.js';
 export { createLoginThrottle, createMemoryLoginThrottle, createThrottleTable, CounterLoginThrottle } from './throttle.js';
-export type { LoginThrottleOptions, ClosableLoginThrottle, CounterStore } from './throttle.js';
+export type { LoginThrottleOptions, ClosableLoginThrottle, CounterStore, CounterState } from './throttle.js';

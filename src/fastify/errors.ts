@@ -4,12 +4,13 @@
  *
  * - `PermissionDenied` → the denial path (login for anonymous users, else 403), reason logged;
  * - `NotFoundError` → 404, `ValidationError` → 400, `DuplicateError` → 409;
+ * - `BusyError` (e.g. the password-hash queue is full) → 503 with `Retry-After`, answered at once;
  * - Fastify's own 4xx (malformed or oversized bodies, bad content types, schema validation) keep
  *   their status with a short message;
  * - anything else → 500 with a generic message; the error itself goes to the log.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DuplicateError, NotFoundError, PermissionDenied, ValidationError } from '../core/errors.js';
+import { BusyError, DuplicateError, NotFoundError, PermissionDenied, ValidationError } from '../core/errors.js';
 import { contextOf } from './context.js';
 import { deny, wantsJson } from './denials.js';
 import { baseContext, markNoStore } from './render.js';
@@ -26,6 +27,7 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported content type',
   429: 'Too many requests',
   500: 'Server error',
+  503: 'Busy',
 };
 
 /** Messages for Fastify's own client errors, in plain words. */
@@ -74,6 +76,12 @@ export async function gatehouseErrorHandler(error: FastifyError | Error, request
   if (error instanceof NotFoundError) return sendError(request, reply, 404, 'Not found.');
   if (error instanceof ValidationError) return sendError(request, reply, 400, error.errors.map((e) => e.message).join(' '));
   if (error instanceof DuplicateError) return sendError(request, reply, 409, 'That value is already taken.');
+  if (error instanceof BusyError) {
+    // Load shedding, not a fault: a warning, and a prompt answer the client can retry.
+    request.log.warn({ code: error.code, route: request.routeOptions.url }, 'gatehouse: busy, request refused');
+    reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+    return sendError(request, reply, 503, 'The server is busy right now. Please try again in a moment.');
+  }
   const status = (error as FastifyError).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = (error as FastifyError).code;

@@ -34,7 +34,7 @@ export { checkCurrentPassword } from './login-attempts.js';
 export type { PasswordCheckOutcome } from './login-attempts.js';
 export type { ObjectRule, ObjectRuleSpec, RuleWhere, PermissionChecker } from './rules.js';
 export type { RouteAccessEntry } from './inventory.js';
-export type { Mailer, MailMessage, LoginThrottle, ThrottleKey, ThrottleDecision } from './ports.js';
+export type { Mailer, MailMessage, LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleAdmission, ThrottleReservation } from './ports.js';
 export type { GatehouseTypes, RegisteredPermission, RequestLoginOptions } from './types.js';
 export type { BackgroundTasks } from './tasks.js';
 export { isSafeRedirect, resolveSafeRedirect, safeRedirectOr } from '../core/redirects.js';

@@ -1,10 +1,14 @@
 /**
- * Password checks behind the login throttle (login, re-authentication, password change). The
- * throttle counts per account-and-address and per address, never per account alone, so nobody
- * can lock a victim out from elsewhere; a blocked attempt is refused before the password is even
- * checked, so guessing on while blocked learns nothing.
+ * Password checks behind the login throttle (login, re-authentication, password change, and apps'
+ * own re-checks through `checkCurrentPassword`). The throttle counts per account-and-address and
+ * per address, never per account alone, so nobody can lock a victim out from elsewhere.
+ *
+ * Every attempt is reserved (counted) before its password is verified, so a burst of concurrent
+ * guesses is admitted at most the limit, however many are in flight; a blocked attempt is refused
+ * before the password is even checked, so guessing on while blocked learns nothing.
  */
 import type { FastifyRequest } from 'fastify';
+import { BusyError } from '../core/errors.js';
 import { normalizeUsername } from '../core/user.js';
 import { contextOf } from './context.js';
 
@@ -12,22 +16,36 @@ import { contextOf } from './context.js';
 export type AttemptOutcome<T> = { ok: true; value: T } | { ok: false; blocked: false } | { ok: false; blocked: true; retryAfterSeconds: number };
 
 /**
- * Runs `verify` unless the throttle blocks `username` from this address, and records the result.
- * `verify` returns a value on success or null on failure.
+ * Reserves an attempt for `username` from this address, runs `verify` only if the throttle admits
+ * it, and settles the reservation with the result. `verify` returns a value on success or null on
+ * failure. If `verify` throws `BusyError` (the hash queue is full, nothing was verified) the
+ * reservation is given back and the error goes on to the error handler (503); any other error
+ * keeps the reservation counted, since a password may have been checked.
  */
 export async function throttledAttempt<T>(request: FastifyRequest, username: string, verify: () => Promise<T | null>): Promise<AttemptOutcome<T>> {
   const throttle = contextOf(request).throttle;
-  const key = { username: normalizeUsername(username).slice(0, 150), ip: request.ip };
-  if (throttle) {
-    const decision = await throttle.check(key);
-    if (!decision.allowed) return { ok: false, blocked: true, retryAfterSeconds: decision.retryAfterSeconds };
+  if (!throttle) {
+    const value = await verify();
+    return value === null ? { ok: false, blocked: false } : { ok: true, value };
   }
-  const value = await verify();
+  const key = { username: normalizeUsername(username).slice(0, 150), ip: request.ip };
+  const admission = await throttle.reserve(key);
+  if (!admission.allowed) return { ok: false, blocked: true, retryAfterSeconds: admission.retryAfterSeconds };
+  let value: T | null;
+  try {
+    value = await verify();
+  } catch (error) {
+    // Settling must not hide the error; a give-back that fails leaves the point counted (safe).
+    await (error instanceof BusyError ? admission.release() : admission.failed()).catch((settleError: unknown) => {
+      request.log.warn({ err: settleError }, 'gatehouse: could not settle a login throttle reservation');
+    });
+    throw error;
+  }
   if (value === null) {
-    await throttle?.recordFailure(key);
+    await admission.failed();
     return { ok: false, blocked: false };
   }
-  await throttle?.recordSuccess(key);
+  await admission.succeeded();
   return { ok: true, value };
 }
 

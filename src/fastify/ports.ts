@@ -4,4 +4,4 @@
  * them in one place; anything of the same shape an app writes itself fits as well.
  */
 export type { Mailer, MailMessage } from '../mail/index.js';
-export type { LoginThrottle, ThrottleKey, ThrottleDecision } from '../core/throttle.js';
+export type { LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleAdmission, ThrottleReservation } from '../core/throttle.js';

@@ -36,6 +36,7 @@ describe('resolveConfig defaults', () => {
       passwordValidators: defaults.passwordValidators,
       maxPasswordLength: 4096,
       passwordHashConcurrency: Math.max(1, availableParallelism() - 1),
+      passwordHashQueueLimit: 64 * Math.max(1, availableParallelism() - 1),
       passwordResetTimeout: 3600,
       loginUrl: '/accounts/login/',
       loginRedirectUrl: '/accounts/profile/',

@@ -1,25 +1,29 @@
 /**
  * The login throttle: the shared policy (keys, normalisation, decisions), then one behaviour suite
- * run on the memory store and on every test database, then what only the SQL stores have (a table
- * that must hold no usernames or addresses, creation by several instances at once, shared counts).
+ * run on the memory store and on every test database (reservations counted before verification,
+ * so no burst gets past the limit), then what only the SQL stores have (a table that must hold no
+ * usernames or addresses, creation by several instances at once, shared counts).
  *
  * Time: rate-limiter-flexible reads `Date.now()` and passes it to its SQL as a parameter, so faking
  * only `Date` moves every store's clock, PostgreSQL's included, without sleeping.
  */
 import { sql } from 'kysely';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ThrottleConfig, resolveConfig } from '../../src/core/config.js';
 import { ConfigError } from '../../src/core/errors.js';
 import {
   type LoginThrottle,
+  type ThrottleDecision,
   type ThrottleKey,
+  type ThrottleReservation,
   addressBucket,
   normalizeThrottleUsername,
   throttleDecision,
   throttleKeys,
 } from '../../src/core/throttle.js';
 import type { Database } from '../../src/db/connect.js';
-import { type ClosableLoginThrottle, createLoginThrottle, createMemoryLoginThrottle } from '../../src/db/throttle.js';
+import { type ClosableLoginThrottle, type CounterStore, CounterLoginThrottle, createLoginThrottle, createMemoryLoginThrottle } from '../../src/db/throttle.js';
 import { type DatabaseKind, freshDatabaseUrl, testDatabases } from '../support/databases.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { type SuiteDatabase, openSuiteDatabase } from './helpers.js';
@@ -46,8 +50,34 @@ async function closeUnmigrated(database: Database): Promise<void> {
   await database.close();
 }
 
-async function fail(throttle: LoginThrottle, key: ThrottleKey, times: number): Promise<void> {
-  for (let i = 0; i < times; i += 1) await throttle.recordFailure(key);
+/** `times` wrong passwords, one after another: each reserved, admitted, then failed. */
+async function fail(throttle: LoginThrottle, key: ThrottleKey, times = 1): Promise<void> {
+  for (let i = 0; i < times; i += 1) {
+    const admission = await throttle.reserve(key);
+    if (!admission.allowed) throw new Error(`attempt ${i + 1} for ${key.username} was blocked`);
+    await admission.failed();
+  }
+}
+
+/** A right password: reserved, admitted, succeeded. */
+async function succeed(throttle: LoginThrottle, key: ThrottleKey): Promise<void> {
+  const admission = await throttle.reserve(key);
+  if (!admission.allowed) throw new Error(`the login of ${key.username} was blocked`);
+  await admission.succeeded();
+}
+
+/** Would an attempt be admitted now? Asks by reserving, and gives an admitted probe back. */
+async function probe(throttle: LoginThrottle, key: ThrottleKey): Promise<ThrottleDecision> {
+  const admission = await throttle.reserve(key);
+  if (!admission.allowed) return { allowed: false, retryAfterSeconds: admission.retryAfterSeconds };
+  await admission.release();
+  return { allowed: true };
+}
+
+/** Reserves `n` attempts at once; none settled. */
+async function reserveAtOnce(throttle: LoginThrottle, keys: ThrottleKey[]): Promise<ThrottleReservation[]> {
+  const admissions = await Promise.all(keys.map((key) => throttle.reserve(key)));
+  return admissions.filter((a): a is ThrottleReservation => a.allowed);
 }
 
 describe('throttle policy', () => {
@@ -91,16 +121,72 @@ describe('throttle policy', () => {
     expect(a.pair).not.toBe(b.pair);
   });
 
-  it('blocks while any counter is at its limit inside its window, for the longest time left', () => {
-    expect(throttleDecision([{ failures: 4, msUntilReset: 10_000, limit: 5 }])).toEqual({ allowed: true });
-    expect(throttleDecision([{ failures: 5, msUntilReset: 0, limit: 5 }])).toEqual({ allowed: true });
+  it('admits while every counter, this attempt included, is within its limit; else blocks for the longest time left', () => {
+    expect(throttleDecision([{ attempts: 5, msUntilReset: 10_000, limit: 5 }])).toEqual({ allowed: true });
+    expect(throttleDecision([{ attempts: 6, msUntilReset: 0, limit: 5 }])).toEqual({ allowed: true });
+    expect(throttleDecision([{ attempts: 6, msUntilReset: 10_000, limit: 5 }])).toEqual({ allowed: false, retryAfterSeconds: 10 });
     expect(
       throttleDecision([
-        { failures: 5, msUntilReset: 10_001, limit: 5 },
-        { failures: 60, msUntilReset: 30_000, limit: 50 },
+        { attempts: 6, msUntilReset: 10_001, limit: 5 },
+        { attempts: 60, msUntilReset: 30_000, limit: 50 },
       ]),
     ).toEqual({ allowed: false, retryAfterSeconds: 30 });
-    expect(throttleDecision([{ failures: 9, msUntilReset: 1, limit: 5 }])).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(throttleDecision([{ attempts: 9, msUntilReset: 1, limit: 5 }])).toEqual({ allowed: false, retryAfterSeconds: 1 });
+  });
+
+  it('a store that fails is an error, not an admission, and the other counter gets its point back', async () => {
+    const rewarded: string[] = [];
+    const working: CounterStore = {
+      consume: async () => ({ consumedPoints: 1, msBeforeNext: 60_000 }),
+      reward: async (key) => void rewarded.push(key),
+      delete: async () => true,
+    };
+    const broken: CounterStore = { ...working, consume: async () => Promise.reject(new Error('database down')) };
+    const throttle = new CounterLoginThrottle({ pair: working, address: broken }, defaultsFromConfig);
+    await expect(throttle.reserve({ username: 'u', ip: '192.0.2.1' })).rejects.toThrow('database down');
+    expect(rewarded).toEqual([throttleKeys({ username: 'u', ip: '192.0.2.1' }).pair]);
+  });
+
+  it('a refused attempt racing a success cannot start the cleared pair below zero', async () => {
+    const pairLimiter = new RateLimiterMemory({ keyPrefix: 'pair', points: 2, duration: 900 });
+    let gate: Promise<void> = Promise.resolve();
+    let open: () => void = () => {};
+    // Give-backs to the pair counter wait at the gate, so a success can clear the pair first.
+    const pair: CounterStore = {
+      consume: (key, points) => pairLimiter.consume(key, points),
+      reward: async (key, points) => {
+        await gate;
+        return pairLimiter.reward(key, points);
+      },
+      delete: (key) => pairLimiter.delete(key),
+    };
+    const address = new RateLimiterMemory({ keyPrefix: 'addr', points: 1000, duration: 900 });
+    const throttle = new CounterLoginThrottle({ pair, address }, { perAccountAndAddress: 2, perAddress: 1000, window: 900 });
+    const key = freshKey();
+    const first = await throttle.reserve(key);
+    await fail(throttle, key);
+    gate = new Promise((resolve) => (open = resolve));
+    const refused = throttle.reserve(key);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!first.allowed) throw new Error('blocked');
+    await first.succeeded();
+    open();
+    expect((await refused).allowed).toBe(false);
+    // The pair starts again from zero, not below: two tries, then blocked.
+    await fail(throttle, key, 2);
+    expect((await probe(throttle, key)).allowed).toBe(false);
+  });
+
+  it('reads a limiter that rejects past its limit as a count, and blocks', async () => {
+    // rate-limiter-flexible's consume rejects with the counter's state once over the limit.
+    const over: CounterStore = {
+      consume: async () => Promise.reject({ consumedPoints: 6, msBeforeNext: 42_000 }),
+      reward: async () => undefined,
+      delete: async () => true,
+    };
+    const under: CounterStore = { ...over, consume: async () => ({ consumedPoints: 1, msBeforeNext: 42_000 }) };
+    const throttle = new CounterLoginThrottle({ pair: over, address: under }, defaultsFromConfig);
+    expect(await throttle.reserve({ username: 'u', ip: '192.0.2.1' })).toEqual({ allowed: false, retryAfterSeconds: 42 });
   });
 });
 
@@ -152,55 +238,128 @@ describe.each(backends)('LoginThrottle on $label', (backend) => {
   it('blocks an account and address after 5 failures, saying how long to wait', async () => {
     const throttle = await backend.make(defaultsFromConfig);
     const key = freshKey();
-    expect(await throttle.check(key)).toEqual({ allowed: true });
+    expect(await probe(throttle, key)).toEqual({ allowed: true });
     await fail(throttle, key, 4);
-    expect(await throttle.check(key)).toEqual({ allowed: true });
-    await throttle.recordFailure(key);
-    const decision = await throttle.check(key);
+    expect(await probe(throttle, key)).toEqual({ allowed: true });
+    await fail(throttle, key);
+    const decision = await throttle.reserve(key);
     expect(decision.allowed).toBe(false);
     if (decision.allowed) return;
     expect(decision.retryAfterSeconds).toBeGreaterThan(900 - 30);
     expect(decision.retryAfterSeconds).toBeLessThanOrEqual(900);
   });
 
+  it('admits exactly the limit out of 200 concurrent reservations for one pair, before any settles', async () => {
+    // The address cap out of the way: this is about the pair counter alone.
+    const throttle = await backend.make({ perAccountAndAddress: 5, perAddress: 1000, window: 900 });
+    const key = freshKey();
+    const admitted = await reserveAtOnce(throttle, Array.from({ length: 200 }, () => key));
+    expect(admitted).toHaveLength(5);
+    await Promise.all(admitted.map((a) => a.failed()));
+    expect((await probe(throttle, key)).allowed).toBe(false);
+  });
+
+  it('admits exactly the address limit out of 200 concurrent reservations across accounts', async () => {
+    const throttle = await backend.make({ perAccountAndAddress: 5, perAddress: 20, window: 900 });
+    const ip = freshIp();
+    const admitted = await reserveAtOnce(
+      throttle,
+      Array.from({ length: 200 }, (_, i) => ({ username: `burst${counter}-${i}`, ip })),
+    );
+    expect(admitted).toHaveLength(20);
+    await Promise.all(admitted.map((a) => a.failed()));
+    expect((await probe(throttle, { username: 'someone-new', ip })).allowed).toBe(false);
+    expect(await probe(throttle, { username: 'someone-new', ip: freshIp() })).toEqual({ allowed: true });
+  });
+
   it('does not lock the victim out: the same account from another address is allowed', async () => {
     const throttle = await backend.make(defaultsFromConfig);
     const attacker = freshKey();
-    await fail(throttle, attacker, 12);
-    expect((await throttle.check(attacker)).allowed).toBe(false);
-    expect(await throttle.check({ username: attacker.username, ip: freshIp() })).toEqual({ allowed: true });
+    await fail(throttle, attacker, 5);
+    await Promise.all(Array.from({ length: 7 }, () => throttle.reserve(attacker)));
+    expect((await probe(throttle, attacker)).allowed).toBe(false);
+    expect(await probe(throttle, { username: attacker.username, ip: freshIp() })).toEqual({ allowed: true });
   });
 
   it('other accounts from the blocked address are allowed until the address cap', async () => {
     const throttle = await backend.make(defaultsFromConfig);
     const key = freshKey();
     await fail(throttle, key, 5);
-    expect(await throttle.check({ username: `${key.username}-other`, ip: key.ip })).toEqual({ allowed: true });
+    expect(await probe(throttle, { username: `${key.username}-other`, ip: key.ip })).toEqual({ allowed: true });
   });
 
   it('caps failures per address across many usernames (password spraying)', async () => {
     const throttle = await backend.make(defaultsFromConfig);
     const ip = freshIp();
-    await Promise.all(Array.from({ length: 49 }, (_, i) => throttle.recordFailure({ username: `spray${counter}-${i}`, ip })));
-    expect(await throttle.check({ username: 'someone-new', ip })).toEqual({ allowed: true });
-    await throttle.recordFailure({ username: 'the-fiftieth', ip });
-    const decision = await throttle.check({ username: 'someone-new', ip });
+    await Promise.all(Array.from({ length: 49 }, (_, i) => fail(throttle, { username: `spray${counter}-${i}`, ip })));
+    expect(await probe(throttle, { username: 'someone-new', ip })).toEqual({ allowed: true });
+    await fail(throttle, { username: 'the-fiftieth', ip });
+    const decision = await probe(throttle, { username: 'someone-new', ip });
     expect(decision.allowed).toBe(false);
     // The cap is per address: the same usernames from elsewhere are fine.
-    expect(await throttle.check({ username: 'someone-new', ip: freshIp() })).toEqual({ allowed: true });
+    expect(await probe(throttle, { username: 'someone-new', ip: freshIp() })).toEqual({ allowed: true });
   });
 
-  it('success clears the pair, but not the address count', async () => {
+  it('success clears the pair and gives back its own address point, but keeps the failures', async () => {
     const throttle = await backend.make({ perAccountAndAddress: 5, perAddress: 7, window: 900 });
     const key = freshKey();
     await fail(throttle, key, 4);
-    await throttle.recordSuccess(key);
+    await succeed(throttle, key);
     await fail(throttle, key, 2);
     // Pair at 2 after the reset; without it, 6 would have blocked.
-    expect(await throttle.check(key)).toEqual({ allowed: true });
-    // The address has 6 failures in all; one more from anyone reaches its cap of 7.
-    await throttle.recordFailure({ username: `${key.username}-b`, ip: key.ip });
-    expect((await throttle.check(key)).allowed).toBe(false);
+    expect(await probe(throttle, key)).toEqual({ allowed: true });
+    // The address has 6 failures (the success cost nothing); one more from anyone reaches its cap of 7.
+    await fail(throttle, { username: `${key.username}-b`, ip: key.ip });
+    expect((await probe(throttle, key)).allowed).toBe(false);
+  });
+
+  it('logging into your own account never costs tries: many successes leave the address count as it was', async () => {
+    const throttle = await backend.make({ perAccountAndAddress: 5, perAddress: 3, window: 900 });
+    const key = freshKey();
+    for (let i = 0; i < 10; i += 1) await succeed(throttle, key);
+    await Promise.all(Array.from({ length: 3 }, () => succeed(throttle, key)));
+    // Three failures still fit under the address cap of 3; a fourth attempt does not.
+    await fail(throttle, { username: `${key.username}-x`, ip: key.ip }, 3);
+    expect((await probe(throttle, key)).allowed).toBe(false);
+  });
+
+  it('settles a reservation once: a second succeeded() gives nothing more back', async () => {
+    const throttle = await backend.make({ perAccountAndAddress: 5, perAddress: 3, window: 900 });
+    const key = freshKey();
+    await fail(throttle, { username: `${key.username}-x`, ip: key.ip }, 2);
+    const admission = await throttle.reserve(key);
+    if (!admission.allowed) throw new Error('blocked');
+    await admission.succeeded();
+    await admission.succeeded();
+    await admission.release();
+    await fail(throttle, { username: `${key.username}-y`, ip: key.ip });
+    expect((await probe(throttle, key)).allowed).toBe(false);
+  });
+
+  it('a released reservation (never verified) gives back both points', async () => {
+    const throttle = await backend.make({ perAccountAndAddress: 2, perAddress: 3, window: 900 });
+    const key = freshKey();
+    for (let i = 0; i < 20; i += 1) {
+      const admission = await throttle.reserve(key);
+      expect(admission.allowed).toBe(true);
+      if (admission.allowed) await admission.release();
+    }
+    await fail(throttle, key, 2);
+    expect((await probe(throttle, key)).allowed).toBe(false);
+  });
+
+  it('blocked attempts count nothing: hammering a blocked pair leaves the address its tries', async () => {
+    const throttle = await backend.make({ perAccountAndAddress: 2, perAddress: 10, window: 900 });
+    const key = freshKey();
+    await fail(throttle, key, 2);
+    const blocked = await Promise.all(Array.from({ length: 30 }, () => throttle.reserve(key)));
+    expect(blocked.every((a) => !a.allowed)).toBe(true);
+    // 2 of 10 used: eight more accounts may be tried from here, not zero.
+    await fail(throttle, { username: `${key.username}-1`, ip: key.ip }, 2);
+    await fail(throttle, { username: `${key.username}-2`, ip: key.ip }, 2);
+    await fail(throttle, { username: `${key.username}-3`, ip: key.ip }, 2);
+    await fail(throttle, { username: `${key.username}-4`, ip: key.ip }, 2);
+    expect((await probe(throttle, { username: `${key.username}-5`, ip: key.ip })).allowed).toBe(false);
   });
 
   it('counts case and compatibility variants of a username as one account', async () => {
@@ -208,61 +367,78 @@ describe.each(backends)('LoginThrottle on $label', (backend) => {
     const { ip } = freshKey();
     const name = `Alice${counter}`;
     for (const variant of [name, name.toUpperCase(), name.toLowerCase(), name.normalize('NFKC').replace(/[A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)), `aLiCe${counter}`]) {
-      await throttle.recordFailure({ username: variant, ip });
+      await fail(throttle, { username: variant, ip });
     }
-    expect((await throttle.check({ username: name.toLowerCase(), ip })).allowed).toBe(false);
+    expect((await probe(throttle, { username: name.toLowerCase(), ip })).allowed).toBe(false);
   });
 
   it('counts an IPv6 client by its /64, and IPv4-mapped addresses as IPv4', async () => {
     const throttle = await backend.make(defaultsFromConfig);
     const username = freshKey().username;
     const prefix = `2001:db8:${(counter & 0xffff).toString(16)}:1`;
-    for (let i = 1; i <= 5; i += 1) await throttle.recordFailure({ username, ip: `${prefix}::${i}` });
-    expect((await throttle.check({ username, ip: `${prefix}:ffff:ffff:ffff:ffff` })).allowed).toBe(false);
-    expect(await throttle.check({ username, ip: `2001:db8:${(counter & 0xffff).toString(16)}:2::1` })).toEqual({ allowed: true });
+    for (let i = 1; i <= 5; i += 1) await fail(throttle, { username, ip: `${prefix}::${i}` });
+    expect((await probe(throttle, { username, ip: `${prefix}:ffff:ffff:ffff:ffff` })).allowed).toBe(false);
+    expect(await probe(throttle, { username, ip: `2001:db8:${(counter & 0xffff).toString(16)}:2::1` })).toEqual({ allowed: true });
 
     const v4 = freshKey();
     await fail(throttle, { username: v4.username, ip: `::ffff:${v4.ip}` }, 5);
-    expect((await throttle.check(v4)).allowed).toBe(false);
+    expect((await probe(throttle, v4)).allowed).toBe(false);
   });
 
-  it('forgets failures when the window ends', async () => {
+  it('stays blocked until the window ends, then forgets', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const start = Date.UTC(2030, 0, 1);
     vi.setSystemTime(start);
     const throttle = await backend.make({ perAccountAndAddress: 5, perAddress: 50, window: 60 });
     const key = freshKey();
     await fail(throttle, key, 5);
-    expect(await throttle.check(key)).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(await throttle.reserve(key)).toEqual({ allowed: false, retryAfterSeconds: 60 });
 
     vi.setSystemTime(start + 59_500);
-    expect(await throttle.check(key)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(await throttle.reserve(key)).toEqual({ allowed: false, retryAfterSeconds: 1 });
 
     vi.setSystemTime(start + 60_001);
-    expect(await throttle.check(key)).toEqual({ allowed: true });
+    expect(await probe(throttle, key)).toEqual({ allowed: true });
     // A new window starts from scratch: four more failures still leave one try.
     await fail(throttle, key, 4);
-    expect(await throttle.check(key)).toEqual({ allowed: true });
-    await throttle.recordFailure(key);
-    expect(await throttle.check(key)).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(await probe(throttle, key)).toEqual({ allowed: true });
+    await fail(throttle, key);
+    expect(await throttle.reserve(key)).toEqual({ allowed: false, retryAfterSeconds: 60 });
+  });
+
+  it('never credits a give-back to the next window', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.UTC(2031, 0, 1);
+    vi.setSystemTime(start);
+    const throttle = await backend.make({ perAccountAndAddress: 5, perAddress: 50, window: 60 });
+    const key = freshKey();
+    const slow = await throttle.reserve(key);
+    if (!slow.allowed) throw new Error('blocked');
+    // The verification outlives the window; its point went with the window, nothing to give back.
+    vi.setSystemTime(start + 60_500);
+    await fail(throttle, key, 1);
+    await slow.release();
+    await fail(throttle, key, 4);
+    // Five failures in this window: a give-back credited here would leave a sixth try.
+    expect((await throttle.reserve(key)).allowed).toBe(false);
   });
 
   it('counts 20 concurrent failures exactly', async () => {
     const throttle = await backend.make({ perAccountAndAddress: 25, perAddress: 1000, window: 900 });
     const key = freshKey();
-    await Promise.all(Array.from({ length: 20 }, () => throttle.recordFailure(key)));
-    await Promise.all(Array.from({ length: 4 }, () => throttle.recordFailure(key)));
+    await Promise.all(Array.from({ length: 20 }, () => fail(throttle, key)));
+    await Promise.all(Array.from({ length: 4 }, () => fail(throttle, key)));
     // 24 counted: one try left. A lost update anywhere would leave more.
-    expect(await throttle.check(key)).toEqual({ allowed: true });
-    await throttle.recordFailure(key);
-    expect((await throttle.check(key)).allowed).toBe(false);
+    expect(await probe(throttle, key)).toEqual({ allowed: true });
+    await fail(throttle, key);
+    expect((await probe(throttle, key)).allowed).toBe(false);
 
     const ip = freshIp();
     const address = await backend.make({ perAccountAndAddress: 5, perAddress: 21, window: 900 });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => address.recordFailure({ username: `conc${counter}-${i}`, ip })));
-    expect(await address.check({ username: 'x', ip })).toEqual({ allowed: true });
-    await address.recordFailure({ username: 'x', ip });
-    expect((await address.check({ username: 'y', ip })).allowed).toBe(false);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => fail(address, { username: `conc${counter}-${i}`, ip })));
+    expect(await probe(address, { username: 'x', ip })).toEqual({ allowed: true });
+    await fail(address, { username: 'x', ip });
+    expect((await probe(address, { username: 'y', ip })).allowed).toBe(false);
   });
 });
 
@@ -288,7 +464,7 @@ describe.each(testDatabases())('LoginThrottle table on $label', ({ kind }) => {
   it('stores only digests: no username or address in the table', async () => {
     const throttle = await createLoginThrottle(suite.database, defaultsFromConfig);
     made.push(throttle);
-    await throttle.recordFailure({ username: 'Victoria.Secretname', ip: '198.51.100.77' });
+    await fail(throttle, { username: 'Victoria.Secretname', ip: '198.51.100.77' });
     const stored = await rows(suite.database);
     expect(stored.length).toBeGreaterThanOrEqual(2);
     for (const row of stored) {
@@ -303,8 +479,8 @@ describe.each(testDatabases())('LoginThrottle table on $label', ({ kind }) => {
     const keyed = await createLoginThrottle(suite.database, defaultsFromConfig, { tableName: 'gh_t_throttle_keyed', secret: 'x'.repeat(40) });
     made.push(plain, keyed);
     const key = { username: 'same', ip: '198.51.100.1' };
-    await plain.recordFailure(key);
-    await keyed.recordFailure(key);
+    await fail(plain, key);
+    await fail(keyed, key);
     const plainKeys = (await rows(suite.database, 'gh_t_throttle_plain')).map((r) => r.key).sort();
     const keyedKeys = (await rows(suite.database, 'gh_t_throttle_keyed')).map((r) => r.key).sort();
     expect(keyedKeys).toHaveLength(2);
@@ -323,10 +499,10 @@ describe.each(testDatabases())('LoginThrottle table on $label', ({ kind }) => {
       made.push(...throttles);
       const key = freshKey();
       // Failures spread over the instances, as behind a load balancer.
-      await Promise.all(throttles.map((throttle) => throttle.recordFailure(key)));
-      expect(await (throttles[0] as LoginThrottle).check(key)).toEqual({ allowed: true });
-      await (throttles[3] as LoginThrottle).recordFailure(key);
-      for (const throttle of throttles) expect((await throttle.check(key)).allowed).toBe(false);
+      await Promise.all(throttles.map((throttle) => fail(throttle, key)));
+      expect(await probe(throttles[0] as LoginThrottle, key)).toEqual({ allowed: true });
+      await fail(throttles[3] as LoginThrottle, key);
+      for (const throttle of throttles) expect((await probe(throttle, key)).allowed).toBe(false);
     } finally {
       for (const database of databases) await closeUnmigrated(database);
       await fresh.drop();
@@ -341,7 +517,7 @@ describe.each(testDatabases())('LoginThrottle table on $label', ({ kind }) => {
       made.push(throttle);
       const key = freshKey();
       await fail(throttle, key, 5);
-      expect((await throttle.check(key)).allowed).toBe(false);
+      expect((await probe(throttle, key)).allowed).toBe(false);
     } finally {
       await closeUnmigrated(database);
       await fresh.drop();

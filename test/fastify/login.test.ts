@@ -267,12 +267,16 @@ describe('login throttling', () => {
     const calls: string[] = [];
     let blocked = false;
     const stub = {
-      check: async (key: { username: string; ip: string }) => {
-        calls.push(`check ${key.username} ${key.ip}`);
-        return blocked ? { allowed: false as const, retryAfterSeconds: 42 } : { allowed: true as const };
+      reserve: async (key: { username: string; ip: string }) => {
+        calls.push(`reserve ${key.username} ${key.ip}`);
+        if (blocked) return { allowed: false as const, retryAfterSeconds: 42 };
+        return {
+          allowed: true as const,
+          failed: async () => void calls.push(`failure ${key.username} ${key.ip}`),
+          succeeded: async () => void calls.push(`success ${key.username} ${key.ip}`),
+          release: async () => void calls.push(`release ${key.username} ${key.ip}`),
+        };
       },
-      recordFailure: async (key: { username: string; ip: string }) => void calls.push(`failure ${key.username} ${key.ip}`),
-      recordSuccess: async (key: { username: string; ip: string }) => void calls.push(`success ${key.username} ${key.ip}`),
     };
     const app = await buildApp({ fastify: { trustProxy: true }, plugin: { throttle: stub } });
     const client = Client.inject(app.app);
@@ -282,7 +286,7 @@ describe('login throttling', () => {
     const res = await Client.inject(app.app).submit('/accounts/login/', { username: 'bob', password: PASSWORD }, '/accounts/login/', from('10.0.4.1'));
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBe('42');
-    expect(calls).toEqual(['check bob 10.0.4.1', 'failure bob 10.0.4.1', 'check bob 10.0.4.1', 'success bob 10.0.4.1', 'check bob 10.0.4.1']);
+    expect(calls).toEqual(['reserve bob 10.0.4.1', 'failure bob 10.0.4.1', 'reserve bob 10.0.4.1', 'success bob 10.0.4.1', 'reserve bob 10.0.4.1']);
     await app.close();
   });
 });

@@ -5,8 +5,8 @@
  */
 import { randomString, systemRandom } from '../clock.js';
 import type { RandomSource } from '../clock.js';
-import { ConfigError, GatehouseError, ValidationError } from '../errors.js';
-import { ConcurrencyLimit, defaultHashConcurrency } from './concurrency.js';
+import { BusyError, ConfigError, GatehouseError, ValidationError } from '../errors.js';
+import { ConcurrencyLimit, defaultHashConcurrency, defaultHashQueueLimit } from './concurrency.js';
 import type { PasswordHasher } from './hasher.js';
 
 /** Marks a stored password that can never match (Django's `UNUSABLE_PASSWORD_PREFIX`). */
@@ -41,6 +41,11 @@ export interface PasswordHashersOptions {
    * loop (see concurrency.ts).
    */
   maxConcurrentHashes?: number;
+  /**
+   * Most hashes waiting for a turn; past it every hashing call (dummy checks included) throws
+   * `BusyError` coded `gatehouse.hashers.busy` at once. Default: 64 per concurrent hash.
+   */
+  maxQueuedHashes?: number;
 }
 
 const INVALID: PasswordCheck = Object.freeze({ valid: false, needsUpgrade: false });
@@ -131,7 +136,14 @@ export class PasswordHashers {
         `maxConcurrentHashes must be a whole number of at least 1, got ${String(maxConcurrentHashes)}.`,
       );
     }
-    this.limit = new ConcurrencyLimit(maxConcurrentHashes);
+    const maxQueuedHashes = options.maxQueuedHashes ?? defaultHashQueueLimit(maxConcurrentHashes);
+    if (!Number.isSafeInteger(maxQueuedHashes) || maxQueuedHashes < 0) {
+      throw new ConfigError(
+        'gatehouse.config.invalid_hash_queue_limit',
+        `maxQueuedHashes must be a whole number of at least 0, got ${String(maxQueuedHashes)}.`,
+      );
+    }
+    this.limit = new ConcurrencyLimit(maxConcurrentHashes, maxQueuedHashes);
     this.hashers = Object.freeze([...hashers]);
     this.preferred = preferred;
     this.maxPasswordLength = maxPasswordLength;
@@ -171,7 +183,8 @@ export class PasswordHashers {
   }
 
   /**
-   * Checks `password` against a stored hash. Never throws: unusable, empty, unknown, corrupt or
+   * Checks `password` against a stored hash. Throws only `BusyError` when the hash queue is full
+   * (nothing was checked); otherwise unusable, empty, unknown, corrupt or
    * over-costly hashes and over-long passwords are all `valid: false`, and each of those still
    * spends one preferred-hasher verification, so the answer's timing does not tell them apart
    * from a plain wrong password.
@@ -189,7 +202,9 @@ export class PasswordHashers {
     let valid = false;
     try {
       valid = await this.limit.run(() => hasher.verify(password, encoded));
-    } catch {
+    } catch (error) {
+      // A full queue is not a wrong password: nothing was checked, and the caller must say so.
+      if (error instanceof BusyError) throw error;
       valid = false;
     }
     if (!valid) return INVALID;
@@ -209,7 +224,8 @@ export class PasswordHashers {
   }
 
   /**
-   * Spends the time of one real check and throws nothing. Call it when the username is unknown,
+   * Spends the time of one real check and throws nothing but `BusyError` (the hash queue is full,
+   * as for a real check). Call it when the username is unknown,
    * so an attacker cannot tell existing accounts from missing ones by how fast the login fails.
    * The hash it checks against is made on first use with the preferred hasher (so the first call
    * costs about twice as much).
@@ -219,13 +235,20 @@ export class PasswordHashers {
       if (this.dummyHash === null) {
         const dummy = randomString(this.random, 32);
         const salt = randomString(this.random, this.preferred.saltLength);
-        this.dummyHash = this.limit.run(() => this.preferred.encode(dummy, salt));
+        const made = this.limit.run(() => this.preferred.encode(dummy, salt));
+        this.dummyHash = made;
+        // A refused or failed making is forgotten, so the next call tries again.
+        made.catch(() => {
+          if (this.dummyHash === made) this.dummyHash = null;
+        });
       }
       const encoded = await this.dummyHash;
       // Cut to the limit so an over-long input costs no more than the longest real one.
       const input = typeof password === 'string' ? password.slice(0, this.maxPasswordLength) : '';
       await this.limit.run(() => this.preferred.verify(input, encoded));
-    } catch {
+    } catch (error) {
+      // Unknown users wait in the same bounded queue, and are refused the same way when it is full.
+      if (error instanceof BusyError) throw error;
       this.dummyHash = null;
     }
   }

@@ -1,9 +1,12 @@
 /**
  * The bound on hashes computed at once: a login storm must leave a core to the event loop, so
- * hashes past the bound wait their turn, in arrival order, and a failing hash frees its slot.
+ * hashes past the bound wait their turn, in arrival order, and a failing hash frees its slot. The
+ * wait is bounded too: past the queue limit a hash is refused at once (`gatehouse.hashers.busy`).
  */
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimit } from '../../../src/core/hashers/concurrency.js';
+import { resolveConfig } from '../../../src/core/config.js';
+import { BusyError } from '../../../src/core/errors.js';
+import { ConcurrencyLimit, defaultHashQueueLimit } from '../../../src/core/hashers/concurrency.js';
 import { PasswordHashers, Pbkdf2Sha256Hasher } from '../../../src/core/hashers/index.js';
 import type { DecodedHash, PasswordHasher } from '../../../src/core/hashers/index.js';
 
@@ -43,6 +46,47 @@ describe('ConcurrencyLimit', () => {
     gates[3]!.resolve();
     expect(await Promise.all(runs)).toEqual([0, 1, 2, 3]);
     expect(limit.load).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it('refuses at once, without running it, a task that finds the queue full; frees nothing it did not take', async () => {
+    const limit = new ConcurrencyLimit(1, 2);
+    const gate = deferred();
+    let ran = 0;
+    const task = async (): Promise<number> => {
+      ran += 1;
+      await gate.promise;
+      return ran;
+    };
+    const admitted = [limit.run(task), limit.run(task), limit.run(task)];
+    const refused = limit.run(task);
+    await expect(refused).rejects.toBeInstanceOf(BusyError);
+    await expect(refused).rejects.toMatchObject({ code: 'gatehouse.hashers.busy', retryAfterSeconds: 1 });
+    expect(limit.load).toEqual({ active: 1, waiting: 2 });
+    expect(ran).toBe(1);
+    gate.resolve();
+    await Promise.all(admitted);
+    expect(ran).toBe(3);
+    expect(limit.load).toEqual({ active: 0, waiting: 0 });
+    // Room again once the queue drained.
+    expect(await limit.run(async () => 'again')).toBe('again');
+  });
+
+  it('with no room to wait, runs only while a slot is free', async () => {
+    const limit = new ConcurrencyLimit(2, 0);
+    const gate = deferred();
+    const running = [limit.run(() => gate.promise), limit.run(() => gate.promise)];
+    await expect(limit.run(async () => 'x')).rejects.toMatchObject({ code: 'gatehouse.hashers.busy' });
+    gate.resolve();
+    await Promise.all(running);
+  });
+
+  it('defaults to 64 waiting hashes per concurrent hash, in config too, and checks the setting', () => {
+    expect(defaultHashQueueLimit(3)).toBe(192);
+    expect(resolveConfig({ passwordHashConcurrency: 2 }).passwordHashQueueLimit).toBe(128);
+    expect(resolveConfig({ passwordHashConcurrency: 2, passwordHashQueueLimit: 0 }).passwordHashQueueLimit).toBe(0);
+    for (const passwordHashQueueLimit of [-1, 1.5, Number.NaN, 2_000_000]) {
+      expect(() => resolveConfig({ passwordHashQueueLimit })).toThrow(expect.objectContaining({ code: 'gatehouse.config.invalid_hash_queue_limit' }));
+    }
   });
 
   it('frees the slot of a task that fails', async () => {
@@ -104,6 +148,49 @@ describe('PasswordHashers.maxConcurrentHashes', () => {
     ]);
     expect(checks.slice(0, 6).every((c) => c?.valid)).toBe(true);
     expect(hasher.mostAtOnce).toBe(2);
+  });
+
+  it('bounds the queue for checks, dummy checks and new hashes alike: refused at once, never a wrong password', async () => {
+    const hasher = new OverlapHasher(new Pbkdf2Sha256Hasher({ iterations: 1000 }));
+    const hashers = new PasswordHashers([hasher], { maxConcurrentHashes: 1, maxQueuedHashes: 2 });
+    const encoded = await hashers.makePassword('correct horse');
+    await hashers.runDummyCheck('warm up'); // makes the dummy hash
+    const results = await Promise.allSettled([
+      hashers.checkPassword('correct horse', encoded),
+      hashers.checkPassword('correct horse', encoded),
+      hashers.checkPassword('correct horse', encoded),
+      hashers.checkPassword('wrong', encoded),
+      hashers.runDummyCheck('unknown user'),
+      hashers.checkPassword('x', 'unknown$hash'),
+      hashers.makePassword('new password'),
+    ]);
+    expect(results.slice(0, 3).map((r) => r.status === 'fulfilled' && (r.value as { valid: boolean }).valid)).toEqual([true, true, true]);
+    for (const refused of results.slice(3)) {
+      expect(refused.status).toBe('rejected');
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({ code: 'gatehouse.hashers.busy' });
+    }
+    // Once drained, everything works again, the dummy check included.
+    await hashers.runDummyCheck('unknown user');
+    expect((await hashers.checkPassword('wrong', encoded)).valid).toBe(false);
+  });
+
+  it('a refused first dummy check does not leave the dummy hash broken', async () => {
+    const hasher = new OverlapHasher(new Pbkdf2Sha256Hasher({ iterations: 1000 }));
+    const hashers = new PasswordHashers([hasher], { maxConcurrentHashes: 1, maxQueuedHashes: 0 });
+    const gate = deferred();
+    const hold = (hashers as unknown as { limit: ConcurrencyLimit }).limit.run(() => gate.promise);
+    await expect(hashers.runDummyCheck('x')).rejects.toMatchObject({ code: 'gatehouse.hashers.busy' });
+    gate.resolve();
+    await hold;
+    await expect(hashers.runDummyCheck('x')).resolves.toBeUndefined();
+  });
+
+  it('refuses a negative or fractional queue bound', () => {
+    for (const maxQueuedHashes of [-1, 0.5]) {
+      expect(() => new PasswordHashers([new Pbkdf2Sha256Hasher()], { maxQueuedHashes })).toThrow(
+        expect.objectContaining({ code: 'gatehouse.config.invalid_hash_queue_limit' }),
+      );
+    }
   });
 
   it('refuses a bound below 1', () => {
