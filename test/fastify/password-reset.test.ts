@@ -254,7 +254,7 @@ describe('reset link origin', () => {
   test('in production, a forged Host is never put in a link: no mail, an error in the log', async () => {
     const h = await buildApp({
       config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' },
-      plugin: { allowedHosts: ['billing.example.com'], throttle: false },
+      plugin: { allowedHosts: ['billing.example.com'], throttle: false, rateLimits: false },
       fastify: { trustProxy: true },
     });
     const evil = Client.inject(h.app);
@@ -268,6 +268,12 @@ describe('reset link origin', () => {
 
   test('in production without siteUrl or allowedHosts the plugin refuses to start', async () => {
     await expect(buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { throttle: false } })).rejects.toThrow(/siteUrl/);
+  });
+
+  test('in production without reset counters the plugin refuses to start, with a coded error', async () => {
+    await expect(
+      buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { siteUrl: 'https://billing.example.com', throttle: false } }),
+    ).rejects.toMatchObject({ code: 'gatehouse.fastify.rate_limits_missing' });
   });
 
   test('in production without a throttle the plugin refuses to start', async () => {
