@@ -38,6 +38,7 @@ export async function createServer(services: Services, options: CreateServerOpti
     gatehouse,
     mailer: services.mailer,
     throttle: services.throttle,
+    rateLimits: services.rateLimits,
     templatesDir,
     siteName: SITE_NAME,
     ...(settings.siteUrl !== null ? { siteUrl: settings.siteUrl } : {}),
