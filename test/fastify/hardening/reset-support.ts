@@ -36,12 +36,16 @@ function exampleRoutes(app: FastifyInstance, t: TestApp['t']): void {
 }
 
 /** Builds and starts the plugin app on a fresh `kind` database with SQL reset counters. */
-export async function listeningApp(kind: DatabaseKind, options: { config?: GatehouseConfigInput; plugin?: BuildOptions['plugin'] } = {}): Promise<ListeningApp> {
+export async function listeningApp(
+  kind: DatabaseKind,
+  options: { config?: GatehouseConfigInput; plugin?: BuildOptions['plugin']; fastify?: BuildOptions['fastify'] } = {},
+): Promise<ListeningApp> {
   const fresh = await freshDatabaseUrl(kind);
   let closeLimits: () => Promise<void> = async () => {};
   const h = await buildApp({
     databaseUrl: fresh.url,
     ...(options.config ? { config: options.config } : {}),
+    ...(options.fastify ? { fastify: options.fastify } : {}),
     plugin: async (t) => {
       const limits = await createRateLimits(t.database, t.gatehouse.config.passwordReset);
       closeLimits = limits.close;
@@ -75,6 +79,19 @@ export async function requestReset(h: ListeningApp, email: string, client: Clien
   const res = await client.submit('/accounts/password_reset/', { email });
   await h.app.gatehouseTasks.settled();
   return { status: res.status, location: res.location };
+}
+
+/** A client that has loaded the reset form (so it holds a CSRF cookie and token). */
+export async function resetFormClient(h: ListeningApp): Promise<Client> {
+  const client = h.client();
+  await client.request('/accounts/password_reset/');
+  return client;
+}
+
+/** Posts the reset form from `client` (which loaded it), as from `ip` (needs trustProxy). */
+export async function postReset(client: Client, email: string, ip?: string): Promise<{ status: number; location: string | undefined; body: string }> {
+  const res = await client.request('/accounts/password_reset/', { form: { csrfmiddlewaretoken: client.lastToken, email }, headers: ip ? { 'x-forwarded-for': ip } : {} });
+  return { status: res.status, location: res.location, body: res.body };
 }
 
 /** Log lines at error level (50) or above. */
