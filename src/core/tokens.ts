@@ -2,8 +2,9 @@
  * Stateless password-reset tokens, as Django's `PasswordResetTokenGenerator`. Nothing is stored:
  * a token is a timestamp and an HMAC over the user's current state, so it dies by itself when
  * that state moves on — the password changes (the reset was used, or the user changed it), the
- * user logs in (last login moves), the email changes or the user is deactivated — and when it is
- * older than the timeout. An inactive user's token never checks, whatever it says.
+ * user logs in (last login moves), the email changes, the user is deactivated or any other
+ * revocation moves the auth epoch (so deactivating and reactivating still kills old links) — and
+ * when it is older than the timeout. An inactive user's token never checks, whatever it says.
  *
  * Between opening the link and choosing the password the flow keeps something in the session. Not
  * the token: a session table that leaks (a backup, a read-only SQL injection) would hand out working
@@ -162,14 +163,14 @@ export class PasswordResetTokens {
    */
   #mac(user: User, timestamp: number, key: Buffer): Buffer {
     const lastLogin = user.lastLogin === null ? '' : Math.floor(user.lastLogin / 1000);
-    const message = JSON.stringify([user.id, user.password, lastLogin, timestamp, user.email, user.isActive]);
+    const message = JSON.stringify([user.id, user.password, lastLogin, timestamp, user.email, user.isActive, user.authEpoch]);
     return createHmac('sha256', key).update(message, 'utf8').digest();
   }
 
   /** As `#mac`, plus the session it is bound to, under the bound-value keys. */
   #boundMac(user: User, timestamp: number, sessionKey: string, key: Buffer): Buffer {
     const lastLogin = user.lastLogin === null ? '' : Math.floor(user.lastLogin / 1000);
-    const message = JSON.stringify(['bound', sessionKey, user.id, user.password, lastLogin, timestamp, user.email, user.isActive]);
+    const message = JSON.stringify(['bound', sessionKey, user.id, user.password, lastLogin, timestamp, user.email, user.isActive, user.authEpoch]);
     return createHmac('sha256', key).update(message, 'utf8').digest();
   }
 }

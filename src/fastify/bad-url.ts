@@ -7,7 +7,7 @@
  * every other URL gets what the app's own `frameworkErrors` or Fastify would have answered.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type PluginContext, contextOf } from './context.js';
+import type { PluginContext } from './context.js';
 
 type FrameworkErrors = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void;
 
@@ -49,7 +49,7 @@ function fastifyDefault(error: FastifyError, reply: FastifyReply): void {
  * `frameworkErrors` for everything else. Returns false (and logs a warning) when this Fastify
  * version hides its options, in which case such URLs get Fastify's 400.
  */
-export function installResetBadUrlPage(fastify: FastifyInstance): boolean {
+export function installResetBadUrlPage(fastify: FastifyInstance, context: PluginContext): boolean {
   const options = serverOptions(fastify);
   if (options === null) {
     fastify.log.warn('gatehouse: cannot reach the Fastify server options; malformed reset links will get a 400 instead of the invalid-link page.');
@@ -57,7 +57,6 @@ export function installResetBadUrlPage(fastify: FastifyInstance): boolean {
   }
   const appHandler = options.frameworkErrors;
   options.frameworkErrors = (error, request, reply) => {
-    const context = contextOf(fastify);
     const isReset = (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') && context.accountViews && request.url.startsWith(context.urls.resetBase);
     if (isReset) return invalidLinkPage(context, reply);
     if (appHandler) return appHandler(error, request, reply);

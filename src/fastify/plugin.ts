@@ -229,7 +229,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
 
   if (options.errorHandler !== false) fastify.setErrorHandler(gatehouseErrorHandler);
   if (options.notFoundHandler !== false) fastify.setNotFoundHandler(notFoundHandler);
-  if (viewsOption) installResetBadUrlPage(fastify);
+  if (viewsOption) installResetBadUrlPage(fastify, context);
 
   if (viewsOption) {
     await fastify.register(accountViews, { prefix });
