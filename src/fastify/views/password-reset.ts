@@ -18,7 +18,8 @@
  *   counted in the background job, so the answer (always the same redirect) and its timing say
  *   nothing; a client that opens too many invalid links gets 429 with Retry-After, before any
  *   token is checked.
- * - Every confirm and set-password response, valid or not, is `no-store` and sends no Referer.
+ * - Every confirm and set-password response, valid or not, is `no-store`, and sends no Referer
+ *   except the set-password form itself (see `showSetPassword`: its URL holds no token).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../../core/errors.js';
@@ -197,6 +198,10 @@ async function pendingReset(request: FastifyRequest<{ Params: { uidb64: string }
 }
 
 function showSetPassword(request: FastifyRequest, reply: FastifyReply, fieldErrors: Record<string, string[]>): FastifyReply {
+  // The one exception to `no-referrer`: this page's form posts back, and under `no-referrer`
+  // browsers send `Origin: null` with the post, which the CSRF check rightly refuses. Its URL
+  // holds no token (only the user id), so the site-wide `same-origin` leaks nothing.
+  reply.header('Referrer-Policy', 'same-origin');
   return sendPage(request, reply, 'registration/password_reset_confirm.html', 'Enter new password', { validlink: true, form: { errors: [], fieldErrors } });
 }
 
