@@ -39,6 +39,7 @@ export async function createServer(services: Services, options: CreateServerOpti
     gatehouse,
     mailer: services.mailer,
     throttle: services.throttle,
+    rateLimits: services.rateLimits,
     templatesDir,
     siteName: SITE_NAME,
     // Links in mail: SITE_URL; in development without it, the request's own (allowed) origin.

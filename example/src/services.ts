@@ -7,7 +7,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Gatehouse, type GatehouseConfigInput, createGatehouse } from 'gatehouse';
-import { type ClosableLoginThrottle, type Database, createLoginThrottle, openDatabase } from 'gatehouse/db';
+import { type ClosableLoginThrottle, type Database, createLoginThrottle, createRateLimits, openDatabase } from 'gatehouse/db';
+import type { PasswordResetRateLimits } from 'gatehouse';
 import { type ClosableMailer, mailerFromUrl } from 'gatehouse/mail';
 import type { Kysely } from 'kysely';
 import { defaultDataDir, generatePassword, type Settings } from './config.js';
@@ -28,6 +29,8 @@ export interface Services {
   readonly db: Kysely<AppSchema>;
   readonly mailer: ClosableMailer;
   readonly throttle: ClosableLoginThrottle;
+  /** Password-reset counters (mails per address, requests per client, invalid links), in the database. */
+  readonly rateLimits: PasswordResetRateLimits;
   /** Closes the throttle, the mailer and the database, in that order. */
   close(): Promise<void>;
 }
@@ -57,6 +60,7 @@ export async function openServices(settings: Settings): Promise<Services> {
     database = await openDatabase(settings.databaseUrl);
     const gatehouse = createGatehouse({ stores: database.stores, apps, roles, config: gatehouseConfig(settings) });
     throttle = await createLoginThrottle(database, gatehouse.config.throttle);
+    const rateLimits = await createRateLimits(database, gatehouse.config.passwordReset);
     const [openDb, openThrottle] = [database, throttle];
     return {
       settings,
@@ -65,7 +69,9 @@ export async function openServices(settings: Settings): Promise<Services> {
       db: openDb.db.withTables<ExampleTables>(),
       mailer,
       throttle: openThrottle,
+      rateLimits,
       async close() {
+        await rateLimits.close();
         await openThrottle.close();
         await mailer.close();
         await openDb.close();

@@ -12,6 +12,7 @@ import type { PasswordHashers } from './hashers/passwords.js';
 import type { PasswordValidator } from './password-validation.js';
 import { validatePassword } from './password-validation.js';
 import type { NewUserRecord, Stores } from './ports.js';
+import { isStorableEmailText, isStorableText } from './text.js';
 import { type User, normalizeEmail, normalizeUsername } from './user.js';
 
 /** What `createUser` takes. A missing password makes an unusable one, as in Django. */
@@ -40,6 +41,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/u;
 
 /** Checks and normalises a username; throws `ValidationError` with a code. */
 export function cleanUsername(raw: string): string {
+  // Before normalising: a NUL or lone surrogate would make the store fail (PostgreSQL) or change it.
+  if (!isStorableText(raw)) throw new ValidationError([{ code: 'username_invalid', message: 'Usernames may contain only letters, digits and @ . + - _.' }]);
   const username = normalizeUsername(raw);
   if (username.length === 0) throw new ValidationError([{ code: 'username_required', message: 'A username is required.' }]);
   if (username.length > 150) throw new ValidationError([{ code: 'username_too_long', message: 'Usernames are at most 150 characters.' }]);
@@ -51,6 +54,8 @@ export function cleanUsername(raw: string): string {
 
 /** Checks and normalises an email (empty is allowed); throws `ValidationError` with a code. */
 export function cleanEmail(raw: string): string {
+  // Control characters (CR/LF could split a mail header), NUL and lone surrogates are never valid.
+  if (!isStorableEmailText(raw)) throw new ValidationError([{ code: 'email_invalid', message: 'Enter a valid email address: emails with control characters are invalid.' }]);
   const email = normalizeEmail(raw);
   if (email === '') return '';
   if (email.length > 254 || !EMAIL.test(email)) {
@@ -247,6 +252,8 @@ export class Accounts {
    * case-insensitively (Django's `PasswordResetForm.get_users`).
    */
   async usersForPasswordReset(email: string): Promise<User[]> {
+    // No stored address holds these, and PostgreSQL would refuse the query: nobody matches.
+    if (!isStorableEmailText(email)) return [];
     const users = await this.stores.users.findByEmail(normalizeEmail(email));
     return users.filter((u) => u.isActive && this.hashers.isPasswordUsable(u.password));
   }

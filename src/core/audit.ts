@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from './clock.js';
 import type { AuditEntry, AuditEvent, AuditStore } from './ports.js';
+import { storableText } from './text.js';
 
 /** What to record; `at` defaults to the clock. */
 export interface AuditInput {
@@ -39,6 +40,20 @@ export function auditEntryHash(prevHash: string, seq: number, event: AuditEvent)
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
+/** `value` with every string in it (keys too, at any depth) made storable by `storableText`. */
+function storableValue(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (Array.isArray(value)) return value.map(storableValue);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [storableText(k), storableValue(v)]));
+  }
+  return value;
+}
+
+function storableData(data: Record<string, unknown>): Record<string, unknown> {
+  return storableValue(data) as Record<string, unknown>;
+}
+
 /** Records and verifies audit entries. */
 export class AuditLog {
   constructor(
@@ -48,13 +63,16 @@ export class AuditLog {
 
   /** Appends one entry to the chain. */
   record(input: AuditInput): Promise<AuditEntry> {
+    // What is recorded is often what an attacker sent (a failed login's username): a NUL or a
+    // lone surrogate in it must not make the write fail (PostgreSQL refuses NUL), or the attack
+    // would go unrecorded. They become U+FFFD, after cutting, since a cut can split a pair.
     const event: AuditEvent = {
       at: this.clock.now(),
-      actor: input.actor === null ? null : input.actor.slice(0, 150),
-      action: input.action.slice(0, 100),
-      target: input.target == null ? null : input.target.slice(0, 255),
-      data: input.data ?? {},
-      ip: input.ip == null ? null : input.ip.slice(0, 64),
+      actor: input.actor === null ? null : storableText(input.actor.slice(0, 150)),
+      action: storableText(input.action.slice(0, 100)),
+      target: input.target == null ? null : storableText(input.target.slice(0, 255)),
+      data: storableData(input.data ?? {}),
+      ip: input.ip == null ? null : storableText(input.ip.slice(0, 64)),
     };
     return this.store.append(event, (head) => {
       const seq = (head?.seq ?? 0) + 1;

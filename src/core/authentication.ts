@@ -6,6 +6,7 @@
 import { PermissionDenied } from './errors.js';
 import type { PasswordHashers } from './hashers/passwords.js';
 import type { Stores } from './ports.js';
+import { isStorableText } from './text.js';
 import { type User, normalizeUsername, toUser, userRecord } from './user.js';
 
 /** Credentials as given; each backend takes what it understands. */
@@ -35,7 +36,9 @@ export class ModelBackend implements AuthBackend {
   async authenticate(credentials: Credentials): Promise<User | null> {
     const { username, password } = credentials;
     if (typeof username !== 'string' || typeof password !== 'string') return null;
-    const name = normalizeUsername(username);
+    // A username no store can hold (NUL, lone surrogate) belongs to nobody: treated as unknown
+    // (still hashing below, so it takes as long), never sent to the database, which may refuse it.
+    const name = isStorableText(username) ? normalizeUsername(username) : '';
     const user = name.length > 0 && name.length <= 150 ? await this.stores.users.getByUsername(name) : null;
     if (!user) {
       // Hash anyway, so "no such user" takes as long as "wrong password" and cannot be told apart.

@@ -50,6 +50,23 @@ export interface ThrottleConfig {
   window: number;
 }
 
+/**
+ * Password-reset abuse limits: a mailbox cannot be flooded, one client cannot spray the form, and
+ * reset links cannot be guessed at speed. Counts per `window` seconds.
+ */
+export interface PasswordResetLimitsConfig {
+  /** Reset mails per target address (requests beyond it are answered alike and send nothing). */
+  perEmail: number;
+  /** Reset requests per client address, whatever the target. */
+  perAddress: number;
+  /** Invalid reset links a client address may open before it gets 429. */
+  invalidLinksPerAddress: number;
+  /** Seconds the counters look back. */
+  window: number;
+  /** Mail jobs waiting at most; more are dropped with a log line rather than queued without end. */
+  maxQueuedMails: number;
+}
+
 /** Everything gatehouse can be told, all optional. */
 export interface GatehouseConfigInput {
   /**
@@ -100,6 +117,8 @@ export interface GatehouseConfigInput {
   session?: Partial<SessionConfig>;
   csrf?: Partial<CsrfConfig>;
   throttle?: Partial<ThrottleConfig>;
+  /** Password-reset abuse limits (`defaults.passwordReset`). */
+  passwordReset?: Partial<PasswordResetLimitsConfig>;
 }
 
 /**
@@ -134,6 +153,7 @@ export interface GatehouseConfig {
   readonly session: Readonly<SessionConfig>;
   readonly csrf: Readonly<CsrfConfig>;
   readonly throttle: Readonly<ThrottleConfig>;
+  readonly passwordReset: Readonly<PasswordResetLimitsConfig>;
   /** What the start-up should warn about (see `ConfigWarning`); empty when all is well. */
   readonly warnings: readonly ConfigWarning[];
 }
@@ -195,7 +215,18 @@ export const defaults = {
     trustedOrigins: [],
   },
   throttle: { perAccountAndAddress: 5, perAddress: 50, window: 900 },
+  passwordReset: { perEmail: 3, perAddress: 10, invalidLinksPerAddress: 20, window: 3600, maxQueuedMails: 1000 },
 } as const;
+
+function resolvePasswordResetLimits(input: Partial<PasswordResetLimitsConfig> = {}): PasswordResetLimitsConfig {
+  const limits: PasswordResetLimitsConfig = { ...defaults.passwordReset, ...input };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new ConfigError('gatehouse.config.invalid_password_reset_limit', `passwordReset.${name} must be a whole number >= 1, got ${String(value)}.`);
+    }
+  }
+  return limits;
+}
 
 /** Known hasher names; kept here so config can be checked without loading the hashers. */
 export const knownHasherNames: readonly string[] = defaults.passwordHashers;
@@ -287,6 +318,7 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
     session,
     csrf,
     throttle,
+    passwordReset: resolvePasswordResetLimits(input.passwordReset),
     warnings,
   };
 

@@ -3,6 +3,7 @@ export { createGatehouse, Gatehouse } from './gatehouse.js';
 export type { GatehouseOptions, LoginMeta, AppLabelOf } from './gatehouse.js';
 export { resolveConfig, defaults } from './config.js';
 export type { GatehouseConfig, GatehouseConfigInput, SessionConfig, CsrfConfig, ThrottleConfig } from './config.js';
+export type { PasswordResetLimitsConfig } from './config.js';
 export { GatehouseError, BusyError, ConfigError, DuplicateError, NotFoundError, ValidationError, PermissionDenied } from './errors.js';
 export { anonymousUser, toUser, userRecord, publicUser, normalizeUsername, normalizeEmail, fullName } from './user.js';
 export type { User, AnonymousUser, AnyUser, UserRecord, PublicUser } from './user.js';
@@ -76,5 +77,8 @@ export { throttleKeys, normalizeThrottleUsername, addressBucket, throttleDecisio
 export type { LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleKeyOptions, ThrottleAdmission, ThrottleReservation } from './throttle.js';
 export { isSafeRedirect, resolveSafeRedirect, safeRedirectOr, MAX_REDIRECT_LENGTH } from './redirects.js';
 export type { SafeRedirectOptions } from './redirects.js';
+export { rateLimitKey } from './rate-limit.js';
+export type { RateLimiter, RateLimitDecision, PasswordResetRateLimits } from './rate-limit.js';
+export { isStorableText, isStorableEmailText, storableText } from './text.js';
 export { defineGatehouseApp } from './app-definition.js';
 export type { GatehouseApp, GatehouseAppInput, RouteInventoryEntry, RouteInventorySource } from './app-definition.js';

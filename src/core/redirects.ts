@@ -8,6 +8,11 @@
  * `/` (so `/\evil.com` is scheme-relative), and read `https:evil.com` as an absolute URL. Such
  * inputs never need to be accepted, so they are refused outright rather than normalised.
  * The result is the parsed, percent-encoded form, safe to put in a `Location` header as is.
+ *
+ * A space inside the value is the one exception, and is kept: a query parser decodes `%20` and
+ * `+` to a space, so `next=/files/a%20b/` and `next=/search/?q=a+b` arrive with one, and they are
+ * ordinary paths. Parsing encodes it again (`%20`), so the result never holds a space; a space
+ * at either end (which browsers strip, changing what follows) is still refused.
  */
 
 /** Where a redirect may go. */
@@ -23,9 +28,11 @@ export interface SafeRedirectOptions {
 /** Longer values are refused before any parsing; no legitimate `next` is this long. */
 export const MAX_REDIRECT_LENGTH = 2000;
 
-// C0 controls, space and DEL anywhere (browsers drop some of them silently, changing the URL's
+// C0 controls and DEL anywhere (browsers drop some of them silently, changing the URL's
 // meaning), backslashes (read as `/`), and the Unicode line and paragraph separators.
-const FORBIDDEN_CHARS = /[\u0000-\u0020\u007f\\\u2028\u2029]/;
+const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f\\\u2028\u2029]/;
+// Spaces at either end: browsers strip them, so what the check saw is not what they would follow.
+const EDGE_SPACE = /^ | $/;
 // Bidirectional controls and other format characters can make a URL display differently from
 // what it is; there is no need for them in a redirect target.
 const FORMAT_CHARS = /[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/;
@@ -39,7 +46,7 @@ const ABSOLUTE_HTTP = /^(https?):\/\/([^/?#]*)/i;
  */
 export function resolveSafeRedirect(url: unknown, options: SafeRedirectOptions): string | null {
   if (typeof url !== 'string' || url.length === 0 || url.length > MAX_REDIRECT_LENGTH) return null;
-  if (FORBIDDEN_CHARS.test(url) || FORMAT_CHARS.test(url)) return null;
+  if (FORBIDDEN_CHARS.test(url) || FORMAT_CHARS.test(url) || EDGE_SPACE.test(url)) return null;
   const requireHttps = options.requireHttps ?? false;
   const ownHost = normaliseHost(options.host);
   if (ownHost === null) return null;

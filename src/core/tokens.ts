@@ -2,7 +2,15 @@
  * Stateless password-reset tokens, as Django's `PasswordResetTokenGenerator`. Nothing is stored:
  * a token is a timestamp and an HMAC over the user's current state, so it dies by itself when
  * that state moves on — the password changes (the reset was used, or the user changed it), the
- * user logs in (last login moves) or the email changes — and when it is older than the timeout.
+ * user logs in (last login moves), the email changes, the user is deactivated or any other
+ * revocation moves the auth epoch (so deactivating and reactivating still kills old links) — and
+ * when it is older than the timeout. An inactive user's token never checks, whatever it says.
+ *
+ * Between opening the link and choosing the password the flow keeps something in the session. Not
+ * the token: a session table that leaks (a backup, a read-only SQL injection) would hand out working
+ * links. `bind` turns a checked token into a value signed for one session (the hash of its id) and
+ * the user's current state; `checkBound` accepts it only for that session and that state. It is no
+ * token (another salt, another message), and the raw session id it needs is never stored.
  *
  * Format: `<seconds since 2001-01-01 UTC, base36>-<HMAC-SHA256, 64 lowercase hex>`. The epoch is
  * Django's, so the shape is familiar; the MAC is kept whole (Django keeps every other hex digit,
@@ -46,6 +54,7 @@ export interface PasswordResetTokensOptions {
 export class PasswordResetTokens {
   // Private fields (#) stay out of logs, `JSON.stringify` and object inspection.
   readonly #keys: readonly Buffer[];
+  readonly #boundKeys: readonly Buffer[];
   readonly #timeoutSeconds: number;
   readonly #clock: Clock;
 
@@ -73,6 +82,8 @@ export class PasswordResetTokens {
     }
     // Django's salted_hmac: the HMAC key is SHA-256(salt + secret), derived once per secret.
     this.#keys = Object.freeze(secretKeys.map((secret) => createHash('sha256').update(keySalt + secret).digest()));
+    // A second key family for session-bound values, so neither kind is accepted as the other.
+    this.#boundKeys = Object.freeze(secretKeys.map((secret) => createHash('sha256').update(`${keySalt}.bound${secret}`).digest()));
     this.#timeoutSeconds = timeoutSeconds;
     this.#clock = clock;
   }
@@ -86,12 +97,38 @@ export class PasswordResetTokens {
 
   /**
    * Whether `token` was made for `user` in its current state by one of the secret keys and is
-   * neither expired nor dated in the future. Any malformed input is simply `false`; this never
-   * throws on what arrives from a URL.
+   * neither expired nor dated in the future. An inactive user's token never checks. Any
+   * malformed input is simply `false`; this never throws on what arrives from a URL.
    */
   check(user: User, token: string): boolean {
+    return this.#verify(user, token, this.#keys, (timestamp, key) => this.#mac(user, timestamp, key));
+  }
+
+  /**
+   * For a `token` that checks for `user`, a value to keep in the session instead of the token:
+   * `<token's timestamp>-<MAC over sessionKey, the user's state and the timestamp>`, with keys of
+   * their own. `sessionKey` is the stored form of the session id (`hashSessionId`). Null when
+   * the token does not check. The value expires with the token and dies with the same changes.
+   */
+  bind(user: User, token: string, sessionKey: string): string | null {
+    if (typeof sessionKey !== 'string' || sessionKey.length === 0 || !this.check(user, token)) return null;
+    const timestamp = Number.parseInt(token.slice(0, token.indexOf('-')), 36);
+    const signingKey = this.#boundKeys[0] as Buffer;
+    return `${timestamp.toString(36)}-${this.#boundMac(user, timestamp, sessionKey, signingKey).toString('hex')}`;
+  }
+
+  /** Whether `bound` came from `bind` for this user, in this state, and this session; never throws. */
+  checkBound(user: User, bound: unknown, sessionKey: string): boolean {
+    if (typeof sessionKey !== 'string' || sessionKey.length === 0 || typeof bound !== 'string') return false;
+    return this.#verify(user, bound, this.#boundKeys, (timestamp, key) => this.#boundMac(user, timestamp, sessionKey, key));
+  }
+
+  #verify(user: User, token: string, keys: readonly Buffer[], macOf: (timestamp: number, key: Buffer) => Buffer): boolean {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return false;
     if (!Number.isSafeInteger(user?.id)) return false;
+    // A deactivated user cannot complete a reset, even with a link mailed before deactivation
+    // (the MAC covers the flag as well, so this holds even if a store returned a stale flag).
+    if (user.isActive !== true) return false;
     const match = TOKEN_PATTERN.exec(token);
     const [, stamp, mac] = match ?? [];
     if (stamp === undefined || mac === undefined) return false;
@@ -102,10 +139,10 @@ export class PasswordResetTokens {
 
     const given = Buffer.from(mac, 'hex'); // 32 bytes: the pattern demands 64 hex digits
     let signed = false;
-    for (const key of this.#keys) {
+    for (const key of keys) {
       // Constant-time comparison, and no early exit, so response timing reveals neither how much
       // of a guessed MAC was right nor which key matched.
-      if (timingSafeEqual(this.#mac(user, timestamp, key), given)) signed = true;
+      if (timingSafeEqual(macOf(timestamp, key), given)) signed = true;
     }
     if (!signed) return false;
 
@@ -126,7 +163,14 @@ export class PasswordResetTokens {
    */
   #mac(user: User, timestamp: number, key: Buffer): Buffer {
     const lastLogin = user.lastLogin === null ? '' : Math.floor(user.lastLogin / 1000);
-    const message = JSON.stringify([user.id, user.password, lastLogin, timestamp, user.email]);
+    const message = JSON.stringify([user.id, user.password, lastLogin, timestamp, user.email, user.isActive, user.authEpoch]);
+    return createHmac('sha256', key).update(message, 'utf8').digest();
+  }
+
+  /** As `#mac`, plus the session it is bound to, under the bound-value keys. */
+  #boundMac(user: User, timestamp: number, sessionKey: string, key: Buffer): Buffer {
+    const lastLogin = user.lastLogin === null ? '' : Math.floor(user.lastLogin / 1000);
+    const message = JSON.stringify(['bound', sessionKey, user.id, user.password, lastLogin, timestamp, user.email, user.isActive, user.authEpoch]);
     return createHmac('sha256', key).update(message, 'utf8').digest();
   }
 }

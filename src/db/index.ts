@@ -10,3 +10,5 @@ export { migrationsFor, syncEmailIndex } from './migrations.js';
 export type { Schema, DialectKind } from './schema.js';
 export { createLoginThrottle, createMemoryLoginThrottle, createThrottleTable, CounterLoginThrottle } from './throttle.js';
 export type { LoginThrottleOptions, ClosableLoginThrottle, CounterStore, CounterState } from './throttle.js';
+export { createRateLimits, createMemoryRateLimits, CounterRateLimiter } from './rate-limit.js';
+export type { RateLimitsOptions } from './rate-limit.js';

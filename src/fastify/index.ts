@@ -39,3 +39,5 @@ export type { GatehouseTypes, RegisteredPermission, RequestLoginOptions } from '
 export type { BackgroundTasks } from './tasks.js';
 export { isSafeRedirect, resolveSafeRedirect, safeRedirectOr } from '../core/redirects.js';
 export type { SafeRedirectOptions } from '../core/redirects.js';
+export { formBodyOptions, MAX_FORM_FIELDS, TooManyFieldsError } from './form-parser.js';
+export type { PasswordResetRateLimits, RateLimiter, RateLimitDecision } from '../core/rate-limit.js';

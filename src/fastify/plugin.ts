@@ -24,11 +24,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ConfigError } from '../core/errors.js';
 import type { Gatehouse } from '../core/gatehouse.js';
+import type { PasswordResetRateLimits } from '../core/rate-limit.js';
 import type { User } from '../core/user.js';
 import { publicAccess } from './access.js';
 import { type AccountUrls, type PluginContext, kContext, kState } from './context.js';
+import { installResetBadUrlPage } from './bad-url.js';
 import { csrfToken } from './csrf.js';
 import { gatehouseErrorHandler, notFoundHandler } from './errors.js';
+import { formBodyOptions } from './form-parser.js';
 import { helmetOptions } from './headers.js';
 import { csrfHook, responseHook, sessionHook } from './hooks.js';
 import { DEVELOPMENT_HOSTS, compileAllowedHosts } from './allowed-hosts.js';
@@ -37,6 +40,7 @@ import { checkProxyTrust } from './proxy-trust.js';
 import { originCheckHook } from './request-origin.js';
 import { RouteInventory } from './inventory.js';
 import type { LoginThrottle, Mailer } from './ports.js';
+import { configurePasswordResetLimits } from './reset-limits.js';
 import { cookieSpecs, loginRequest, logoutRequest } from './session-cookie.js';
 import { BackgroundTasks } from './tasks.js';
 import { Templates } from './templates.js';
@@ -63,6 +67,12 @@ export interface GatehouseFastifyOptions {
    * Required in production; `false` turns throttling off explicitly.
    */
   throttle?: LoginThrottle | false;
+  /**
+   * Password-reset counters (`createRateLimits(database, gatehouse.config.passwordReset)` from
+   * `gatehouse/db`): mails per address, requests per client, invalid links per client. In memory
+   * in development; required in production; `false` turns them off explicitly.
+   */
+  rateLimits?: PasswordResetRateLimits | false;
   /** The account views (`/accounts/login/`...), or `false` to mount none. */
   accountViews?: AccountViewsOptions | false;
   /** The app's template folder, searched before the defaults (`registration/login.html`...). */
@@ -211,6 +221,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
     sessionCookie: cookies.session,
     csrfCookie: cookies.csrf,
   };
+  await configurePasswordResetLimits(fastify, context, options.rateLimits);
   const inventory = new RouteInventory(options.allowUndeclaredRoutes ?? [], config.reauthMaxAge);
   // A route registered before the plugin would never pass its route hook: no guard, no CSRF
   // check, no session. Refuse to start rather than serve it open.
@@ -227,7 +238,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
   fastify.addHook('onReady', async () => inventory.check());
 
   if (!fastify.hasRequestDecorator('cookies')) await fastify.register(fastifyCookie);
-  if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) await fastify.register(fastifyFormbody);
+  if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) await fastify.register(fastifyFormbody, formBodyOptions());
   if (options.helmet !== false) await fastify.register(fastifyHelmet, helmetOptions(production, options.helmet));
 
   fastify.decorate(kContext, context);
@@ -260,6 +271,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
 
   if (options.errorHandler !== false) fastify.setErrorHandler(gatehouseErrorHandler);
   if (options.notFoundHandler !== false) fastify.setNotFoundHandler(notFoundHandler);
+  if (viewsOption) installResetBadUrlPage(fastify, context);
 
   if (viewsOption) {
     await fastify.register(accountViews, { prefix });

@@ -197,3 +197,30 @@ describe('isSafeRedirect: properties', () => {
     );
   });
 });
+
+describe('next values with spaces (issue 9 item 17)', () => {
+  test.each([
+    ['/files/a b/', '/files/a%20b/'],
+    ['/reports/export/?q=a b', '/reports/export/?q=a%20b'],
+    ['/reports/export/?q=a%20b', '/reports/export/?q=a%20b'],
+    [`http://${HOST}/a b#c d`, `http://${HOST}/a%20b#c%20d`],
+  ])('%s is kept, re-encoded: %s', (url, expected) => {
+    expect(resolveSafeRedirect(url, http)).toBe(expected);
+  });
+
+  test.each([' /x', '/x ', ' //evil.com', '//evil.com ', 'http://evil.com /x', `http://${HOST} /x`, 'https: //evil.com', 'http:// evil.com', ' javascript:alert(1)'])('%j is refused', (url) => {
+    expect(resolveSafeRedirect(url, http)).toBeNull();
+  });
+
+  test('an interior space never lets a value leave the host', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('/', ' ', '\\', ':', '@', '?', '#', '.', 'evil.com', 'http', 'https', HOST, 'a'), { maxLength: 8 }), (parts) => {
+        const target = resolveSafeRedirect(parts.join(''), http);
+        if (target === null) return;
+        expect(target).not.toContain(' ');
+        expect(browserTarget(target).host).toBe(HOST);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+});

@@ -245,3 +245,62 @@ describe('uidToBase64 / uidFromBase64', () => {
     );
   });
 });
+
+describe('PasswordResetTokens: inactive users (issue 9 item 7)', () => {
+  it('never checks a token for an inactive user, even one made while active', () => {
+    const { tokens } = setup();
+    const user = makeUser();
+    const token = tokens.make(user);
+    expect(tokens.check(makeUser({ isActive: false }), token)).toBe(false);
+    expect(tokens.check(makeUser({ isActive: false }), tokens.make(makeUser({ isActive: false })))).toBe(false);
+  });
+
+  it('dies when the auth epoch moves (deactivate then reactivate, log out everywhere)', () => {
+    const { tokens } = setup();
+    const token = tokens.make(makeUser());
+    expect(tokens.check(makeUser({ authEpoch: 2 }), token)).toBe(false);
+  });
+});
+
+describe('PasswordResetTokens: session-bound values (issue 9 item 9)', () => {
+  const SESSION = 'c'.repeat(64);
+  const OTHER_SESSION = 'd'.repeat(64);
+
+  it('binds a valid token to one session; the value checks only there, and is not a token', () => {
+    const { tokens } = setup();
+    const user = makeUser();
+    const token = tokens.make(user);
+    const bound = tokens.bind(user, token, SESSION);
+    expect(bound).not.toBeNull();
+    expect(bound).not.toBe(token);
+    expect(bound!.split('-')[0]).toBe(token.split('-')[0]);
+    expect(tokens.checkBound(user, bound, SESSION)).toBe(true);
+    expect(tokens.checkBound(user, bound, OTHER_SESSION)).toBe(false);
+    expect(tokens.checkBound(user, token, SESSION)).toBe(false);
+    expect(tokens.check(user, bound!)).toBe(false);
+  });
+
+  it('refuses to bind an invalid token, and the bound value dies with the same changes as the token', () => {
+    const { clock, tokens } = setup();
+    const user = makeUser();
+    const token = tokens.make(user);
+    expect(tokens.bind(user, `${token.slice(0, -1)}0`, SESSION)).toBeNull();
+    expect(tokens.bind(user, token, '')).toBeNull();
+    const bound = tokens.bind(user, token, SESSION)!;
+    expect(tokens.checkBound(makeUser({ isActive: false }), bound, SESSION)).toBe(false);
+    expect(tokens.checkBound(makeUser({ password: 'argon2$other' }), bound, SESSION)).toBe(false);
+    expect(tokens.checkBound(makeUser({ email: 'new@example.com' }), bound, SESSION)).toBe(false);
+    expect(tokens.checkBound(makeUser({ authEpoch: 5 }), bound, SESSION)).toBe(false);
+    expect(tokens.checkBound(makeUser({ id: 8 }), bound, SESSION)).toBe(false);
+    clock.advance((TIMEOUT + 1) * 1000);
+    expect(tokens.checkBound(user, bound, SESSION)).toBe(false);
+  });
+
+  it('never throws on garbage', () => {
+    const { tokens } = setup();
+    const user = makeUser();
+    for (const value of [undefined, null, 42, {}, '', 'x', '1-', `1-${'g'.repeat(64)}`, 'a'.repeat(10_000)]) {
+      expect(tokens.checkBound(user, value, SESSION)).toBe(false);
+    }
+  });
+});

@@ -259,7 +259,7 @@ describe('reset link origin', () => {
   test('in production, a forged Host is refused (400): no mail, nothing changed, a line in the log', async () => {
     const h = await buildApp({
       config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' },
-      plugin: { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], throttle: false },
+      plugin: { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], throttle: false, rateLimits: false },
       fastify: { trustProxy: true },
     });
     const evil = Client.inject(h.app);
@@ -276,6 +276,12 @@ describe('reset link origin', () => {
     await expect(
       buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { throttle: false, siteUrl: 'https://billing.example.com' } }),
     ).rejects.toThrow(/allowedHosts/);
+  });
+
+  test('in production without reset counters the plugin refuses to start, with a coded error', async () => {
+    await expect(
+      buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { siteUrl: 'https://billing.example.com', throttle: false } }),
+    ).rejects.toMatchObject({ code: 'gatehouse.fastify.rate_limits_missing' });
   });
 
   test('in production without a throttle the plugin refuses to start', async () => {

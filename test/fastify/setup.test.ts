@@ -11,7 +11,7 @@ import { authenticated, checkCurrentPassword, permission, publicAccess } from '.
 import { Client, PASSWORD, buildApp } from './helpers.js';
 
 const PROD = { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' };
-const PROD_PLUGIN = { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], throttle: false as const };
+const PROD_PLUGIN = { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], throttle: false as const, rateLimits: false as const };
 const HTTPS = { 'x-forwarded-proto': 'https', host: 'billing.example.com' };
 
 function cookiesOf(header: unknown): string[] {

@@ -1,0 +1,90 @@
+/**
+ * Rate-limit counters (`core/rate-limit.ts`) over rate-limiter-flexible: in the app's database
+ * (SQLite or PostgreSQL, so every instance counts together) or, for one development process, in
+ * memory. The table is created here and awaited, for the reason given in `throttle.ts`.
+ */
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { PasswordResetLimitsConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import type { PasswordResetRateLimits, RateLimitDecision, RateLimiter } from '../core/rate-limit.js';
+import type { Database } from './connect.js';
+import { createThrottleTable } from './throttle.js';
+
+/** Options of `createRateLimits`. */
+export interface RateLimitsOptions {
+  /** Table holding the counters; `gh_rate_limit` by default. Letters, digits and `_` only. */
+  tableName?: string;
+}
+
+const DEFAULT_TABLE = 'gh_rate_limit';
+// Expired rows are ignored by every read; this only keeps the table from growing for ever.
+const CLEANUP_INTERVAL_MS = 5 * 60 * 1000;
+
+/** A `RateLimiter` over any rate-limiter-flexible limiter. */
+export class CounterRateLimiter implements RateLimiter {
+  constructor(private readonly limiter: RateLimiterAbstract) {}
+
+  /** One point, atomically in the store; a refusal carries the time until the window ends. */
+  async consume(key: string): Promise<RateLimitDecision> {
+    try {
+      await this.limiter.consume(key, 1);
+      return { allowed: true };
+    } catch (error) {
+      // The library rejects with a RateLimiterRes when over the limit, and with an Error when the
+      // store failed: the latter is a real failure and is passed on.
+      if (error instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
+      throw error;
+    }
+  }
+
+  /** Gives one point back. */
+  async refund(key: string): Promise<void> {
+    await this.limiter.reward(key, 1);
+  }
+}
+
+/**
+ * The password-reset counters in the database `openDatabase` returned, creating their table first.
+ * `config` is `resolveConfig(...).passwordReset`.
+ */
+export async function createRateLimits(
+  database: Pick<Database, 'driver'>,
+  config: Readonly<PasswordResetLimitsConfig>,
+  options: RateLimitsOptions = {},
+): Promise<PasswordResetRateLimits & { close(): Promise<void> }> {
+  const tableName = options.tableName ?? DEFAULT_TABLE;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tableName)) {
+    throw new ConfigError('gatehouse.config.bad_rate_limit_table', `tableName must be letters, digits and "_", got ${JSON.stringify(tableName)}.`);
+  }
+  const driver = database.driver;
+  await createThrottleTable(driver, tableName);
+  const make = (keyPrefix: string, points: number): RateLimiterSQLite | RateLimiterPostgres => {
+    const common = { keyPrefix, points, duration: config.window, tableName, tableCreated: true, clearExpiredByTimeout: false };
+    return driver.kind === 'sqlite'
+      ? new RateLimiterSQLite({ ...common, storeClient: driver.database, storeType: 'better-sqlite3' })
+      : new RateLimiterPostgres({ ...common, storeClient: driver.pool, storeType: 'pool' });
+  };
+  const perEmail = make('reset_email', config.perEmail);
+  const timer = setInterval(() => {
+    // The three limiters share the table, so one clean-up covers all of them.
+    (perEmail as unknown as { clearExpired(now: number): Promise<void> }).clearExpired(Date.now()).catch(() => {});
+  }, CLEANUP_INTERVAL_MS);
+  timer.unref();
+  return {
+    perEmail: new CounterRateLimiter(perEmail),
+    perAddress: new CounterRateLimiter(make('reset_addr', config.perAddress)),
+    invalidLinksPerAddress: new CounterRateLimiter(make('reset_link', config.invalidLinksPerAddress)),
+    close: async () => clearInterval(timer),
+  };
+}
+
+/** The password-reset counters in this process's memory: development and single-process apps only. */
+export function createMemoryRateLimits(config: Readonly<PasswordResetLimitsConfig>): PasswordResetRateLimits {
+  const make = (keyPrefix: string, points: number): CounterRateLimiter => new CounterRateLimiter(new RateLimiterMemory({ keyPrefix, points, duration: config.window }));
+  return {
+    perEmail: make('reset_email', config.perEmail),
+    perAddress: make('reset_addr', config.perAddress),
+    invalidLinksPerAddress: make('reset_link', config.invalidLinksPerAddress),
+  };
+}
