@@ -280,7 +280,7 @@ describe('reset link origin', () => {
 
   test('in production without reset counters the plugin refuses to start, with a coded error', async () => {
     await expect(
-      buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { siteUrl: 'https://billing.example.com', throttle: false } }),
+      buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], throttle: false } }),
     ).rejects.toMatchObject({ code: 'gatehouse.fastify.rate_limits_missing' });
   });
 

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineApps, defineRoles } from '../../src/core/index.js';
 import type { PermissionName } from '../../src/core/permissions.js';
-import { createMemoryLoginThrottle } from '../../src/db/index.js';
+import { createLoginThrottle, createMemoryLoginThrottle, createRateLimits } from '../../src/db/index.js';
 import { accessFor, gatehouseFastify } from '../../src/fastify/index.js';
 import { TEST_PASSWORD, type TestGatehouse, createTestGatehouse, testClient } from '../../src/testing/index.js';
 import { type FreshDatabase, freshDatabaseUrl, testDatabases } from '../support/databases.js';
@@ -21,8 +21,11 @@ async function buildApp(t: TestGatehouse<Perm, string>, production: boolean): Pr
   const app = Fastify({ logger: false });
   await app.register(gatehouseFastify, {
     gatehouse: t.gatehouse,
-    throttle: createMemoryLoginThrottle(t.gatehouse.config.throttle),
-    ...(production ? { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'] } : {}),
+    // Production refuses counters kept in memory: the database's, as a deployed app would have.
+    throttle: production ? await createLoginThrottle(t.database, t.gatehouse.config.throttle) : createMemoryLoginThrottle(t.gatehouse.config.throttle),
+    ...(production
+      ? { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], rateLimits: await createRateLimits(t.database, t.gatehouse.config.passwordReset) }
+      : {}),
   });
   const access = accessFor(t.gatehouse);
   app.get('/me/', { config: { access: access.authenticated() } }, async (request) => ({ username: request.user.username }));

@@ -16,7 +16,7 @@ import { Client, type TestApp, buildApp } from '../helpers.js';
 import { listen } from './edge-support.js';
 
 const PROD = { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' };
-const GOOD = { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], throttle: false as const };
+const GOOD = { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], throttle: false as const, rateLimits: false as const };
 
 async function startError(options: Parameters<typeof buildApp>[0]): Promise<ConfigError> {
   let h: TestApp | undefined;
