@@ -324,7 +324,7 @@ export class ContextWordsValidator implements PasswordValidator {
       .filter((word) => word.length >= MIN_CONTEXT_WORD_LENGTH)
       .sort((a, b) => b.length - a.length);
     if (words.length === 0) return null;
-    let rest = foldForContext(Array.from(password).slice(0, this.maxAnalysedLength).join(''));
+    let rest = foldForContext(codePointPrefix(password, this.maxAnalysedLength));
     let found = false;
     for (const word of words) {
       const parts = rest.split(word);
@@ -341,6 +341,18 @@ export class ContextWordsValidator implements PasswordValidator {
   helpText(): string {
     return "Your password can't be built from your account details or this site's name.";
   }
+}
+
+/** The first `max` code points of `value`, without walking (or copying) the rest of a huge input. */
+function codePointPrefix(value: string, max: number): string {
+  if (value.length <= max) return value;
+  let out = '';
+  let count = 0;
+  for (const char of value) {
+    if (count++ === max) break;
+    out += char;
+  }
+  return out;
 }
 
 function checkWhole(validator: string, option: string, value: number, min: number): number {
@@ -363,18 +375,27 @@ export const DEFAULT_MIN_GUESSES_LOG10 = 10;
 
 /**
  * Characters of a password zxcvbn analyses. Its matching grows faster than linearly with length
- * (every substring is looked up in each dictionary, and l33t variants multiply that), so the
- * analysed prefix is bounded: 64 covers a generous passphrase and what password managers
- * generate, costs a few milliseconds, and a password whose first 64 characters are strong only
- * gets stronger with more; one whose first 64 are weak is refused whatever follows.
+ * (every substring is looked up in each dictionary, repeats are re-analysed, l33t variants
+ * multiply that), and it runs on the event loop, so the analysed prefix is bounded: 48 is over
+ * three times the 15-character minimum, holds a passphrase of six or seven words and what most
+ * password managers generate, and costs tens of milliseconds at worst (64 cost about three times
+ * as much on repeats). A password whose first 48 characters are strong is strong whatever
+ * follows; one whose first 48 are weak is refused, which costs an honest user nothing.
  */
-export const DEFAULT_STRENGTH_ANALYSED_LENGTH = 64;
+export const DEFAULT_STRENGTH_ANALYSED_LENGTH = 48;
+
+const MIN_DISTINCT_CHARACTERS = 5;
+
+const WEAK: PasswordProblem = Object.freeze({
+  code: 'password_too_weak',
+  message: 'This password is too easy to guess: common words, names, dates, keyboard patterns and repeats are tried first. Use a longer passphrase of unrelated words.',
+});
 
 /** Options of `PasswordStrengthValidator`. */
 export interface PasswordStrengthOptions {
   /** Refuse below 10^minGuessesLog10 estimated guesses. Default 10 (see `DEFAULT_MIN_GUESSES_LOG10`). */
   minGuessesLog10?: number;
-  /** Characters analysed, from the start. Default 64 (see `DEFAULT_STRENGTH_ANALYSED_LENGTH`). */
+  /** Characters analysed, from the start. Default 48 (see `DEFAULT_STRENGTH_ANALYSED_LENGTH`). */
   maxAnalysedLength?: number;
 }
 
@@ -405,9 +426,11 @@ function loadStrengthMatcher(): StrengthMatcher {
       dictionary: { ...common.dictionary, ...en.dictionary },
       graphs: common.adjacencyGraphs,
       translations: en.translations,
-      // Each l33t substitution multiplies the variants matched; past a few it costs hundreds of
-      // milliseconds on symbol-rich input and finds nothing a person would type.
-      l33tMaxSubstitutions: 5,
+      // The l33t matcher tries every combination of substitutions, up to this many alternatives:
+      // at zxcvbn's default (100) a symbol-rich 64-character password costs hundreds of
+      // milliseconds. 1 still reads `P4ssw0rd`, `M0nk3yBus1n3ss!!` and `1L0v3Y0uF0r3v3r!` as the
+      // words they spell (the same guesses as 5 or 100 on such samples) at a fraction of the cost.
+      l33tMaxSubstitutions: 1,
     }) as StrengthMatcher;
   } catch (error) {
     const message = `strength: @zxcvbn-ts/core, language-common and language-en are needed; reinstall them. (${(error as Error).message})`;
@@ -438,16 +461,17 @@ export class PasswordStrengthValidator implements PasswordValidator {
   }
 
   validate(password: string, user?: PasswordUserAttributes, context?: PasswordContext): PasswordProblem | null {
-    const analysed = Array.from(password).slice(0, this.maxAnalysedLength).join('');
+    const analysed = codePointPrefix(password, this.maxAnalysedLength);
+    // Fewer than 5 different characters is a repeat or a pattern whatever the length (zxcvbn
+    // agrees), and repeats are zxcvbn's slowest input (it re-analyses the repeated unit): answered
+    // without it, so nobody can spend the event loop on `7777…`.
+    if (new Set(analysed).size < MIN_DISTINCT_CHARACTERS) return WEAK;
     const result = loadStrengthMatcher().check(analysed, contextWordsFor(user, context));
     if (result.guessesLog10 >= this.minGuessesLog10) return null;
     if (result.sequence.some((match) => match.pattern === 'dictionary' && match.dictionaryName === 'userInputs')) {
       return { code: 'password_context_specific', message: 'This password is built from your account details or this site’s own words.' };
     }
-    return {
-      code: 'password_too_weak',
-      message: 'This password is too easy to guess: common words, names, dates, keyboard patterns and repeats are tried first. Use a longer passphrase of unrelated words.',
-    };
+    return WEAK;
   }
 
   helpText(): string {

@@ -270,14 +270,14 @@ describe('validatorsFromNames', () => {
 describe('very long input', () => {
   const validators = defaultPasswordValidators();
   const long = 'xq7-'.repeat(25_000);
-  // Strong at its start (what the strength validator analyses), then 100k characters more.
+  // Strong at its start (the 48 characters the strength validator analyses), then 100k more.
   const strongLong = `Tundra-Quokka-5841-Velvet-${long}`;
 
   it('validates a 100k-character password quickly', () => {
     validatePassword('warm-up', jane, validators); // the dictionaries load once, outside the timing
     const started = performance.now();
     expect(validatePassword(strongLong, jane, validators)).toEqual([]);
-    // A repeat is what it is, however long: weak (zxcvbn sees a repeat in the first 64 characters).
+    // A repeat is what it is, however long: weak (zxcvbn sees a repeat in the first 48 characters).
     expect(validatePassword(long, jane, validators).map((p) => p.code)).toEqual(['password_too_weak']);
     expect(validatePassword('7'.repeat(100_000), jane, validators).map((p) => p.code)).toEqual(['password_entirely_numeric', 'password_too_weak']);
     expect(validatePassword('😀'.repeat(100_000), jane, validators).map((p) => p.code)).toEqual(['password_too_weak']);
