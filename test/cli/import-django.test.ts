@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaults } from '../../src/core/config.js';
 import { createGatehouse } from '../../src/core/gatehouse.js';
+import { usernameSkeleton } from '../../src/core/skeleton.js';
 import { type FreshDatabase, freshDatabaseUrl, postgresAdminUrl, sharedFixturesDir, testDatabases } from '../support/databases.js';
 import { ensureBuilt, hasStackTrace, openDirect, runCli } from './helpers.js';
 
@@ -238,6 +239,15 @@ describe.concurrent.each(testDatabases())('gatehouse import-django on $label', (
 
     const snap = await snapshot(a.url);
     afterSqliteImport = snap;
+    // The import writes rows itself: it fills the confusable-username skeleton as the store does.
+    const direct = await openDirect(a.url, { emailUnique: false });
+    try {
+      const rows = await direct.database.db.selectFrom('auth_user').select(['username', 'username_skeleton']).execute();
+      expect(rows).toHaveLength(manifest.totals.users);
+      for (const row of rows) expect(row.username_skeleton, row.username).toBe(usernameSkeleton(row.username));
+    } finally {
+      await direct.close();
+    }
     const t = manifest.totals;
     const { users } = snap;
     expect(users).toHaveLength(t.users);
