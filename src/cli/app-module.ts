@@ -3,6 +3,7 @@
  * `gatehouse.config.{js,mjs,ts,mts}` in the current folder. TypeScript modules go through tsx's
  * ESM API, so an app does not have to compile its config to use the command.
  */
+import type { Mailer } from '../core/ports.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { extname, join, resolve } from 'node:path';
@@ -19,6 +20,15 @@ export interface LoadedApp {
   /** The module's path, or null when there is no config module. */
   path: string | null;
   app: GatehouseApp;
+  /**
+   * The module's `export const mailer` (anything with `send(message)`), handed to the core so a
+   * password set from the command line is announced to the account like one set on the site.
+   */
+  mailer?: Mailer;
+}
+
+function isMailer(value: unknown): value is Mailer {
+  return value !== null && typeof value === 'object' && typeof (value as { send?: unknown }).send === 'function';
 }
 
 const EMPTY_APP: GatehouseApp = defineGatehouseApp({ apps: {} });
@@ -92,7 +102,8 @@ export async function loadApp(given: string | undefined, cwd: string = process.c
   }
   try {
     // Runs the checks again for modules that built the object by hand.
-    return { path, app: defineGatehouseApp(found as Parameters<typeof defineGatehouseApp>[0]) };
+    const app = defineGatehouseApp(found as Parameters<typeof defineGatehouseApp>[0]);
+    return isMailer(mod.mailer) ? { path, app, mailer: mod.mailer } : { path, app };
   } catch (error) {
     if (error instanceof GatehouseError) throw new CliError(`${path}: ${error.message}`);
     throw error;

@@ -83,6 +83,7 @@ export async function withContext<T>(command: Command, options: ContextOptions, 
       apps: loaded.app.apps,
       roles: loaded.app.roles as GatehouseOptions<AppsDeclaration>['roles'],
       config: loaded.app.config,
+      ...(loaded.mailer ? { mailer: loaded.mailer } : {}),
     });
     for (const warning of gatehouse.config.warnings) note(`warning: ${warning.message}`);
     return await run({ loaded, database, gatehouse, actor: cliActor() });

@@ -95,3 +95,11 @@ export async function obtainNewPassword(
   if (isInteractive()) return promptNewPassword(ctx, user, options);
   throw new CliError('No password given and stdin is not a terminal: pipe it in with --password-stdin (passwords are never taken as arguments).');
 }
+
+/**
+ * Records that a password was set past the validators (`--skip-password-validation`), so the
+ * escape hatch leaves a trace: who used it, for which account, with which command.
+ */
+export async function auditSkippedValidation(ctx: CliContext, username: string, command: string): Promise<void> {
+  await ctx.gatehouse.audit.record({ actor: ctx.actor, action: 'auth.password_validation_skipped', target: username, ip: null, data: { command } });
+}

@@ -9,9 +9,10 @@ import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import type { PasswordHashers } from './hashers/passwords.js';
-import type { PasswordValidator } from './password-validation.js';
+import type { PasswordContext, PasswordValidator } from './password-validation.js';
 import { validatePassword } from './password-validation.js';
-import type { NewUserRecord, Stores } from './ports.js';
+import type { Mailer, NewUserRecord, Stores } from './ports.js';
+import { usernameSkeleton } from './skeleton.js';
 import { isStorableEmailText, isStorableText } from './text.js';
 import { type User, normalizeEmail, normalizeUsername } from './user.js';
 
@@ -64,8 +65,33 @@ export function cleanEmail(raw: string): string {
   return email;
 }
 
+/** What `Accounts` takes beyond its collaborators; `createGatehouse` fills it from config. */
+export interface AccountsOptions {
+  /** The site's words validators compare passwords with (site name, app labels, role names...). */
+  passwordContext?: PasswordContext;
+  /** Refuse new usernames whose confusable skeleton is taken. Default true. */
+  confusableUsernameCheck?: boolean;
+  /** Sends the password-changed notice; none is sent without it. */
+  mailer?: Mailer | null;
+  /** Named in the notice. */
+  siteName?: string;
+  /** Where a notice that could not be sent is reported; `console.error` by default. */
+  reportError?: (message: string, error: unknown) => void;
+}
+
+const PASSWORD_CHANGE_HOW: Readonly<Record<string, string>> = {
+  'auth.password_change': 'with the password change form',
+  'auth.password_reset': 'through a password reset link',
+};
+
 /** Account operations over the stores. */
 export class Accounts {
+  private mailer: Mailer | null;
+  private siteName: string;
+  private passwordContext: PasswordContext;
+  private readonly confusableUsernameCheck: boolean;
+  private readonly reportError: (message: string, error: unknown) => void;
+
   constructor(
     private readonly stores: Stores,
     private readonly hashers: PasswordHashers,
@@ -73,7 +99,34 @@ export class Accounts {
     private readonly authz: Authorization,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
-  ) {}
+    options: AccountsOptions = {},
+  ) {
+    this.mailer = options.mailer ?? null;
+    this.siteName = options.siteName ?? '';
+    this.passwordContext = { words: Object.freeze([...(options.passwordContext?.words ?? [])]) };
+    this.confusableUsernameCheck = options.confusableUsernameCheck ?? true;
+    this.reportError = options.reportError ?? ((message, error) => console.error(`gatehouse: ${message}`, error));
+  }
+
+  /** The site's words the validators compare passwords with. */
+  get contextWords(): readonly string[] {
+    return this.passwordContext.words ?? [];
+  }
+
+  /**
+   * Takes a mailer (and a site name) from an adapter when `createGatehouse` was given none, so an
+   * app that hands its mailer only to the Fastify plugin still gets password-changed notices.
+   * Returns whether the mailer was taken. Called once at start-up, before any request.
+   */
+  adoptMailer(mailer: Mailer | null | undefined, siteName?: string): boolean {
+    if (siteName && this.siteName === '') {
+      this.siteName = siteName;
+      this.passwordContext = { words: Object.freeze([...this.contextWords, siteName]) };
+    }
+    if (this.mailer !== null || !mailer) return false;
+    this.mailer = mailer;
+    return true;
+  }
 
   /** Creates a user. Throws `DuplicateError` on a taken username or email, `ValidationError` on bad input. */
   async createUser(input: CreateUserInput, by: Actor = {}): Promise<User> {
@@ -81,6 +134,7 @@ export class Accounts {
     const email = cleanEmail(input.email ?? '');
     const password = input.password ?? null;
     if (password !== null && input.validatePassword) this.assertValid(password, { username, email, firstName: input.firstName ?? '', lastName: input.lastName ?? '' });
+    if (this.confusableUsernameCheck) await this.assertNotConfusable(username);
     const record: NewUserRecord = {
       username,
       email,
@@ -98,6 +152,17 @@ export class Accounts {
     return user;
   }
 
+  /**
+   * Refuses a username that looks like an existing account's (UTS #39 skeletons, see skeleton.ts):
+   * one indexed lookup. An exact duplicate is left to the unique index (`DuplicateError`), so
+   * existing callers keep their answer for it. The message names no other account.
+   */
+  private async assertNotConfusable(username: string): Promise<void> {
+    if (!(await this.stores.users.skeletonTaken(usernameSkeleton(username)))) return;
+    if (await this.stores.users.getByUsername(username)) return;
+    throw new ValidationError([{ code: 'username_confusable', message: 'This username looks too much like an existing one. Choose another.' }]);
+  }
+
   /** Creates a user with staff and superuser set, as Django's `create_superuser`. */
   createSuperuser(input: Omit<CreateUserInput, 'isStaff' | 'isSuperuser'>, by: Actor = {}): Promise<User> {
     return this.createUser({ ...input, isStaff: true, isSuperuser: true }, by);
@@ -105,7 +170,8 @@ export class Accounts {
 
   /** The validators' problems with a password (empty when it is acceptable). */
   passwordProblems(password: string, user?: Partial<Pick<User, 'username' | 'email' | 'firstName' | 'lastName'>>): { code: string; message: string }[] {
-    return validatePassword(password, user, this.validators);
+    // The site's own words go with every check, so forms, API and CLI all refuse them alike.
+    return validatePassword(password, user, this.validators, this.passwordContext);
   }
 
   private assertValid(password: string, user: Partial<Pick<User, 'username' | 'email' | 'firstName' | 'lastName'>>): void {
@@ -148,8 +214,40 @@ export class Accounts {
       await tx.sessions.deleteByUser(user.id);
       return (await tx.users.getById(user.id))!;
     });
-    await this.audit.record({ actor: options.actor ?? user.username, action: options.reason ?? (password === null ? 'auth.password_unusable' : 'auth.password_set'), target: user.username, ip: options.ip ?? null });
+    const action = options.reason ?? (password === null ? 'auth.password_unusable' : 'auth.password_set');
+    await this.audit.record({ actor: options.actor ?? user.username, action, target: user.username, ip: options.ip ?? null });
+    if (password !== null) await this.notifyPasswordChanged(updated, action);
     return updated;
+  }
+
+  /**
+   * Mails the account's address that its password changed (never the password), so a takeover
+   * by someone who knew the old password or held a session does not go unnoticed. Awaited, so the
+   * notice is handed on before the change is reported done, but a failure is only reported: the
+   * change has already happened and must not be undone or fail for want of a mail server.
+   */
+  private async notifyPasswordChanged(user: User, action: string): Promise<void> {
+    if (this.mailer === null || user.email === '') return;
+    const site = this.siteName || 'gatehouse';
+    const when = new Date(this.clock.now()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    const how = PASSWORD_CHANGE_HOW[action] ?? 'by an administrator';
+    const text = [
+      `Hello ${user.username},`,
+      '',
+      `The password of your account "${user.username}" on ${site} was changed ${how} at ${when}.`,
+      '',
+      'If you made this change, there is nothing to do.',
+      'If this was not you, reset your password now with "Forgot your password?" on the login page,',
+      'and contact support: someone else may have had access to your account.',
+      '',
+      `— ${site}`,
+      '',
+    ].join('\n');
+    try {
+      await this.mailer.send({ to: [user.email], subject: `Your password on ${site} was changed`, text });
+    } catch (error) {
+      this.reportError(`the password-changed notice for user ${user.id} could not be sent`, error);
+    }
   }
 
   /** Activates or deactivates; deactivation ends every session. */

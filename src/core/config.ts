@@ -83,8 +83,14 @@ export interface GatehouseConfigInput {
   passwordHashers?: readonly string[];
   /** Cost options per hasher, e.g. `{ argon2: { memoryCost: 65536 } }`; each hasher's defaults otherwise. */
   passwordHasherSettings?: HasherSettings;
-  /** Password validators by name, with options, e.g. `{ name: 'minimumLength', options: { minLength: 12 } }`. */
+  /** Password validators by name, with options, e.g. `{ name: 'minimumLength', options: { minLength: 20 } }`. */
   passwordValidators?: readonly PasswordValidatorSpec[];
+  /** The site's name, for account mails and as a word passwords may not be built from. */
+  siteName?: string;
+  /** More words of the site passwords may not be built from (product names, the city...); app labels and role names are added by the core. */
+  passwordContextWords?: readonly string[];
+  /** Refuse new usernames whose UTS #39 confusable skeleton matches an existing account's (`pаypal` vs `paypal`). Default on. */
+  confusableUsernameCheck?: boolean;
   /** Longest password accepted, in characters; bounds the hashing cost an attacker can cause. */
   maxPasswordLength?: number;
   /**
@@ -139,6 +145,9 @@ export interface GatehouseConfig {
   readonly passwordHashers: readonly string[];
   readonly passwordHasherSettings: HasherSettings;
   readonly passwordValidators: readonly PasswordValidatorSpec[];
+  readonly siteName: string;
+  readonly passwordContextWords: readonly string[];
+  readonly confusableUsernameCheck: boolean;
   readonly maxPasswordLength: number;
   readonly passwordHashConcurrency: number;
   readonly passwordHashQueueLimit: number;
@@ -162,24 +171,23 @@ export interface GatehouseConfig {
 export const defaults = {
   /** null: `NODE_ENV === 'production'` (the environment decides, read at resolution). */
   production: null,
-  passwordHashers: [
-    'argon2',
-    'scrypt',
-    'pbkdf2_sha256',
-    'pbkdf2_sha1',
-    'bcrypt_sha256',
-    'bcrypt',
-    'md5',
-    'sha1',
-    'unsalted_md5',
-    'unsalted_sha1',
-  ],
+  // The fast digests (md5, sha1, unsalted_md5, unsalted_sha1) are not here: a table of them falls
+  // to brute force at once, so verifying them is opt-in (see `legacyHasherNames`), for a database
+  // imported from an old Django, until its users have logged in once and been re-hashed.
+  passwordHashers: ['argon2', 'scrypt', 'pbkdf2_sha256', 'pbkdf2_sha1', 'bcrypt_sha256', 'bcrypt'],
+  // NIST SP 800-63B-4: at least 15 characters for a password-only account, no breached or
+  // context-specific passwords. `strength` last: it is the costly one.
   passwordValidators: [
     'userAttributeSimilarity',
-    { name: 'minimumLength', options: { minLength: 8 } },
+    { name: 'minimumLength', options: { minLength: 15 } },
     'commonPassword',
     'numeric',
+    'contextWords',
+    'strength',
   ] as PasswordValidatorSpec[],
+  siteName: '',
+  passwordContextWords: [],
+  confusableUsernameCheck: true,
   maxPasswordLength: 4096,
   /** null: the machine's cores less one, at least 1 (it depends on the machine, so it is worked out at resolution). */
   passwordHashConcurrency: null,
@@ -228,8 +236,11 @@ function resolvePasswordResetLimits(input: Partial<PasswordResetLimitsConfig> = 
   return limits;
 }
 
+/** The verify-only fast digests, off by default; add them after the others to verify old Django hashes. */
+export const legacyHasherNames: readonly string[] = Object.freeze(['md5', 'sha1', 'unsalted_md5', 'unsalted_sha1']);
+
 /** Known hasher names; kept here so config can be checked without loading the hashers. */
-export const knownHasherNames: readonly string[] = defaults.passwordHashers;
+export const knownHasherNames: readonly string[] = Object.freeze([...defaults.passwordHashers, ...legacyHasherNames]);
 
 const MIN_SECRET_LENGTH = 32;
 const MIN_SECRET_DISTINCT_CHARACTERS = 5;
@@ -303,6 +314,9 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
     passwordHashers,
     passwordHasherSettings: { ...input.passwordHasherSettings },
     passwordValidators: [...(input.passwordValidators ?? defaults.passwordValidators)],
+    siteName: input.siteName ?? defaults.siteName,
+    passwordContextWords: [...(input.passwordContextWords ?? defaults.passwordContextWords)],
+    confusableUsernameCheck: input.confusableUsernameCheck ?? defaults.confusableUsernameCheck,
     maxPasswordLength: input.maxPasswordLength ?? defaults.maxPasswordLength,
     passwordHashConcurrency: input.passwordHashConcurrency ?? defaults.passwordHashConcurrency ?? defaultHashConcurrency(),
     passwordHashQueueLimit:
@@ -322,6 +336,13 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
     warnings,
   };
 
+  if (typeof config.siteName !== 'string' || /[\r\n]/.test(config.siteName)) {
+    // It goes into mail subjects: a line break there would be a header injection.
+    throw new ConfigError('gatehouse.config.invalid_site_name', 'siteName must be a string on one line.');
+  }
+  if (config.passwordContextWords.some((word) => typeof word !== 'string')) {
+    throw new ConfigError('gatehouse.config.invalid_password_context_words', 'passwordContextWords must be a list of strings.');
+  }
   checkPositiveSeconds('passwordResetTimeout', config.passwordResetTimeout);
   checkPositiveSeconds('reauthMaxAge', config.reauthMaxAge);
   checkPositiveSeconds('session.idleTimeout', session.idleTimeout);

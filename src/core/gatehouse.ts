@@ -14,7 +14,7 @@ import { hashersFromNames } from './hashers/index.js';
 import { PasswordHashers } from './hashers/passwords.js';
 import { type PasswordValidator, validatorsFromNames } from './password-validation.js';
 import { type AppLabel, type AppsDeclaration, type PermissionName, permissionDefinitions } from './permissions.js';
-import type { Stores } from './ports.js';
+import type { Mailer, Stores } from './ports.js';
 import { type RoleApplyResult, type RolePlan, type RolesDeclaration, applyRoles, planRoles } from './roles.js';
 import { type LoadedSession, type SessionMeta, SessionManager, SessionRevokedError } from './sessions.js';
 import { PasswordResetTokens } from './tokens.js';
@@ -33,6 +33,11 @@ export interface GatehouseOptions<Apps extends AppsDeclaration> {
   backends?: (gatehouse: { stores: Stores; hashers: PasswordHashers }) => AuthBackend[];
   /** Replaces the validators named in config. */
   passwordValidators?: readonly PasswordValidator[];
+  /**
+   * Sends account notices from the core (the password-changed mail). Any `gatehouse/mail` mailer
+   * fits. Without one, the Fastify plugin's `mailer` is adopted; with neither, nothing is sent.
+   */
+  mailer?: Mailer;
   clock?: Clock;
   random?: RandomSource;
 }
@@ -91,7 +96,12 @@ export class Gatehouse<P extends string = string> {
       .sort();
     this.authz = new Authorization(this.stores);
     this.audit = new AuditLog(this.stores.audit, this.clock);
-    this.accounts = new Accounts(this.stores, this.hashers, this.passwordValidators, this.authz, this.audit, this.clock);
+    this.accounts = new Accounts(this.stores, this.hashers, this.passwordValidators, this.authz, this.audit, this.clock, {
+      passwordContext: { words: siteWords(config, this.apps, this.roles) },
+      confusableUsernameCheck: config.confusableUsernameCheck,
+      mailer: options.mailer ?? null,
+      siteName: config.siteName,
+    });
     this.groups = new Groups(this.stores, this.audit);
     this.sessions = new SessionManager(this.stores, config.session, this.clock, this.random);
     this.resetTokens = new PasswordResetTokens({ secretKeys: config.secretKeys, timeoutSeconds: config.passwordResetTimeout, clock: this.clock });
@@ -191,6 +201,20 @@ export class Gatehouse<P extends string = string> {
   explainPerm(user: AnyUser, perm: P | string): Promise<PermissionExplanation> {
     return this.authz.explainPerm(user, perm);
   }
+}
+
+/**
+ * The site's own words, which no password may be built from (NIST SP 800-63B-4 "context-specific
+ * words"): the site name, `passwordContextWords`, every app label and every role name. An attacker
+ * aiming at this site tries `Billing-Admin-2024!` before anything else.
+ */
+function siteWords(config: GatehouseConfig, apps: AppsDeclaration, roles: RolesDeclaration): string[] {
+  const words = new Set<string>();
+  if (config.siteName !== '') words.add(config.siteName);
+  for (const word of config.passwordContextWords) words.add(word);
+  for (const definition of permissionDefinitions(apps)) words.add(definition.appLabel);
+  for (const role of Object.keys(roles)) words.add(role);
+  return [...words];
 }
 
 /** The app label part of a permission name union. */

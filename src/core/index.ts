@@ -1,7 +1,7 @@
 /** `gatehouse`: the framework-free core. */
 export { createGatehouse, Gatehouse } from './gatehouse.js';
 export type { GatehouseOptions, LoginMeta, AppLabelOf } from './gatehouse.js';
-export { resolveConfig, defaults } from './config.js';
+export { resolveConfig, defaults, legacyHasherNames } from './config.js';
 export type { GatehouseConfig, GatehouseConfigInput, SessionConfig, CsrfConfig, ThrottleConfig } from './config.js';
 export type { PasswordResetLimitsConfig } from './config.js';
 export { GatehouseError, BusyError, ConfigError, DuplicateError, NotFoundError, ValidationError, PermissionDenied } from './errors.js';
@@ -19,7 +19,8 @@ export { ModelBackend, authenticateWith } from './authentication.js';
 export type { AuthBackend, Credentials, Authenticated } from './authentication.js';
 export { Accounts, cleanUsername, cleanEmail } from './accounts.js';
 export { Groups, cleanGroupName } from './groups.js';
-export type { CreateUserInput, Actor } from './accounts.js';
+export type { CreateUserInput, Actor, AccountsOptions } from './accounts.js';
+export { confusableSkeleton, usernameSkeleton } from './skeleton.js';
 export { SessionManager, hashSessionId, SessionRevokedError } from './sessions.js';
 export type { LoadedSession, SessionMeta, RotateOptions } from './sessions.js';
 export { AuditLog, auditEntryHash, canonicalJson } from './audit.js';
@@ -53,8 +54,21 @@ export {
   UserAttributeSimilarityValidator,
   CommonPasswordValidator,
   NumericPasswordValidator,
+  ContextWordsValidator,
+  PasswordStrengthValidator,
+  contextWordsFor,
+  DEFAULT_MIN_PASSWORD_LENGTH,
+  DEFAULT_MIN_GUESSES_LOG10,
+  DEFAULT_STRENGTH_ANALYSED_LENGTH,
 } from './password-validation.js';
-export type { PasswordValidator, PasswordProblem, PasswordValidatorSpec } from './password-validation.js';
+export type {
+  PasswordValidator,
+  PasswordProblem,
+  PasswordValidatorSpec,
+  PasswordContext,
+  ContextWordsOptions,
+  PasswordStrengthOptions,
+} from './password-validation.js';
 export type {
   Stores,
   UserStore,
@@ -72,6 +86,8 @@ export type {
   NewUserRecord,
   UserPatch,
   UserPermissionRows,
+  Mailer as CoreMailer,
+  OutgoingMail,
 } from './ports.js';
 export { throttleKeys, normalizeThrottleUsername, addressBucket, throttleDecision } from './throttle.js';
 export type { LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleKeyOptions, ThrottleAdmission, ThrottleReservation } from './throttle.js';

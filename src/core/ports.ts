@@ -44,6 +44,12 @@ export interface UserStore {
   getByUsername(username: string): Promise<User | null>;
   /** Every user whose email matches case-insensitively; Django databases may hold several. */
   findByEmail(email: string): Promise<User[]>;
+  /**
+   * Whether some user other than `exceptId` has this confusable skeleton (`usernameSkeleton`):
+   * one indexed lookup, however many users there are. The store keeps the skeleton column itself
+   * on create and rename.
+   */
+  skeletonTaken(skeleton: string, exceptId?: number): Promise<boolean>;
   /** Updates the given fields. Throws `DuplicateError` on a clash and `NotFoundError` if the user is gone. */
   update(id: number, patch: UserPatch): Promise<User>;
   /**
@@ -193,6 +199,26 @@ export interface AuditStore {
   list(options: { fromSeq?: number; limit: number; newestFirst?: boolean; actor?: string; action?: string }): Promise<AuditEntry[]>;
   /** The last entry's seq and hash as recorded by `append`, kept apart from the rows so truncation shows. */
   head(): Promise<{ seq: number; hash: string } | null>;
+}
+
+/**
+ * A plain-text mail the core sends (the password-changed notice). The shape of `gatehouse/mail`'s
+ * `MailMessage`, declared here so the core imports no mail code: any mailer from `gatehouse/mail`
+ * (SMTP, console, file, memory) fits `Mailer` as is.
+ */
+export interface OutgoingMail {
+  /** Sender; the mailer's default when left out. */
+  from?: string;
+  /** One address per entry. */
+  to: readonly string[];
+  subject: string;
+  text: string;
+}
+
+/** The mail port: `createGatehouse({ mailer })`. Optional; without it the core sends nothing. */
+export interface Mailer {
+  /** Sends one message, or throws. */
+  send(message: OutgoingMail): Promise<void>;
 }
 
 /** Every store, bound to one connection or transaction. */

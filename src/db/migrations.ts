@@ -3,6 +3,7 @@
  * the two databases differ in identity columns and booleans; everything else is shared.
  */
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { usernameSkeleton } from '../core/skeleton.js';
 import type { DialectKind } from './schema.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then, not as typed now.
@@ -127,9 +128,44 @@ function initial(kind: DialectKind): Migration {
   };
 }
 
+/** Rows rewritten per statement by the skeleton backfill: 2 parameters each, far below SQLite's limit. */
+const BACKFILL_BATCH = 500;
+
+/**
+ * `auth_user.username_skeleton`: each username's UTS #39 confusable skeleton, with an index, so
+ * refusing a look-alike username is one indexed lookup at a million users. Not unique: databases
+ * imported from Django may already hold look-alike pairs, and the check can be turned off.
+ * Existing rows are backfilled in keyset batches of 500, each one UPDATE statement.
+ */
+function usernameSkeletons(): Migration {
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema.alterTable('auth_user').addColumn('username_skeleton', 'varchar(1000)', (c) => c.notNull().defaultTo('')).execute();
+      let afterId = -1;
+      for (;;) {
+        const rows = (await db.selectFrom('auth_user').select(['id', 'username']).where('id', '>', afterId).orderBy('id').limit(BACKFILL_BATCH).execute()) as {
+          id: number | string;
+          username: string;
+        }[];
+        if (rows.length === 0) break;
+        const values = sql.join(rows.map((row) => sql`(cast(${Number(row.id)} as integer), ${usernameSkeleton(row.username)})`));
+        await sql`with v (id, skeleton) as (values ${values})
+          update auth_user set username_skeleton = (select v.skeleton from v where v.id = auth_user.id)
+          where id in (select v.id from v)`.execute(db);
+        afterId = Number(rows[rows.length - 1]!.id);
+      }
+      await db.schema.createIndex('auth_user_username_skeleton_idx').on('auth_user').column('username_skeleton').execute();
+    },
+    async down(db: AnyDb): Promise<void> {
+      await db.schema.dropIndex('auth_user_username_skeleton_idx').ifExists().execute();
+      await db.schema.alterTable('auth_user').dropColumn('username_skeleton').execute();
+    },
+  };
+}
+
 /** The ordered migrations for one dialect. Names sort in the order they run. */
 export function migrationsFor(kind: DialectKind): Record<string, Migration> {
-  return { '0001_initial': initial(kind) };
+  return { '0001_initial': initial(kind), '0002_username_skeleton': usernameSkeletons() };
 }
 
 /** Feeds the in-code migrations to Kysely's Migrator. */

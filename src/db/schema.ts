@@ -25,6 +25,11 @@ export interface UserTable {
   last_login: number | null;
   date_joined: number;
   auth_epoch: Generated<number>;
+  /**
+   * The username's UTS #39 confusable skeleton (`usernameSkeleton`), indexed; kept by the user
+   * store. Optional in this type only so that rows read without it (joins) still map to a user.
+   */
+  username_skeleton?: Generated<string>;
 }
 
 export interface GroupTable {

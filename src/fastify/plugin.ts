@@ -203,6 +203,9 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
     fastify.log.warn('gatehouse: using an in-memory login throttle; pass throttle: createLoginThrottle(database, config.throttle) to count in the database.');
   }
 
+  // The core mails password-changed notices; an app that gave its mailer only to the plugin
+  // still gets them (and its site name counts as a word passwords may not be built from).
+  gatehouse.accounts.adoptMailer(options.mailer, options.siteName);
   const cookies = cookieSpecs(config);
   const tasks = new BackgroundTasks(fastify.log);
   const context: PluginContext = {

@@ -51,7 +51,7 @@ describe.concurrent.each(testDatabases())('gatehouse accounts commands on $label
 
     const first = await cli(['migrate']);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('Schema: applied 0001_initial.');
+    expect(first.stdout).toContain('Schema: applied 0001_initial, 0002_username_skeleton.');
     expect(first.stdout).toContain('Permissions: 12 created');
     expect(first.stdout).toContain('+ auth.change_user');
     expect(first.stderr).toContain('No config module');
@@ -65,7 +65,10 @@ describe.concurrent.each(testDatabases())('gatehouse accounts commands on $label
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/\[X\] 0001_initial/);
     const json = JSON.parse((await cli(['showmigrations', '--json'])).stdout);
-    expect(json).toEqual([{ name: '0001_initial', applied: true, appliedAt: expect.any(String) }]);
+    expect(json).toEqual([
+      { name: '0001_initial', applied: true, appliedAt: expect.any(String) },
+      { name: '0002_username_skeleton', applied: true, appliedAt: expect.any(String) },
+    ]);
   });
 
   it.sequential('createsuperuser --no-input reads the GATEHOUSE_SUPERUSER_* variables, and refuses to prompt without a terminal', async () => {

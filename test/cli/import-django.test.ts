@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaults } from '../../src/core/config.js';
 import { createGatehouse } from '../../src/core/gatehouse.js';
+import { usernameSkeleton } from '../../src/core/skeleton.js';
 import { type FreshDatabase, freshDatabaseUrl, postgresAdminUrl, sharedFixturesDir, testDatabases } from '../support/databases.js';
 import { ensureBuilt, hasStackTrace, openDirect, runCli } from './helpers.js';
 
@@ -226,9 +228,26 @@ describe.concurrent.each(testDatabases())('gatehouse import-django on $label', (
       directGrants: { added: 53, existing: 0, onlyInTarget: 0 },
       problems: [],
     });
+    // The md5 hashes Django holds are counted, with the exact line that lets those users log in
+    // (the legacy digests are off by default).
+    expect(summary.users.legacyHashes).toEqual({
+      count: manifest.totals.hashers.md5,
+      algorithms: { md5: manifest.totals.hashers.md5 },
+      notEnabled: ['md5'],
+      enableWith: 'passwordHashers: ["argon2","scrypt","pbkdf2_sha256","pbkdf2_sha1","bcrypt_sha256","bcrypt","md5"],',
+    });
 
     const snap = await snapshot(a.url);
     afterSqliteImport = snap;
+    // The import writes rows itself: it fills the confusable-username skeleton as the store does.
+    const direct = await openDirect(a.url, { emailUnique: false });
+    try {
+      const rows = await direct.database.db.selectFrom('auth_user').select(['username', 'username_skeleton']).execute();
+      expect(rows).toHaveLength(manifest.totals.users);
+      for (const row of rows) expect(row.username_skeleton, row.username).toBe(usernameSkeleton(row.username));
+    } finally {
+      await direct.close();
+    }
     const t = manifest.totals;
     const { users } = snap;
     expect(users).toHaveLength(t.users);
@@ -302,9 +321,20 @@ describe.concurrent.each(testDatabases())('gatehouse import-django on $label', (
     const d = await openDirect(a.url, { emailUnique: false });
     try {
       // The default hashers (argon2 first): what a real app runs, so a login upgrades old hashes.
-      const gatehouse = createGatehouse({ stores: d.database.stores, config: { emailUnique: false } });
+      const defaultsOnly = createGatehouse({ stores: d.database.stores, config: { emailUnique: false } });
+      // The line import-django printed: the defaults, then md5 to verify (and upgrade) those users.
+      const withLegacy = createGatehouse({ stores: d.database.stores, config: { emailUnique: false, passwordHashers: [...defaults.passwordHashers, 'md5'] } });
+      const md5Samples = manifest.samples.filter((s) => s.hasher === 'md5');
+      expect(md5Samples.some((s) => s.check_password && s.is_active)).toBe(true);
+      for (const s of md5Samples) {
+        // Legacy digests are off by default: the right password does not open an md5 account.
+        expect((await defaultsOnly.hashers.checkPassword(s.password, s.stored_password)).valid, `${s.username} md5 off by default`).toBe(false);
+        expect(await defaultsOnly.authenticate({ username: s.username, password: s.password }), `${s.username} no login without md5`).toBeNull();
+        expect((await defaultsOnly.stores.users.getByUsername(s.username))!.password).toBe(s.stored_password);
+      }
       await Promise.all(
         manifest.samples.map(async (s) => {
+          const gatehouse = s.hasher === 'md5' ? withLegacy : defaultsOnly;
           // For inactive users, Django's check_password on the stored hash (a login says it for the rest).
           if (!s.is_active) {
             const check = await gatehouse.hashers.checkPassword(s.password, s.stored_password);
@@ -368,6 +398,8 @@ describe.concurrent.each(testDatabases())('gatehouse import-django on $label', (
     const real = await inConfigDir(b.url, ['import-django', JSON_SOURCE]);
     expect(real.code, real.stderr).toBe(0);
     expect(real.stdout).toContain('Imported from dumpdata file');
+    expect(real.stdout).toContain(`Legacy hashes: ${manifest.totals.hashers.md5} imported password hash(es) use a fast digest (${manifest.totals.hashers.md5} md5).`);
+    expect(real.stdout).toContain('      passwordHashers: ["argon2","scrypt","pbkdf2_sha256","pbkdf2_sha1","bcrypt_sha256","bcrypt","md5"],');
     expect(real.stdout).toContain('Users:        300 created, 0 updated, 0 unchanged, 0 skipped');
     // Not a terminal: cli-progress's noTTYOutput lines, on stderr only.
     expect(real.stderr).toContain('Importing [');

@@ -34,6 +34,9 @@ describe('resolveConfig defaults', () => {
       passwordHashers: [...defaults.passwordHashers],
       passwordHasherSettings: {},
       passwordValidators: defaults.passwordValidators,
+      siteName: '',
+      passwordContextWords: [],
+      confusableUsernameCheck: true,
       maxPasswordLength: 4096,
       passwordHashConcurrency: Math.max(1, availableParallelism() - 1),
       passwordHashQueueLimit: 64 * Math.max(1, availableParallelism() - 1),
@@ -66,7 +69,18 @@ describe('resolveConfig defaults', () => {
   it('prefers argon2 and keeps Django’s hashers after it to verify old hashes', () => {
     const { passwordHashers } = resolveConfig();
     expect(passwordHashers[0]).toBe('argon2');
-    expect(passwordHashers).toEqual(expect.arrayContaining(['pbkdf2_sha256', 'pbkdf2_sha1', 'bcrypt_sha256', 'md5']));
+    expect(passwordHashers).toEqual(expect.arrayContaining(['pbkdf2_sha256', 'pbkdf2_sha1', 'bcrypt_sha256', 'bcrypt']));
+  });
+
+  it('leaves the legacy fast digests out by default, and accepts them by name', () => {
+    const { passwordHashers } = resolveConfig();
+    for (const legacy of ['md5', 'sha1', 'unsalted_md5', 'unsalted_sha1']) expect(passwordHashers).not.toContain(legacy);
+    expect(resolveConfig({ passwordHashers: [...passwordHashers, 'md5', 'unsalted_sha1'] }).passwordHashers).toContain('md5');
+  });
+
+  it('asks for 15-character passwords by default (NIST SP 800-63B-4), configurable', () => {
+    expect(defaults.passwordValidators).toContainEqual({ name: 'minimumLength', options: { minLength: 15 } });
+    expect(defaults.passwordValidators).toEqual(expect.arrayContaining(['contextWords', 'strength']));
   });
 
   it('turns on Secure cookies in production unless told otherwise, and keeps them off in development', () => {

@@ -29,13 +29,13 @@ function configCode(fn: () => unknown): string | undefined {
 describe('MinimumLengthValidator', () => {
   const validator = new MinimumLengthValidator();
 
-  it('refuses passwords under 8 characters by default and accepts 8', () => {
-    expect(validator.validate('abcdefg')).toEqual({
+  it('refuses passwords under 15 characters by default (NIST SP 800-63B-4) and accepts 15', () => {
+    expect(validator.validate('abcdefghijklmn')).toEqual({
       code: 'password_too_short',
-      message: 'This password is too short. It must contain at least 8 characters.',
+      message: 'This password is too short. It must contain at least 15 characters.',
     });
-    expect(validator.validate('abcdefgh')).toBeNull();
-    expect(validator.helpText()).toBe('Your password must contain at least 8 characters.');
+    expect(validator.validate('abcdefghijklmno')).toBeNull();
+    expect(validator.helpText()).toBe('Your password must contain at least 15 characters.');
   });
 
   it('refuses the empty string', () => {
@@ -46,7 +46,7 @@ describe('MinimumLengthValidator', () => {
     // Four emoji are eight UTF-16 units but four characters, as Python's len() sees them.
     expect(new MinimumLengthValidator({ minLength: 4 }).validate('😀😀😀😀')).toBeNull();
     expect(new MinimumLengthValidator({ minLength: 5 }).validate('😀😀😀😀')?.code).toBe('password_too_short');
-    expect(validator.validate('zażółćgę')).toBeNull();
+    expect(new MinimumLengthValidator({ minLength: 8 }).validate('zażółćgę')).toBeNull();
   });
 
   it('uses the singular for one character and allows a minimum of 0', () => {
@@ -202,9 +202,10 @@ describe('validatePassword and assertValidPassword', () => {
       'password_too_short',
       'password_too_common',
       'password_entirely_numeric',
+      'password_too_weak',
     ]);
-    expect(validatePassword('jane_doe', jane, validators).map((p) => p.code)).toEqual(['password_too_similar']);
-    expect(validatePassword('', null, validators).map((p) => p.code)).toEqual(['password_too_short']);
+    expect(validatePassword('jane_doe', jane, validators).map((p) => p.code)).toEqual(['password_too_similar', 'password_too_short', 'password_context_specific']);
+    expect(validatePassword('', null, validators).map((p) => p.code)).toEqual(['password_too_short', 'password_too_weak']);
     expect(validatePassword('violet-harbour-97', jane, validators)).toEqual([]);
   });
 
@@ -219,15 +220,17 @@ describe('validatePassword and assertValidPassword', () => {
     expect(caught).toBeInstanceOf(ValidationError);
     const error = caught as ValidationError;
     expect(error.code).toBe('password_too_short');
-    expect(error.errors.map((e) => e.code)).toEqual(['password_too_short', 'password_too_common', 'password_entirely_numeric']);
+    expect(error.errors.map((e) => e.code)).toEqual(['password_too_short', 'password_too_common', 'password_entirely_numeric', 'password_too_weak']);
   });
 
-  it('defaultPasswordValidators gives the four Django validators', () => {
+  it('defaultPasswordValidators gives the four Django validators, then context words and strength', () => {
     expect(validators.map((v) => v.constructor.name)).toEqual([
       'UserAttributeSimilarityValidator',
       'MinimumLengthValidator',
       'CommonPasswordValidator',
       'NumericPasswordValidator',
+      'ContextWordsValidator',
+      'PasswordStrengthValidator',
     ]);
   });
 });
@@ -267,13 +270,17 @@ describe('validatorsFromNames', () => {
 describe('very long input', () => {
   const validators = defaultPasswordValidators();
   const long = 'xq7-'.repeat(25_000);
+  // Strong at its start (the 48 characters the strength validator analyses), then 100k more.
+  const strongLong = `Tundra-Quokka-5841-Velvet-${long}`;
 
   it('validates a 100k-character password quickly', () => {
-    validatePassword('warm-up', jane, validators); // the common list loads once, outside the timing
+    validatePassword('warm-up', jane, validators); // the dictionaries load once, outside the timing
     const started = performance.now();
-    expect(validatePassword(long, jane, validators)).toEqual([]);
-    expect(validatePassword('7'.repeat(100_000), jane, validators).map((p) => p.code)).toEqual(['password_entirely_numeric']);
-    expect(validatePassword('😀'.repeat(100_000), jane, validators)).toEqual([]);
+    expect(validatePassword(strongLong, jane, validators)).toEqual([]);
+    // A repeat is what it is, however long: weak (zxcvbn sees a repeat in the first 48 characters).
+    expect(validatePassword(long, jane, validators).map((p) => p.code)).toEqual(['password_too_weak']);
+    expect(validatePassword('7'.repeat(100_000), jane, validators).map((p) => p.code)).toEqual(['password_entirely_numeric', 'password_too_weak']);
+    expect(validatePassword('😀'.repeat(100_000), jane, validators).map((p) => p.code)).toEqual(['password_too_weak']);
     expect(performance.now() - started).toBeLessThan(500);
   });
 

@@ -38,8 +38,11 @@ describe.each(testDatabases())('openDatabase and migrate on $label', ({ kind }) 
 
   it('lists the migration as pending, applies it once, and then has nothing to do', async () => {
     const { database } = await open();
-    expect(await database.showMigrations()).toEqual([{ name: '0001_initial', executedAt: null }]);
-    expect(await database.migrate({ emailUnique: true })).toEqual({ applied: ['0001_initial'] });
+    expect(await database.showMigrations()).toEqual([
+      { name: '0001_initial', executedAt: null },
+      { name: '0002_username_skeleton', executedAt: null },
+    ]);
+    expect(await database.migrate({ emailUnique: true })).toEqual({ applied: ['0001_initial', '0002_username_skeleton'] });
     expect(await database.migrate({ emailUnique: true })).toEqual({ applied: [] });
     const [shown] = await database.showMigrations();
     expect(shown?.name).toBe('0001_initial');

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { type CliContext, requireUser, withContext } from '../context.js';
-import { obtainNewPassword } from '../input.js';
+import { auditSkippedValidation, obtainNewPassword } from '../input.js';
 import { out } from '../output.js';
 
 /** Options shared by `changepassword` and `user set-password`. */
@@ -13,11 +13,16 @@ export interface PasswordOptions {
   skipPasswordValidation?: boolean;
 }
 
-/** Reads a new password (prompt or stdin) and sets it; shared with `user set-password`. */
-export async function changePassword(ctx: CliContext, username: string, options: PasswordOptions): Promise<void> {
+/**
+ * Reads a new password (prompt or stdin) and sets it; shared with `user set-password`. Prompted
+ * and piped passwords alike go through the app's validators (with its site words) unless
+ * `--skip-password-validation`, which is audited.
+ */
+export async function changePassword(ctx: CliContext, username: string, options: PasswordOptions, command = 'changepassword'): Promise<void> {
   const user = await requireUser(ctx, username);
   const password = await obtainNewPassword(ctx, user, { fromStdin: options.passwordStdin === true, skipValidation: options.skipPasswordValidation === true });
   await ctx.gatehouse.accounts.setPassword(user, password, { validate: !options.skipPasswordValidation, actor: ctx.actor });
+  if (options.skipPasswordValidation) await auditSkippedValidation(ctx, user.username, command);
   out(`Password changed for "${user.username}"; their sessions were ended.`);
 }
 
@@ -25,7 +30,7 @@ export async function changePassword(ctx: CliContext, username: string, options:
 export function withPasswordOptions(command: Command): Command {
   return command
     .option('--password-stdin', 'read the new password from stdin (one line) instead of prompting')
-    .option('--skip-password-validation', "accept a password the app's validators refuse")
+    .option('--skip-password-validation', "accept a password the app's validators refuse (recorded in the audit log)")
     .addHelpText('after', '\nThe password is never an argument: it is typed at the prompt (a terminal) or piped with --password-stdin.');
 }
 

@@ -9,7 +9,7 @@ import { cleanEmail, cleanUsername } from '../../core/accounts.js';
 import { GatehouseError } from '../../core/errors.js';
 import { type CliContext, withContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { isInteractive, promptNewPassword, promptText, prompts } from '../input.js';
+import { auditSkippedValidation, isInteractive, promptNewPassword, promptText, prompts } from '../input.js';
 import { out } from '../output.js';
 
 interface CreateSuperuserOptions {
@@ -56,6 +56,7 @@ async function createInteractively(ctx: CliContext, options: CreateSuperuserOpti
   const email = options.email ?? (await promptText('Email address (optional)', { check: (v) => problem(() => cleanEmail(v)) }));
   const password = await promptNewPassword(ctx, { username, email }, { skipValidation: options.skipPasswordValidation === true });
   await ctx.gatehouse.accounts.createSuperuser({ username, email, password, validatePassword: !options.skipPasswordValidation }, { actor: ctx.actor });
+  if (options.skipPasswordValidation) await auditSkippedValidation(ctx, username, 'createsuperuser');
   out(`Superuser "${username}" created.`);
 }
 
@@ -68,6 +69,7 @@ async function createUnattended(ctx: CliContext, options: CreateSuperuserOptions
     { username, email, password, validatePassword: !options.skipPasswordValidation },
     { actor: ctx.actor },
   );
+  if (password !== null && options.skipPasswordValidation) await auditSkippedValidation(ctx, user.username, 'createsuperuser');
   out(`Superuser "${user.username}" created${password === null ? ` with an unusable password (${ENV.password} was not set)` : ''}.`);
 }
 
@@ -79,7 +81,7 @@ export function registerCreateSuperuser(program: Command): void {
     .option('--username <name>', `the username (unattended: or ${ENV.username})`)
     .option('--email <email>', `the email address (unattended: or ${ENV.email})`)
     .option('--no-input', `do not prompt: read ${ENV.username}, ${ENV.email} and ${ENV.password}`)
-    .option('--skip-password-validation', "accept a password the app's validators refuse")
+    .option('--skip-password-validation', "accept a password the app's validators refuse (recorded in the audit log)")
     .addHelpText('after', '\nThe password is never an argument: it is typed at the prompt or taken from GATEHOUSE_SUPERUSER_PASSWORD.')
     .action(async (options: CreateSuperuserOptions, command: Command) => {
       if (options.input !== false && !isInteractive()) {

@@ -67,6 +67,12 @@ async function run(ctx: CliContext, given: string, options: ImportDjangoOptions)
     dryRun: options.dryRun === true,
     ...(options.json || !options.progress ? {} : { progress: await progressBar() }),
   });
+  const legacy = summary.users.legacyHashes;
+  const enabled = ctx.gatehouse.config.passwordHashers;
+  legacy.notEnabled = Object.keys(legacy.algorithms).filter((name) => !enabled.includes(name)).sort();
+  // The exact line to put in the config: the hashers in force, then the missing legacy ones
+  // (last, so they only ever verify; the first hasher keeps hashing new passwords).
+  legacy.enableWith = legacy.notEnabled.length === 0 ? null : `passwordHashers: ${JSON.stringify([...enabled, ...legacy.notEnabled])},`;
   summary.source = `${source.kind === 'dumpdata' ? 'dumpdata file' : source.kind === 'sqlite' ? 'SQLite database' : 'PostgreSQL database'} ${source.label}`;
   if (!summary.dryRun) {
     await ctx.gatehouse.audit.record({
@@ -81,6 +87,7 @@ async function run(ctx: CliContext, given: string, options: ImportDjangoOptions)
         permissionsCreated: summary.permissions.created,
         membershipsAdded: summary.memberships.added,
         directGrantsAdded: summary.directGrants.added,
+        legacyHashes: summary.users.legacyHashes.count,
       },
     });
   }
@@ -106,6 +113,8 @@ export function registerImportDjango(program: Command): void {
 Matching: users by username, groups by name, permissions by app_label.codename; a re-run adds
 nothing twice and takes changed fields from Django. Memberships and grants are only added.
 Password hashes are kept verbatim (old passwords work; each hash is upgraded at first login);
+hashes made with the legacy fast digests (md5, sha1, unsalted) are counted in the summary: their
+hashers are off by default, and the summary prints the passwordHashers line that enables them;
 an existing user whose gatehouse hash differs keeps it unless --overwrite-passwords.
 New users keep their Django id where it is free (the summary lists any that could not).
 Shared emails with emailUnique on: the import stops before writing; set emailUnique: false

@@ -8,7 +8,7 @@ import { identifyAlgorithm, isPasswordUsable } from '../../core/hashers/password
 import type { User } from '../../core/user.js';
 import { type CliContext, parseBoolean, parseCount, requireUser, withContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { obtainNewPassword } from '../input.js';
+import { auditSkippedValidation, obtainNewPassword } from '../input.js';
 import { formatTime, out, printJson, printTable, yesNo } from '../output.js';
 import { type PasswordOptions, changePassword, withPasswordOptions } from './changepassword.js';
 
@@ -64,6 +64,7 @@ async function createUser(ctx: CliContext, username: string, options: CreateOpti
     },
     { actor: ctx.actor },
   );
+  if (password !== null && options.skipPasswordValidation) await auditSkippedValidation(ctx, user.username, 'user create');
   if (options.json) printJson(describeUser(user));
   else out(`User "${user.username}" created (id ${user.id}${password === null ? ', unusable password' : ''}).`);
 }
@@ -208,7 +209,7 @@ export function registerUser(program: Command): void {
     );
 
   withPasswordOptions(user.command('set-password').argument('<user>').description('set a new password (prompt or --password-stdin); ends their sessions')).action(
-    run((ctx, name: string, options: PasswordOptions) => changePassword(ctx, name, options)),
+    run((ctx, name: string, options: PasswordOptions) => changePassword(ctx, name, options, 'user set-password')),
   );
   user
     .command('set-unusable-password')

@@ -3,6 +3,9 @@
  * changed for a user gatehouse already has, and the inserts (keeping Django's ids where free).
  */
 import { type Transaction, sql } from 'kysely';
+import { legacyHasherNames } from '../../core/config.js';
+import { identifyAlgorithm } from '../../core/hashers/passwords.js';
+import { usernameSkeleton } from '../../core/skeleton.js';
 import { type User, normalizeEmail } from '../../core/user.js';
 import type { DialectKind, Schema } from '../../db/schema.js';
 import { toDbBool, toNumber } from '../../db/stores/common.js';
@@ -30,7 +33,18 @@ function newRow(kind: DialectKind, u: DjangoUser) {
     is_superuser: toDbBool(kind, u.isSuperuser),
     last_login: u.lastLogin,
     date_joined: u.dateJoined,
+    // Filled here too: the import writes rows itself, past the user store that keeps it elsewhere.
+    username_skeleton: usernameSkeleton(u.username),
   };
+}
+
+/** Counts a hash written by the import if it is one of the legacy fast digests. */
+function countLegacyHash(encoded: string, summary: ImportSummary): void {
+  const algorithm = identifyAlgorithm(encoded);
+  if (algorithm === null || !legacyHasherNames.includes(algorithm)) return;
+  const legacy = summary.users.legacyHashes;
+  legacy.count += 1;
+  legacy.algorithms[algorithm] = (legacy.algorithms[algorithm] ?? 0) + 1;
 }
 
 /** Usernames as gatehouse compares them (NFKC), dropping rows it could not store. */
@@ -110,6 +124,7 @@ function diffUser(user: DjangoUser, row: User, options: ImportOptions, summary: 
     if (options.overwritePasswords) {
       set('password', 'password', user.password);
       passwordChanged = true;
+      countLegacyHash(user.password, summary);
     } else summary.users.passwordsKept.push(row.username);
   }
   const endSessions = passwordChanged || (row.isActive && !user.isActive) || (row.isStaff && !user.isStaff) || (row.isSuperuser && !user.isSuperuser);
@@ -152,6 +167,7 @@ export async function importUsers(trx: Transaction<Schema>, kind: DialectKind, u
       keep.push(u);
     } else renumber.push(u);
   }
+  for (const u of fresh) countLegacyHash(u.password, summary);
   const insert = async (chunk: DjangoUser[], withIds: boolean): Promise<void> => {
     const rows = await trx
       .insertInto('auth_user')

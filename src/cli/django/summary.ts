@@ -28,6 +28,13 @@ export interface ImportSummary {
     renumbered: { username: string; djangoId: number; id: number }[];
     /** Imported with an empty email because another account holds theirs (--allow-duplicate-emails). */
     emailsCleared: { username: string; email: string; keptBy: string }[];
+    /**
+     * Imported hashes made with a legacy fast digest (md5, sha1, unsalted_md5, unsalted_sha1).
+     * Those hashers are off by default, so these users cannot log in until `passwordHashers`
+     * lists them (`enableWith`, filled in by the command from the config in force); once on,
+     * each such hash is upgraded at its user's first login.
+     */
+    legacyHashes: { count: number; algorithms: Record<string, number>; notEnabled: string[]; enableWith: string | null };
   };
   memberships: PairCounts;
   directGrants: PairCounts;
@@ -43,7 +50,7 @@ export function emptySummary(dryRun: boolean): ImportSummary {
     durationMs: 0,
     permissions: { created: 0, existing: 0 },
     groups: { created: 0, existing: 0, grantsAdded: 0, grantsExisting: 0 },
-    users: { created: 0, updated: 0, unchanged: 0, changes: [], skipped: [], passwordsKept: [], renumbered: [], emailsCleared: [] },
+    users: { created: 0, updated: 0, unchanged: 0, changes: [], skipped: [], passwordsKept: [], renumbered: [], emailsCleared: [], legacyHashes: { count: 0, algorithms: {}, notEnabled: [], enableWith: null } },
     memberships: { added: 0, existing: 0, onlyInTarget: 0 },
     directGrants: { added: 0, existing: 0, onlyInTarget: 0 },
     problems: [],
@@ -83,6 +90,20 @@ export function formatSummary(s: ImportSummary): string {
     lines.push('  Imported without their email (shared with another account; emailUnique is on):', ...list(s.users.emailsCleared, (e) => `${e.username}: ${e.email} (kept by ${e.keptBy})`));
   }
   if (s.problems.length > 0) lines.push('  Source rows not imported:', ...list(s.problems, (p) => `${p.what}: ${p.reason}`));
+  const legacy = s.users.legacyHashes;
+  if (legacy.count > 0) {
+    const counts = Object.entries(legacy.algorithms)
+      .map(([algorithm, count]) => `${count} ${algorithm}`)
+      .join(', ');
+    lines.push(`  Legacy hashes: ${legacy.count} imported password hash(es) use a fast digest (${counts}).`);
+    if (legacy.enableWith !== null) {
+      lines.push(
+        `    Their hashers (${legacy.notEnabled.join(', ')}) are off by default, so these users cannot log in with their password until you enable them in the config:`,
+        `      ${legacy.enableWith}`,
+        '    Each such hash is re-hashed with the preferred hasher at its first login; remove the legacy names once none is left (or have those users reset their password).',
+      );
+    } else lines.push('    Their hashers are enabled in passwordHashers: each such hash is re-hashed at its first login.');
+  }
   lines.push('  Password hashes were copied verbatim: users log in with their Django passwords, and each hash is upgraded at its first login.');
   return lines.join('\n');
 }

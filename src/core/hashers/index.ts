@@ -26,7 +26,7 @@ export {
   Pbkdf2Sha256Hasher,
 } from './pbkdf2.js';
 export type { Pbkdf2Digest, Pbkdf2HasherOptions } from './pbkdf2.js';
-export { defaultHashers, hasherNames, hashersFromNames } from './registry.js';
+export { defaultHashers, hasherNames, hashersFromNames, legacyHasherNames } from './registry.js';
 export type { HasherSettings } from './registry.js';
 export { ScryptHasher } from './scrypt.js';
 export type { ScryptHasherOptions } from './scrypt.js';

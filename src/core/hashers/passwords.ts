@@ -74,6 +74,12 @@ export function identifyAlgorithm(encoded: string): string | null {
   return separator > 0 ? encoded.slice(0, separator) : null;
 }
 
+/** The NFKC form of a password; ASCII (the common case) is returned as is without normalising. */
+function toNfkc(password: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range is the point.
+  return /^[\x00-\x7f]*$/.test(password) ? password : password.normalize('NFKC');
+}
+
 /** Whether `password` has more than `max` code points, without walking a huge string. */
 function exceedsLength(password: string, max: number): boolean {
   // A code point takes one or two UTF-16 units, which bounds the count from both sides.
@@ -170,7 +176,11 @@ export class PasswordHashers {
     if (typeof password !== 'string') {
       throw new GatehouseError('gatehouse.hashers.password_not_string', 'A password must be a string.');
     }
-    if (exceedsLength(password, this.maxPasswordLength)) {
+    // NIST SP 800-63B-4: the NFKC form is hashed, so the same password typed on another keyboard
+    // or input method (full-width letters, a precomposed or decomposed accent) still matches.
+    // The raw length is checked first so normalising an over-long input costs nothing.
+    const normalized = exceedsLength(password, this.maxPasswordLength) ? password : toNfkc(password);
+    if (exceedsLength(normalized, this.maxPasswordLength)) {
       throw new ValidationError([
         {
           code: 'password_too_long',
@@ -179,7 +189,7 @@ export class PasswordHashers {
       ]);
     }
     const salt = randomString(this.random, this.preferred.saltLength);
-    return this.limit.run(() => this.preferred.encode(password, salt));
+    return this.limit.run(() => this.preferred.encode(normalized, salt));
   }
 
   /**
@@ -199,16 +209,24 @@ export class PasswordHashers {
       await this.runDummyCheck(password);
       return INVALID;
     }
-    let valid = false;
+    // The NFKC form is what `makePassword` hashes. A hash imported from Django (or made before
+    // gatehouse normalised) holds the raw form instead, so when the NFKC form fails and the raw
+    // form differs, that is tried too, and a match is upgraded so the next login finds the NFKC
+    // hash. ASCII is NFKC-stable, so an ASCII password never costs a second hash.
+    const normalized = toNfkc(password);
+    if (await this.verifyWith(hasher, normalized, encoded)) return { valid: true, needsUpgrade: this.needsUpgrade(hasher, encoded) };
+    if (normalized === password || !(await this.verifyWith(hasher, password, encoded))) return INVALID;
+    return { valid: true, needsUpgrade: true };
+  }
+
+  private async verifyWith(hasher: PasswordHasher, password: string, encoded: string): Promise<boolean> {
     try {
-      valid = await this.limit.run(() => hasher.verify(password, encoded));
+      return await this.limit.run(() => hasher.verify(password, encoded));
     } catch (error) {
       // A full queue is not a wrong password: nothing was checked, and the caller must say so.
       if (error instanceof BusyError) throw error;
-      valid = false;
+      return false;
     }
-    if (!valid) return INVALID;
-    return { valid: true, needsUpgrade: this.needsUpgrade(hasher, encoded) };
   }
 
   /** A value for the password column that never matches: `!` and 40 random characters. */
@@ -246,6 +264,9 @@ export class PasswordHashers {
       // Cut to the limit so an over-long input costs no more than the longest real one.
       const input = typeof password === 'string' ? password.slice(0, this.maxPasswordLength) : '';
       await this.limit.run(() => this.preferred.verify(input, encoded));
+      // A real check of a password that NFKC changes costs two verifications (the NFKC form,
+      // then the raw one); spend the same here, or an unknown username would answer faster.
+      if (toNfkc(input) !== input) await this.limit.run(() => this.preferred.verify(input, encoded));
     } catch (error) {
       // Unknown users wait in the same bounded queue, and are refused the same way when it is full.
       if (error instanceof BusyError) throw error;

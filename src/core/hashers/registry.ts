@@ -60,10 +60,18 @@ export function hashersFromNames(names: readonly string[], settings: HasherSetti
   });
 }
 
+/** The verify-only fast digests (MD5, SHA-1, salted or not), kept out of the default list. */
+export const legacyHasherNames: readonly string[] = Object.freeze(['md5', 'sha1', 'unsalted_md5', 'unsalted_sha1']);
+
 /**
- * The default list: argon2 hashes; scrypt, PBKDF2, bcrypt and the legacy digests verify, so
- * any hash a Django database holds works and is upgraded at the user's next login.
+ * The default list: argon2 hashes; scrypt, PBKDF2 and bcrypt verify, so the hashes a modern Django
+ * database holds work and are upgraded at the user's next login. The legacy digests are left out:
+ * a leaked table of them falls to brute force at once, so an app that imports such hashes turns
+ * them on by name (`legacyHasherNames`) until its users have logged in once.
  */
 export function defaultHashers(settings: HasherSettings = {}): PasswordHasher[] {
-  return hashersFromNames(hasherNames, settings);
+  return hashersFromNames(
+    hasherNames.filter((name) => !legacyHasherNames.includes(name)),
+    settings,
+  );
 }

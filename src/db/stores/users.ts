@@ -1,6 +1,7 @@
 /** `UserStore` over the `auth_user` table. */
 import { sql } from 'kysely';
 import { NotFoundError } from '../../core/errors.js';
+import { usernameSkeleton } from '../../core/skeleton.js';
 import type { NewUserRecord, UserListOptions, UserPatch, UserStore } from '../../core/ports.js';
 import { type User, toUser } from '../../core/user.js';
 import { rethrowDuplicate } from '../constraint-errors.js';
@@ -52,6 +53,8 @@ export class SqlUserStore implements UserStore {
           is_superuser: toDbBool(kind, record.isSuperuser),
           last_login: record.lastLogin,
           date_joined: record.dateJoined,
+          // Kept by the store on every write of a username, so no caller can leave it stale.
+          username_skeleton: usernameSkeleton(record.username),
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -86,10 +89,19 @@ export class SqlUserStore implements UserStore {
     return rows.map(rowToUser);
   }
 
+  async skeletonTaken(skeleton: string, exceptId?: number): Promise<boolean> {
+    let query = this.ctx.db.selectFrom('auth_user').select('id').where('username_skeleton', '=', skeleton);
+    if (exceptId !== undefined) query = query.where('id', '<>', exceptId);
+    return (await query.limit(1).executeTakeFirst()) !== undefined;
+  }
+
   async update(id: number, patch: UserPatch): Promise<User> {
     const { kind, db } = this.ctx;
     const values: Record<string, unknown> = {};
-    if (patch.username !== undefined) values.username = patch.username;
+    if (patch.username !== undefined) {
+      values.username = patch.username;
+      values.username_skeleton = usernameSkeleton(patch.username);
+    }
     if (patch.email !== undefined) values.email = patch.email;
     if (patch.password !== undefined) values.password = patch.password;
     if (patch.firstName !== undefined) values.first_name = patch.firstName;

@@ -9,12 +9,16 @@ import {
   PasswordHashers,
   defaultHashers,
   hashersFromNames,
+  legacyHasherNames,
 } from '../../../src/core/hashers/index.js';
 import { djangoHashFixtures } from './helpers.js';
 
 const fixtures = djangoHashFixtures();
-// Gatehouse's real defaults: Django's hashes must verify with exactly what an app would run.
-const hashers = new PasswordHashers(defaultHashers());
+// Gatehouse's real defaults plus the legacy digests, exactly what an app that imported an old
+// Django database runs (import-django prints that passwordHashers line): Django's hashes must
+// verify with it.
+const hashers = new PasswordHashers([...defaultHashers(), ...hashersFromNames(legacyHasherNames)]);
+const defaultsOnly = new PasswordHashers(defaultHashers());
 
 function title(entry: (typeof fixtures)[number], index: number): string {
   return `#${index} ${entry.hasher}: ${entry.note ?? entry.via}`;
@@ -33,6 +37,16 @@ describe('Django 3.2 password hash fixture', () => {
         expect(result.valid).toBe(entry.matches);
         // Under gatehouse's defaults (argon2 m=19456) every Django hash is due for an upgrade.
         expect(result.needsUpgrade).toBe(entry.matches);
+      });
+    });
+  });
+
+  describe('under the bare defaults the legacy digests are off: such hashes never match', () => {
+    fixtures.forEach((entry, index) => {
+      if (!legacyHasherNames.includes(entry.hasher)) return;
+      it(title(entry, index), async () => {
+        expect(defaultsOnly.identifyHasher(entry.encoded)).toBeNull();
+        expect(await defaultsOnly.checkPassword(entry.password ?? '', entry.encoded)).toEqual({ valid: false, needsUpgrade: false });
       });
     });
   });

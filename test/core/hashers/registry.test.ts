@@ -8,6 +8,7 @@ import {
   defaultHashers,
   hasherNames,
   hashersFromNames,
+  legacyHasherNames,
 } from '../../../src/core/hashers/index.js';
 
 const expectedOrder = [
@@ -23,10 +24,13 @@ const expectedOrder = [
   'unsalted_sha1',
 ];
 
+const legacy = ['md5', 'sha1', 'unsalted_md5', 'unsalted_sha1'];
+
 describe('hasher registry', () => {
-  it('builds the default list, argon2 first with its default cost', () => {
+  it('builds the default list, argon2 first with its default cost, without the legacy digests', () => {
     const list = defaultHashers();
-    expect(list.map((h) => h.algorithm)).toEqual(expectedOrder);
+    expect(list.map((h) => h.algorithm)).toEqual(expectedOrder.filter((name) => !legacy.includes(name)));
+    expect([...legacyHasherNames]).toEqual(legacy);
     expect(list[0]).toBeInstanceOf(Argon2Hasher);
     expect(list[0]).toMatchObject({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
     expect(list.filter((h) => h.canEncode).map((h) => h.algorithm)).toEqual(['argon2', 'scrypt', 'pbkdf2_sha256', 'pbkdf2_sha1']);
@@ -36,6 +40,8 @@ describe('hasher registry', () => {
   it('knows the same names as the configuration checks', () => {
     expect(hasherNames).toEqual(expectedOrder);
     expect([...knownHasherNames]).toEqual([...hasherNames]);
+    // Off by default, still available by name.
+    expect(hashersFromNames(legacy).map((h) => h.algorithm)).toEqual(legacy);
   });
 
   it('builds a list from names, in order, with cost settings', () => {
