@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaults } from '../../src/core/config.js';
 import { createGatehouse } from '../../src/core/gatehouse.js';
 import { usernameSkeleton } from '../../src/core/skeleton.js';
-import { type FreshDatabase, freshDatabaseUrl, postgresAdminUrl, sharedFixturesDir, testDatabases } from '../support/databases.js';
+import { type FreshDatabase, freshDatabaseUrl, postgresAdminUrl, djangoFixturesDir, testDatabases } from '../support/databases.js';
 import { ensureBuilt, hasStackTrace, openDirect, runCli } from './helpers.js';
 
 interface Sample {
@@ -64,7 +64,7 @@ interface Manifest {
   samples: Sample[];
 }
 
-const fixtures = join(sharedFixturesDir(), 'fixtures');
+const fixtures = djangoFixturesDir();
 const SQLITE_SOURCE = join(fixtures, 'django32-auth.sqlite3');
 const JSON_SOURCE = join(fixtures, 'django32-auth-dumpdata.json');
 let manifest: Manifest;

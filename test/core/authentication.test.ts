@@ -12,7 +12,7 @@ import { PermissionDenied } from '../../src/core/errors.js';
 import { createGatehouse } from '../../src/core/gatehouse.js';
 import type { User } from '../../src/core/user.js';
 import { fastHasherSettings, type TestGatehouse } from '../../src/testing/index.js';
-import { sharedFixturesDir, testDatabases } from '../support/databases.js';
+import { djangoFixturesDir, testDatabases } from '../support/databases.js';
 import { GOOD_PASSWORD, type SeedPermission, freshUsername, seedGatehouse } from './helpers.js';
 
 interface DjangoHash {
@@ -24,7 +24,7 @@ interface DjangoHash {
 
 /** A PBKDF2-SHA256 hash Django 3.2 made, with its password (shared/fixtures). */
 function djangoPbkdf2(): { password: string; encoded: string } {
-  const all = JSON.parse(readFileSync(join(sharedFixturesDir(), 'fixtures', 'django-password-hashes.json'), 'utf8')) as DjangoHash[];
+  const all = JSON.parse(readFileSync(join(djangoFixturesDir(), 'django-password-hashes.json'), 'utf8')) as DjangoHash[];
   const entry = all.find((e) => e.hasher === 'pbkdf2_sha256' && e.matches && e.password !== null && e.encoded.startsWith('pbkdf2_sha256$'));
   if (!entry || entry.password === null) throw new Error('no matching pbkdf2_sha256 entry in the fixture');
   return { password: entry.password, encoded: entry.encoded };

@@ -102,14 +102,6 @@ export function djangoFixturesDir(): string {
 }
 
 /**
- * The folder holding `fixtures/` (the test folder). Kept while callers move to `djangoFixturesDir()`.
- * @deprecated use `djangoFixturesDir()`.
- */
-export function sharedFixturesDir(): string {
-  return join(repoRoot(), 'test');
-}
-
-/**
  * `it` where the test applies, and nothing at all where it does not (a PostgreSQL-only test in
  * the SQLite run): such a test is not "skipped", it does not exist there, so the skipped count
  * only ever means something could not run.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { RandomSource } from '../../../src/core/clock.js';
 import type { HasherSettings } from '../../../src/core/hashers/index.js';
 import type { DecodedHash, PasswordHasher } from '../../../src/core/hashers/index.js';
-import { sharedFixturesDir } from '../../support/databases.js';
+import { djangoFixturesDir } from '../../support/databases.js';
 
 /** Settings that keep every encoding hasher in the low milliseconds. */
 export const cheapSettings: HasherSettings = {
@@ -30,7 +30,7 @@ export interface DjangoHashFixture {
 
 /** The 68 hashes Django 3.2 made, with what its `check_password` answered. */
 export function djangoHashFixtures(): DjangoHashFixture[] {
-  const path = join(sharedFixturesDir(), 'fixtures', 'django-password-hashes.json');
+  const path = join(djangoFixturesDir(), 'django-password-hashes.json');
   return JSON.parse(readFileSync(path, 'utf8')) as DjangoHashFixture[];
 }
 
