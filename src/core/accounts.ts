@@ -85,7 +85,12 @@ const PASSWORD_CHANGE_HOW: Readonly<Record<string, string>> = {
 };
 
 /** Account operations over the stores. */
-export class Accounts {
+/**
+ * `P` is the app's permission-name union and `R` its role names (from `defineRoles`), so a
+ * misspelt permission or role does not compile; both are `string` where nothing was declared.
+ * Ad-hoc groups that no role declares are joined through `gatehouse.groups.addMember`.
+ */
+export class Accounts<P extends string = string, R extends string = string> {
   private mailer: Mailer | null;
   private siteName: string;
   private passwordContext: PasswordContext;
@@ -292,7 +297,7 @@ export class Accounts {
   }
 
   /** Adds the user to a group (a role). Throws `NotFoundError` for an unknown group. */
-  async addToGroup(user: User, groupName: string, by: Actor = {}): Promise<void> {
+  async addToGroup(user: User, groupName: R, by: Actor = {}): Promise<void> {
     const group = await this.stores.groups.getByName(groupName);
     if (!group) throw new NotFoundError('group', `No group named "${groupName}".`);
     await this.stores.groups.addUser(user.id, group.id);
@@ -301,7 +306,7 @@ export class Accounts {
   }
 
   /** Removes the user from a group and ends their sessions. Returns whether they were a member. */
-  async removeFromGroup(user: User, groupName: string, by: Actor = {}): Promise<boolean> {
+  async removeFromGroup(user: User, groupName: R, by: Actor = {}): Promise<boolean> {
     const group = await this.stores.groups.getByName(groupName);
     if (!group) throw new NotFoundError('group', `No group named "${groupName}".`);
     const removed = await this.stores.transaction(async (tx) => {
@@ -318,14 +323,14 @@ export class Accounts {
   }
 
   /** Grants a permission directly to a user. */
-  async grantPermission(user: User, permission: string, by: Actor = {}): Promise<void> {
+  async grantPermission(user: User, permission: P, by: Actor = {}): Promise<void> {
     await this.stores.permissions.grantToUser(user.id, permission);
     this.authz.clearCache(user);
     await this.audit.record({ actor: by.actor ?? null, action: 'perm.grant', target: user.username, ip: by.ip ?? null, data: { permission } });
   }
 
   /** Revokes a direct grant and ends the user's sessions. */
-  async revokePermission(user: User, permission: string, by: Actor = {}): Promise<void> {
+  async revokePermission(user: User, permission: P, by: Actor = {}): Promise<void> {
     await this.stores.transaction(async (tx) => {
       await tx.permissions.revokeFromUser(user.id, permission);
       await tx.users.bumpAuthEpoch(user.id);

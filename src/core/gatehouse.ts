@@ -48,8 +48,11 @@ export interface LoginMeta extends SessionMeta {
   backend?: string;
 }
 
-/** The assembled core. `P` is the permission-name union of the app. */
-export class Gatehouse<P extends string = string> {
+/**
+ * The assembled core. `P` is the app's permission-name union and `R` its role names; both are
+ * `string` for an app that declares none.
+ */
+export class Gatehouse<P extends string = string, R extends string = string> {
   readonly config: GatehouseConfig;
   readonly stores: Stores;
   readonly clock: Clock;
@@ -57,7 +60,7 @@ export class Gatehouse<P extends string = string> {
   readonly hashers: PasswordHashers;
   readonly passwordValidators: readonly PasswordValidator[];
   readonly authz: Authorization;
-  readonly accounts: Accounts;
+  readonly accounts: Accounts<P, R>;
   /** Ad-hoc group administration (create, delete, grant to and revoke from a group), audited. */
   readonly groups: Groups;
   readonly sessions: SessionManager;
@@ -198,7 +201,7 @@ export class Gatehouse<P extends string = string> {
   }
 
   /** Which grant, group or flag gives `perm`, or what blocks it. */
-  explainPerm(user: AnyUser, perm: P | string): Promise<PermissionExplanation> {
+  explainPerm(user: AnyUser, perm: P): Promise<PermissionExplanation> {
     return this.authz.explainPerm(user, perm);
   }
 }
@@ -221,10 +224,14 @@ function siteWords(config: GatehouseConfig, apps: AppsDeclaration, roles: RolesD
 export type AppLabelOf<P extends string> = P extends `${infer L}.${string}` ? L : never;
 
 /** Builds the core for an app. The result's checks are typed by the app's permission names. */
-export function createGatehouse<const Apps extends AppsDeclaration = Record<never, never>>(
-  options: GatehouseOptions<Apps>,
-): Gatehouse<PermissionName<Apps>> {
-  return new Gatehouse<PermissionName<Apps>>(options as GatehouseOptions<AppsDeclaration>);
+export function createGatehouse<
+  const Apps extends AppsDeclaration = Record<never, never>,
+  const Roles extends RolesDeclaration<PermissionName<Apps>> = RolesDeclaration<PermissionName<Apps>>,
+>(options: GatehouseOptions<Apps> & { roles?: Roles }): Gatehouse<PermissionName<Apps>, RoleName<Roles>> {
+  return new Gatehouse<PermissionName<Apps>, RoleName<Roles>>(options as GatehouseOptions<AppsDeclaration>);
 }
+
+/** The role names of a roles declaration: the literal keys, or `string` when they are not known. */
+export type RoleName<Roles> = string extends keyof Roles ? string : keyof Roles & string;
 
 export type { AppLabel };

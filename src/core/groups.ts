@@ -12,6 +12,7 @@ import type { Actor } from './accounts.js';
 import type { AuditLog } from './audit.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import type { GroupRecord, Stores } from './ports.js';
+import type { User } from './user.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const CONTROL_OR_LONE_SURROGATE = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -71,6 +72,13 @@ export class Groups {
     });
     await this.audit.record({ actor: by.actor ?? null, action: 'group.delete', target: group.name, ip: by.ip ?? null, data: { members } });
     return { members };
+  }
+
+  /** Adds a user to any group by name (an ad-hoc group no role declares); roles: `accounts.addToGroup`. */
+  async addMember(user: User, name: string, by: Actor = {}): Promise<void> {
+    const group = await this.require(name);
+    await this.stores.groups.addUser(user.id, group.id);
+    await this.audit.record({ actor: by.actor ?? null, action: 'role.add_member', target: user.username, ip: by.ip ?? null, data: { group: group.name } });
   }
 
   /** Grants permissions to a group (unknown names: `NotFoundError`); returns the ones newly granted. */

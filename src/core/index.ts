@@ -1,6 +1,6 @@
 /** `gatehouse`: the framework-free core. */
 export { createGatehouse, Gatehouse } from './gatehouse.js';
-export type { GatehouseOptions, LoginMeta, AppLabelOf } from './gatehouse.js';
+export type { GatehouseOptions, LoginMeta, AppLabelOf, RoleName } from './gatehouse.js';
 export { resolveConfig, defaults, legacyHasherNames } from './config.js';
 export type { GatehouseConfig, GatehouseConfigInput, SessionConfig, CsrfConfig, ThrottleConfig } from './config.js';
 export type { PasswordResetLimitsConfig } from './config.js';

@@ -12,8 +12,12 @@ export const ALL_PERMISSIONS = '*';
 /** Role name → its permissions, or `ALL_PERMISSIONS`. */
 export type RolesDeclaration<P extends string = string> = Readonly<Record<string, readonly P[] | typeof ALL_PERMISSIONS>>;
 
-/** Declares roles, typed against the app's permission names. */
-export function defineRoles<P extends string>(roles: RolesDeclaration<P>): RolesDeclaration<P> {
+/**
+ * Declares roles. Called without a type argument it keeps the role names, so
+ * `gatehouse.accounts.addToGroup(user, 'Finanse')` fails to compile; `defineRoles<Perm>({...})`
+ * checks the permissions at once but forgets the names (createGatehouse checks permissions anyway).
+ */
+export function defineRoles<P extends string = string, const R extends RolesDeclaration<P> = RolesDeclaration<P>>(roles: R): R {
   for (const name of Object.keys(roles)) {
     if (name.trim() === '' || name.length > 150) {
       throw new ConfigError('gatehouse.config.invalid_role', `Role name "${name}" must be 1 to 150 characters.`);

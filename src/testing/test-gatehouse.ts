@@ -5,7 +5,7 @@
  */
 import { ManualClock } from '../core/clock.js';
 import type { GatehouseConfigInput } from '../core/config.js';
-import { type Gatehouse, createGatehouse } from '../core/gatehouse.js';
+import { type Gatehouse, type RoleName, createGatehouse } from '../core/gatehouse.js';
 import type { AppsDeclaration, PermissionName } from '../core/permissions.js';
 import type { RolesDeclaration } from '../core/roles.js';
 import type { User } from '../core/user.js';
@@ -24,7 +24,7 @@ export interface TestGatehouseOptions<Apps extends AppsDeclaration, Roles extend
 
 /** A ready gatehouse, its database and clock. Call `close()` when done. */
 export interface TestGatehouse<P extends string, R extends string = string> {
-  gatehouse: Gatehouse<P>;
+  gatehouse: Gatehouse<P, R>;
   database: Database;
   clock: ManualClock;
   /**
@@ -42,8 +42,8 @@ export const fastHasherSettings = { argon2: { memoryCost: 1024, timeCost: 1, par
 /** Opens and migrates a database, applies permissions and roles, and returns the gatehouse. */
 export async function createTestGatehouse<
   const Apps extends AppsDeclaration = Record<never, never>,
-  const Roles extends RolesDeclaration<PermissionName<Apps>> = Record<never, never>,
->(options: TestGatehouseOptions<Apps, Roles> = {}): Promise<TestGatehouse<PermissionName<Apps>, keyof Roles & string>> {
+  const Roles extends RolesDeclaration<PermissionName<Apps>> = RolesDeclaration<PermissionName<Apps>>,
+>(options: TestGatehouseOptions<Apps, Roles> = {}): Promise<TestGatehouse<PermissionName<Apps>, RoleName<Roles>>> {
   const clock = options.clock ?? new ManualClock();
   const database = await openDatabase(options.databaseUrl ?? 'sqlite::memory:');
   const config: GatehouseConfigInput = {
@@ -52,7 +52,7 @@ export async function createTestGatehouse<
     ...options.config,
   };
   await database.migrate({ emailUnique: config.emailUnique ?? true });
-  const gatehouse = createGatehouse<Apps>({
+  const gatehouse = createGatehouse<Apps, Roles>({
     stores: database.stores,
     ...(options.apps ? { apps: options.apps } : {}),
     ...(options.roles ? { roles: options.roles } : {}),
