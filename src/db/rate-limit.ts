@@ -1,15 +1,14 @@
 /**
  * Rate-limit counters (`core/rate-limit.ts`) over rate-limiter-flexible: in the app's database
  * (SQLite or PostgreSQL, so every instance counts together) or, for one development process, in
- * memory. The table is created here and awaited, for the reason given in `throttle.ts`.
+ * memory. The table is created and awaited first (counter-table.ts).
  */
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { PasswordResetLimitsConfig } from '../core/config.js';
-import { ConfigError } from '../core/errors.js';
 import type { PasswordResetRateLimits, RateLimitDecision, RateLimiter } from '../core/rate-limit.js';
 import type { Database } from './connect.js';
-import { createThrottleTable } from './throttle.js';
+import { openCounterTable } from './counter-table.js';
 
 /** Options of `createRateLimits`. */
 export interface RateLimitsOptions {
@@ -18,8 +17,6 @@ export interface RateLimitsOptions {
 }
 
 const DEFAULT_TABLE = 'gh_rate_limit';
-// Expired rows are ignored by every read; this only keeps the table from growing for ever.
-const CLEANUP_INTERVAL_MS = 5 * 60 * 1000;
 
 /** A `RateLimiter` over any rate-limiter-flexible limiter. */
 export class CounterRateLimiter implements RateLimiter {
@@ -53,29 +50,12 @@ export async function createRateLimits(
   config: Readonly<PasswordResetLimitsConfig>,
   options: RateLimitsOptions = {},
 ): Promise<PasswordResetRateLimits & { close(): Promise<void> }> {
-  const tableName = options.tableName ?? DEFAULT_TABLE;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tableName)) {
-    throw new ConfigError('gatehouse.config.bad_rate_limit_table', `tableName must be letters, digits and "_", got ${JSON.stringify(tableName)}.`);
-  }
-  const driver = database.driver;
-  await createThrottleTable(driver, tableName);
-  const make = (keyPrefix: string, points: number): RateLimiterSQLite | RateLimiterPostgres => {
-    const common = { keyPrefix, points, duration: config.window, tableName, tableCreated: true, clearExpiredByTimeout: false };
-    return driver.kind === 'sqlite'
-      ? new RateLimiterSQLite({ ...common, storeClient: driver.database, storeType: 'better-sqlite3' })
-      : new RateLimiterPostgres({ ...common, storeClient: driver.pool, storeType: 'pool' });
-  };
-  const perEmail = make('reset_email', config.perEmail);
-  const timer = setInterval(() => {
-    // The three limiters share the table, so one clean-up covers all of them.
-    (perEmail as unknown as { clearExpired(now: number): Promise<void> }).clearExpired(Date.now()).catch(() => {});
-  }, CLEANUP_INTERVAL_MS);
-  timer.unref();
+  const table = await openCounterTable(database, options.tableName ?? DEFAULT_TABLE, 'gatehouse.config.bad_rate_limit_table');
   return {
-    perEmail: new CounterRateLimiter(perEmail),
-    perAddress: new CounterRateLimiter(make('reset_addr', config.perAddress)),
-    invalidLinksPerAddress: new CounterRateLimiter(make('reset_link', config.invalidLinksPerAddress)),
-    close: async () => clearInterval(timer),
+    perEmail: new CounterRateLimiter(table.limiter('reset_email', config.perEmail, config.window)),
+    perAddress: new CounterRateLimiter(table.limiter('reset_addr', config.perAddress, config.window)),
+    invalidLinksPerAddress: new CounterRateLimiter(table.limiter('reset_link', config.invalidLinksPerAddress, config.window)),
+    close: () => table.close(),
   };
 }
 

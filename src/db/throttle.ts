@@ -4,14 +4,10 @@
  * development process, in memory. The policy (what is counted, how keys are made, when to block)
  * lives in `core/throttle.ts`; this file only stores counters.
  *
- * The limiter table is created here, once, before the throttle is handed out. rate-limiter-flexible
- * can create it itself, but it does so from its constructor without being awaited: calls made
- * before that finishes are refused ("Table is not created yet"), and a failure with no callback is
- * thrown inside a promise, an unhandled rejection that ends the process.
+ * The counter table is created (and awaited) before the throttle is handed out: counter-table.ts.
  */
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterSQLite } from 'rate-limiter-flexible';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { ThrottleConfig } from '../core/config.js';
-import { ConfigError } from '../core/errors.js';
 import {
   type LoginThrottle,
   type ThrottleAdmission,
@@ -21,8 +17,8 @@ import {
   throttleDecision,
   throttleKeys,
 } from '../core/throttle.js';
-import type { Database, DriverHandle } from './connect.js';
-import type { PostgresDriver } from './drivers.js';
+import type { Database } from './connect.js';
+import { openCounterTable } from './counter-table.js';
 
 /** Options for the login throttles. */
 export interface LoginThrottleOptions extends ThrottleKeyOptions {
@@ -58,11 +54,6 @@ export interface CounterStore {
 }
 
 const DEFAULT_TABLE = 'gh_login_throttle';
-// Rows whose window ended are deleted this often; the limiter ignores them anyway, this only
-// keeps the table from growing with every address that ever failed once.
-const CLEANUP_INTERVAL_MS = 5 * 60 * 1000;
-// Any fixed number: serialises concurrent table creation across instances (pg_advisory_xact_lock).
-const CREATE_TABLE_LOCK = 7_305_221_981;
 // A point is given back only while its window has at least this long left. A give-back landing
 // after the window ended would start the next window at -1, a free attempt; the margin covers the
 // time between deciding and the store applying it.
@@ -195,31 +186,10 @@ export async function createLoginThrottle(
   config: Readonly<ThrottleConfig>,
   options: LoginThrottleOptions = {},
 ): Promise<ClosableLoginThrottle> {
-  const tableName = options.tableName ?? DEFAULT_TABLE;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tableName)) {
-    throw new ConfigError('gatehouse.config.bad_throttle_table', `tableName must be letters, digits and "_", got ${JSON.stringify(tableName)}.`);
-  }
-  const driver = database.driver;
-  await createThrottleTable(driver, tableName);
-  const make = (keyPrefix: string, points: number): RateLimiterSQLite | RateLimiterPostgres => {
-    // tableCreated: done above. clearExpiredByTimeout off: the library's timer lets a failed
-    // clean-up (e.g. on a closed SQLite handle) reject unhandled; the one below catches.
-    const common = { keyPrefix, points, duration: config.window, tableName, tableCreated: true, clearExpiredByTimeout: false };
-    return driver.kind === 'sqlite'
-      ? new RateLimiterSQLite({ ...common, storeClient: driver.database, storeType: 'better-sqlite3' })
-      : new RateLimiterPostgres({ ...common, storeClient: driver.pool, storeType: 'pool' });
-  };
-  const pair = make('pair', config.perAccountAndAddress);
-  const address = make('addr', config.perAddress);
-  const timer = setInterval(() => {
-    // Both limiters share the table, so one clean-up covers both.
-    const limiter = pair as unknown as { clearExpired(now: number): Promise<void> };
-    limiter.clearExpired(Date.now()).catch(() => {
-      // Not critical: expired rows are ignored by every read, and the next run tries again.
-    });
-  }, CLEANUP_INTERVAL_MS);
-  timer.unref();
-  return new CounterLoginThrottle({ pair, address }, config, keyOptionsOf(options), async () => clearInterval(timer));
+  const table = await openCounterTable(database, options.tableName ?? DEFAULT_TABLE, 'gatehouse.config.bad_throttle_table');
+  const pair = table.limiter('pair', config.perAccountAndAddress, config.window);
+  const address = table.limiter('addr', config.perAddress, config.window);
+  return new CounterLoginThrottle({ pair, address }, config, keyOptionsOf(options), () => table.close());
 }
 
 /**
@@ -232,38 +202,6 @@ export function createMemoryLoginThrottle(config: Readonly<ThrottleConfig>, opti
   const address = new RateLimiterMemory({ keyPrefix: 'addr', points: config.perAddress, duration: config.window });
   // `shared: false`: the Fastify plugin refuses it in production (counts would be per process).
   return Object.assign(new CounterLoginThrottle({ pair, address }, config, keyOptionsOf(options)), { shared: false as const });
-}
-
-/** Creates the counter table (and its clean-up index) if missing; idempotent and race-safe. */
-export async function createThrottleTable(driver: DriverHandle, tableName: string = DEFAULT_TABLE): Promise<void> {
-  // Same columns, in the same order, as rate-limiter-flexible's own statements expect.
-  if (driver.kind === 'sqlite') {
-    // SQLite serialises schema changes with its database lock; IF NOT EXISTS makes a repeat a no-op.
-    driver.database.exec(
-      `CREATE TABLE IF NOT EXISTS ${tableName} (key TEXT PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire INTEGER);
-       CREATE INDEX IF NOT EXISTS ${tableName}_expire ON ${tableName} (expire);`,
-    );
-    return;
-  }
-  await createPostgresTable(driver.pool, tableName);
-}
-
-async function createPostgresTable(pool: PostgresDriver, tableName: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    // Two CREATE TABLE IF NOT EXISTS racing in PostgreSQL can still fail with a unique violation
-    // on pg_type; the advisory lock makes instances starting together take turns.
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [CREATE_TABLE_LOCK]);
-    await client.query(`CREATE TABLE IF NOT EXISTS "${tableName}" (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`);
-    await client.query(`CREATE INDEX IF NOT EXISTS "${tableName}_expire" ON "${tableName}" (expire)`);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
 }
 
 function keyOptionsOf(options: ThrottleKeyOptions): ThrottleKeyOptions {
