@@ -42,8 +42,11 @@ export type AccessDeclaration =
   | { readonly kind: 'object'; readonly rule: AnyObjectRule; readonly recentAuth?: RecentAuth }
   | { readonly kind: 'test'; readonly name: string; readonly test: AccessTest; readonly recentAuth?: RecentAuth };
 
-/** Declarations that may carry a recent-authentication requirement. */
+/** Declarations that may carry a recent-authentication requirement: every class that needs a logged-in user. */
 export type RestrictedDeclaration = Exclude<AccessDeclaration, { kind: 'public' }>;
+
+/** The public declaration. */
+export type PublicDeclaration = Extract<AccessDeclaration, { kind: 'public' }>;
 
 /** Options shared by the restricted classes. */
 export interface AccessOptions {
@@ -76,23 +79,23 @@ function checkPermissions(perms: readonly string[], what: string): readonly stri
 /** The access builders, typed by a permission-name union `P`. */
 export interface AccessBuilders<P extends string> {
   /** Anyone, logged in or not. */
-  publicAccess(): AccessDeclaration;
+  publicAccess(): PublicDeclaration;
   /** Any logged-in, active user (Django's `login_required`). */
-  authenticated(options?: AccessOptions): AccessDeclaration;
+  authenticated(options?: AccessOptions): RestrictedDeclaration;
   /** Active staff users only (Django's `staff_member_required`, but 403 rather than a login loop). */
-  staffOnly(options?: AccessOptions): AccessDeclaration;
+  staffOnly(options?: AccessOptions): RestrictedDeclaration;
   /** Users holding every listed permission (Django's `permission_required`). */
-  permission(...perms: [P, ...P[]]): AccessDeclaration;
+  permission(...perms: [P, ...P[]]): RestrictedDeclaration;
   /** As `permission`, with options. */
-  permissions(perms: readonly [P, ...P[]], options?: AccessOptions): AccessDeclaration;
+  permissions(perms: readonly [P, ...P[]], options?: AccessOptions): RestrictedDeclaration;
   /** Staff AND the permission(s), every decision audited. */
-  critical(perm: P | readonly [P, ...P[]], options?: AccessOptions): AccessDeclaration;
+  critical(perm: P | readonly [P, ...P[]], options?: AccessOptions): RestrictedDeclaration;
   /** Logged in here; the handler checks the object with `authorizeObject(request, rule, object)`. */
-  objectRule<T, DB, TB extends keyof DB>(rule: ObjectRule<T, DB, TB, P>, options?: AccessOptions): AccessDeclaration;
+  objectRule<T, DB, TB extends keyof DB>(rule: ObjectRule<T, DB, TB, P>, options?: AccessOptions): RestrictedDeclaration;
   /** A custom predicate; `name` is what logs and the inventory show. */
-  passesTest(name: string, test: AccessTest, options?: AccessOptions): AccessDeclaration;
+  passesTest(name: string, test: AccessTest, options?: AccessOptions): RestrictedDeclaration;
   /** Adds a password re-check within `maxAge` seconds (default `reauthMaxAge`) to a declaration. */
-  recentAuth(declaration: AccessDeclaration, maxAge?: number): AccessDeclaration;
+  recentAuth(declaration: AccessDeclaration, maxAge?: number): RestrictedDeclaration;
   /** Defines an object rule whose `grantedBy` permissions are checked against `P`. */
   defineRule<T, DB = unknown, TB extends keyof DB = keyof DB>(spec: ObjectRuleSpec<T, DB, TB, P>): ObjectRule<T, DB, TB, P>;
 }

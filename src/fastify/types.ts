@@ -16,7 +16,19 @@
 import type { Gatehouse } from '../core/gatehouse.js';
 import type { LoadedSession } from '../core/sessions.js';
 import type { AnyUser, User } from '../core/user.js';
-import type { AccessDeclaration } from './access.js';
+import type {
+  ContextConfigDefault,
+  FastifyBaseLogger,
+  FastifySchema,
+  FastifyTypeProvider,
+  FastifyTypeProviderDefault,
+  RawRequestDefaultExpression,
+  RawServerBase,
+  RawServerDefault,
+  RouteGenericInterface,
+} from 'fastify';
+import type { FastifyRequestType, ResolveFastifyRequestType } from 'fastify/types/type-provider.js';
+import type { AccessDeclaration, RestrictedDeclaration } from './access.js';
 import type { RouteAccessEntry } from './inventory.js';
 import type { BackgroundTasks } from './tasks.js';
 
@@ -33,10 +45,30 @@ export interface RequestLoginOptions {
   backend?: string;
 }
 
+/**
+ * The user a route's handler sees: a logged-in `User` on a route whose declared access needs one
+ * (every class but `publicAccess()`), `AnyUser` elsewhere (public routes, hooks).
+ */
+export type UserForRoute<ContextConfig> = ContextConfig extends { access: RestrictedDeclaration } ? User : AnyUser;
+
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** The logged-in user, or the anonymous user: never null once the plugin's hook has run. */
-    user: AnyUser;
+  // The type parameters repeat Fastify's own (merged interfaces must declare the same ones), so
+  // `user` can follow the route's `config`: `request.user.id` is a number on an authenticated route.
+  interface FastifyRequest<
+    RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+    RawServer extends RawServerBase = RawServerDefault,
+    RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+    SchemaCompiler extends FastifySchema = FastifySchema,
+    TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+    ContextConfig = ContextConfigDefault,
+    Logger extends FastifyBaseLogger = FastifyBaseLogger,
+    RequestType extends FastifyRequestType = ResolveFastifyRequestType<TypeProvider, SchemaCompiler, RouteGeneric>,
+  > {
+    /**
+     * The logged-in user, or the anonymous user: never null once the plugin's hook has run. Typed
+     * as a logged-in `User` in the handler of a route whose access declaration requires one.
+     */
+    user: UserForRoute<ContextConfig>;
     /** The server-side session, or null when the browser has none. */
     session: LoadedSession | null;
     /**

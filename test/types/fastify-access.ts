@@ -15,7 +15,7 @@ const apps = defineApps({
 });
 declare const gatehouse: Gatehouse<PermissionName<typeof apps>>;
 
-const { permission, permissions, critical, recentAuth, authenticated, defineRule, objectRule } = accessFor(gatehouse);
+const { permission, permissions, critical, recentAuth, authenticated, defineRule, objectRule, publicAccess, staffOnly } = accessFor(gatehouse);
 const { permissionRequired } = guardsFor(gatehouse);
 
 permission('billing.approve_payout');
@@ -81,5 +81,17 @@ app.get<{ Params: { id: string } }>('/orders/:id/', { config: { access: objectRu
 app.post('/hook/', { config: { access: permission('billing.view_invoice'), csrf: false } }, async () => 'ok');
 // @ts-expect-error access must be a declaration, not a permission name
 app.get('/bad/', { config: { access: 'billing.view_invoice' } }, async () => 'x');
-// @ts-expect-error login takes a stored user, not the anonymous one
-app.post('/login-anon/', { config: { access: permission('billing.view_invoice') } }, async (request) => request.login(request.user));
+// @ts-expect-error login takes a stored user, not the anonymous one (a public route's user may be anonymous)
+app.post('/login-anon/', { config: { access: publicAccess() } }, async (request) => request.login(request.user));
+
+// A route whose access needs a logged-in user hands its handler a `User`: the id is a number.
+app.get('/me/', { config: { access: authenticated() } }, async (request) => {
+  const id: number = request.user.id;
+  return { id };
+});
+app.get('/staff/', { config: { access: staffOnly({ recentAuth: true }) } }, async (request) => ({ id: request.user.id satisfies number }));
+app.get('/public/', { config: { access: publicAccess() } }, async (request) => {
+  // @ts-expect-error on a public route the user may be anonymous (id null)
+  const id: number = request.user.id;
+  return { id };
+});

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../cli/helpers.js';
 
 const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
 
@@ -15,6 +16,13 @@ describe('type tests', () => {
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
+
+  it('the example app type-checks against the built package, as an app would', async () => {
+    await ensureBuilt();
+    const result = spawnSync(process.execPath, [tsc, '-p', 'example/tsconfig.json', '--noEmit'], { encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  }, 180_000);
 
   it('the sources, tests and benchmarks type-check under strict settings', () => {
     const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.test.json', '--noEmit'], { encoding: 'utf8' });
