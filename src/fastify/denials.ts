@@ -104,7 +104,8 @@ export async function auditDecision(request: FastifyRequest, allowed: boolean, r
     action: allowed ? 'access.allowed' : 'access.denied',
     target: routeLabel(request),
     ip: request.ip,
-    data: { url: request.url.slice(0, MAX_NEXT_LENGTH), ...(allowed ? {} : { reason }) },
+    // The path names what was acted on; the query string is left out (it may carry a token).
+    data: { url: (request.url.split('?')[0] ?? '').slice(0, MAX_NEXT_LENGTH), ...(allowed ? {} : { reason }) },
   });
 }
 

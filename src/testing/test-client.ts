@@ -87,7 +87,8 @@ function pluginContext(app: FastifyInstance): PluginContext {
 function defaultHost(context: PluginContext, given: string | undefined): string | undefined {
   if (given !== undefined) return given;
   const allowed = context.allowedHosts[0];
-  if (allowed !== undefined) return allowed;
+  // `.example.com` allows example.com and its subdomains: the bare domain is a Host it answers.
+  if (allowed !== undefined) return allowed.startsWith('.') ? allowed.slice(1) : allowed;
   return context.siteUrl !== null ? new URL(context.siteUrl).host : undefined;
 }
 

@@ -5,9 +5,9 @@
  *   happen after the response has gone, so neither the answer nor its timing says whether the
  *   address exists. Mail goes only to active users with a usable password, matched without
  *   regard to case, and to the address as stored.
- * - The link's host comes from `siteUrl`, or from the Host header only when it is an allowed
- *   host (or, in development, a loopback one): a forged Host header must not put an attacker's
- *   domain in the link that carries the token.
+ * - The link's origin comes from `siteUrl` (the only source in production), or in development
+ *   from the request's validated origin (an allowed Host, http/https only): a forged Host or
+ *   forwarded header must not put an attacker's domain in the link that carries the token.
  * - Opening the link moves the token out of the URL and redirects to a URL without it, so it
  *   does not linger in history, logs or a Referer header. The session keeps no token, only a
  *   value bound to this session and the user's state (`PasswordResetTokens.bind`): a leaked
