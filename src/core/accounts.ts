@@ -242,7 +242,7 @@ export class Accounts<P extends string = string, R extends string = string> {
       `The password of your account "${user.username}" on ${site} was changed ${how} at ${when}.`,
       '',
       'If you made this change, there is nothing to do.',
-      'If this was not you, reset your password now with "Forgot your password?" on the login page,',
+      'If this was not you, reset your password now with "Forgotten your password?" on the login page,',
       'and contact support: someone else may have had access to your account.',
       '',
       `— ${site}`,

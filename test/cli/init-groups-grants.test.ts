@@ -33,7 +33,7 @@ describe('gatehouse init', () => {
     expect(first.code, first.stderr).toBe(0);
     const text = readFileSync(join(dir, 'gatehouse.config.ts'), 'utf8');
     expect(text).toContain('billing_api: {');
-    expect(text).toContain("'sqlite:./db.sqlite3'");
+    expect(text).toContain("'sqlite:app.sqlite3'");
     expect(text).toContain('defineRoles<PermissionName<typeof apps>>');
 
     const again = await runCli(['init'], { cwd: dir, databaseUrl: null });

@@ -29,6 +29,7 @@ async function tail(ctx: CliContext, options: { lines: string; actor?: string; a
       { header: 'ACTOR', value: (e) => e.actor ?? '-' },
       { header: 'ACTION', value: (e) => e.action },
       { header: 'TARGET', value: (e) => e.target ?? '-' },
+      { header: 'IP', value: (e) => e.ip ?? '-' },
       { header: 'DATA', value: (e) => (Object.keys(e.data).length === 0 ? '' : JSON.stringify(e.data)) },
     ],
     'The audit log is empty.',

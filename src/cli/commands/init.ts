@@ -64,7 +64,7 @@ export function projectFacts(dir: string): ProjectFacts {
 
 /** The config module's text for a project. */
 export function configModule(facts: ProjectFacts): string {
-  const database = facts.driver === 'postgres' ? `postgres://localhost/${facts.appLabel}` : 'sqlite:./db.sqlite3';
+  const database = facts.driver === 'postgres' ? `postgres://localhost/${facts.appLabel}` : 'sqlite:app.sqlite3';
   const rolesType = facts.typescript ? '<PermissionName<typeof apps>>' : '';
   const typeImport = facts.typescript ? "import type { PermissionName } from 'gatehouse';\n" : '';
   return `/**
