@@ -247,7 +247,7 @@ export function loadSettings(env: Env = process.env): Settings {
   const reauthMaxAge = wholeNumber(env, 'REAUTH_MAX_AGE', 600, 1, 365 * 86400);
   const demoDataFlag = flag(env, 'DEMO_DATA');
   const trustProxy = trustProxyFrom(value(env, 'TRUST_PROXY'));
-  const emailUrl = value(env, 'EMAIL_URL') ?? 'console:';
+  const emailUrl = value(env, 'EMAIL_URL') ?? (production ? '' : 'console:');
   const logLevel = value(env, 'LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new SettingsError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}".`);
@@ -267,6 +267,11 @@ export function loadSettings(env: Env = process.env): Settings {
   const givenKeys = givenKey === undefined ? null : secretKeysFrom(givenKey);
   const siteUrl = checkSiteUrl(value(env, 'SITE_URL'), production);
   const allowedHosts = allowedHostsFrom(value(env, 'ALLOWED_HOSTS'), production);
+  // The console mailer prints reset links (working tokens) into the log, and memory: keeps mail
+  // nowhere a person reads it: production needs a mailer that delivers.
+  if (production && (emailUrl === '' || /^(console|memory):/i.test(emailUrl))) {
+    throw new SettingsError('EMAIL_URL is required in production and must deliver mail (smtp://host:port, or file:<dir> for a spool); console: and memory: would print or drop reset links.');
+  }
 
   // Every value is checked by now; only then may a key file be written.
   let secretKeys: string[];

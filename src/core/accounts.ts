@@ -7,7 +7,7 @@
 import type { Authorization } from './authorization.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
-import { NotFoundError, ValidationError } from './errors.js';
+import { NotFoundError, StaleUserError, ValidationError } from './errors.js';
 import type { PasswordHashers } from './hashers/passwords.js';
 import type { PasswordContext, PasswordValidator } from './password-validation.js';
 import { validatePassword } from './password-validation.js';
@@ -28,6 +28,21 @@ export interface CreateUserInput {
   isSuperuser?: boolean;
   /** Run the password validators first (Django's `create_user` does not; forms and the CLI do). */
   validatePassword?: boolean;
+}
+
+/** Options of `Accounts.setPassword`. */
+export interface SetPasswordOptions extends Actor {
+  /** Run the password validators first. */
+  validate?: boolean;
+  /** The audit action (`auth.password_change`, `auth.password_reset`...). */
+  reason?: string;
+  /**
+   * Write only if the user's auth epoch is still the one of the `user` snapshot given (a
+   * compare-and-set), else throw `StaleUserError` and change nothing: for changes verified
+   * against that snapshot (the old password, a reset link), so that of two racing ones exactly
+   * one lands and a reset link works once.
+   */
+  ifUnchanged?: boolean;
 }
 
 /** Who did something, for the audit log. */
@@ -208,14 +223,20 @@ export class Accounts<P extends string = string, R extends string = string> {
    * Sets a new password and ends every session of the user (the caller rotates the current one
    * if it should survive). `validate` runs the validators first.
    */
-  async setPassword(user: User, password: string | null, options: { validate?: boolean; reason?: string } & Actor = {}): Promise<User> {
+  async setPassword(user: User, password: string | null, options: SetPasswordOptions = {}): Promise<User> {
     if (password !== null && options.validate) this.assertValid(password, user);
     const encoded = password === null ? this.hashers.makeUnusablePassword() : await this.hashers.makePassword(password);
     // Audit entries are written after the transaction: an append takes its own lock, and on
     // SQLite's single connection it would wait forever for the transaction holding it.
     const updated = await this.stores.transaction(async (tx) => {
+      if (options.ifUnchanged) {
+        // First, so the row lock is taken before anything is written: a second change verified
+        // against the same state waits here, then finds the epoch moved on and writes nothing.
+        if (!(await tx.users.bumpAuthEpochIf(user.id, user.authEpoch))) throw new StaleUserError();
+      } else {
+        await tx.users.bumpAuthEpoch(user.id);
+      }
       await tx.users.update(user.id, { password: encoded });
-      await tx.users.bumpAuthEpoch(user.id);
       await tx.sessions.deleteByUser(user.id);
       return (await tx.users.getById(user.id))!;
     });

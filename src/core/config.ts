@@ -243,7 +243,9 @@ export const legacyHasherNames: readonly string[] = Object.freeze(['md5', 'sha1'
 export const knownHasherNames: readonly string[] = Object.freeze([...defaults.passwordHashers, ...legacyHasherNames]);
 
 const MIN_SECRET_LENGTH = 32;
-const MIN_SECRET_DISTINCT_CHARACTERS = 5;
+// Stricter than Django's 5: `openssl rand -hex 32` gives 16 distinct characters, -base64 about 40,
+// while "passwordpassword…" has 7.
+const MIN_SECRET_DISTINCT_CHARACTERS = 10;
 
 // The NODE_ENV values the Node ecosystem agrees on; anything else is most likely a typo or a
 // custom stage name ("staging", "prod") that silently runs in development mode.
@@ -266,6 +268,14 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
   // deployed with NODE_ENV=production and no explicit flag must not run with a random key,
   // insecure cookies and a per-process throttle.
   const production = input.production ?? defaults.production ?? nodeEnv === 'production';
+  // "Production", "PROD", " production": meant as production, and a warning alone would let the
+  // deployment run in development mode (random key, plain-HTTP cookies, no host checks).
+  if (input.production === undefined && nodeEnv !== undefined && nodeEnv !== 'production' && /^\s*prod(uction)?\s*$/i.test(nodeEnv)) {
+    throw new ConfigError(
+      'gatehouse.config.misspelt_node_env',
+      `NODE_ENV is ${JSON.stringify(nodeEnv)}: set NODE_ENV=production exactly (lower case) to run in production, or set config.production explicitly.`,
+    );
+  }
   if (nodeEnv !== undefined && nodeEnv !== '' && !KNOWN_NODE_ENVS.includes(nodeEnv)) {
     warnings.push({
       code: 'gatehouse.config.unknown_node_env',
@@ -435,6 +445,23 @@ function checkSecretKeys(keys: string[], production: boolean): void {
       `A secretKey uses fewer than ${MIN_SECRET_DISTINCT_CHARACTERS} different characters; use random characters (e.g. \`openssl rand -base64 48\`).`,
     );
   }
+  // A word said over and over ("abcdeabcde…", "passwordpassword…") is as guessable as the word.
+  if (keys.some(isRepetition)) {
+    throw new ConfigError(
+      'gatehouse.config.secret_key_weak',
+      'A secretKey repeats a shorter string; use random characters (e.g. `openssl rand -base64 48`).',
+    );
+  }
+}
+
+/** True when `key` is a shorter string repeated (its last copy may be cut short). */
+function isRepetition(key: string): boolean {
+  for (let period = 1; period <= key.length / 2; period += 1) {
+    let repeats = true;
+    for (let i = period; i < key.length && repeats; i += 1) repeats = key[i] === key[i - period];
+    if (repeats) return true;
+  }
+  return false;
 }
 
 function checkPositiveSeconds(name: string, value: number): void {

@@ -85,3 +85,15 @@ export class PermissionDenied extends GatehouseError {
     this.reason = reason;
   }
 }
+
+/**
+ * A change was verified against a user's state that has since moved on (another password change
+ * or reset committed first): nothing was written. Code `gatehouse.user.state_changed`; views answer
+ * it as an invalid link (reset) or a form error (change).
+ */
+export class StaleUserError extends GatehouseError {
+  constructor(message = "The account changed while this request was being handled; nothing was changed.") {
+    super('gatehouse.user.state_changed', message);
+    this.name = 'StaleUserError';
+  }
+}

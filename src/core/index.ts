@@ -4,7 +4,7 @@ export type { GatehouseOptions, LoginMeta, AppLabelOf, RoleName } from './gateho
 export { resolveConfig, defaults, legacyHasherNames } from './config.js';
 export type { GatehouseConfig, GatehouseConfigInput, SessionConfig, CsrfConfig, ThrottleConfig } from './config.js';
 export type { PasswordResetLimitsConfig } from './config.js';
-export { GatehouseError, BusyError, ConfigError, DuplicateError, NotFoundError, ValidationError, PermissionDenied } from './errors.js';
+export { GatehouseError, BusyError, StaleUserError, ConfigError, DuplicateError, NotFoundError, ValidationError, PermissionDenied } from './errors.js';
 export { anonymousUser, toUser, userRecord, publicUser, normalizeUsername, normalizeEmail, fullName } from './user.js';
 export type { User, AnonymousUser, AnyUser, UserRecord, PublicUser } from './user.js';
 export { systemClock, systemRandom, ManualClock, randomString } from './clock.js';
@@ -19,7 +19,7 @@ export { ModelBackend, authenticateWith } from './authentication.js';
 export type { AuthBackend, Credentials, Authenticated } from './authentication.js';
 export { Accounts, cleanUsername, cleanEmail } from './accounts.js';
 export { Groups, cleanGroupName } from './groups.js';
-export type { CreateUserInput, Actor, AccountsOptions } from './accounts.js';
+export type { CreateUserInput, Actor, AccountsOptions, SetPasswordOptions } from './accounts.js';
 export { confusableSkeleton, usernameSkeleton } from './skeleton.js';
 export { SessionManager, hashSessionId, SessionRevokedError } from './sessions.js';
 export type { LoadedSession, SessionMeta, RotateOptions } from './sessions.js';

@@ -59,6 +59,12 @@ export interface UserStore {
   replacePassword(id: number, expected: string, next: string): Promise<boolean>;
   /** Increments the auth epoch, ending every older session. Returns the new value. */
   bumpAuthEpoch(id: number): Promise<number>;
+  /**
+   * Increments the auth epoch only if it still equals `expected`, in one statement (a
+   * compare-and-set): of two password changes verified against the same state, one wins.
+   * Returns whether it wrote.
+   */
+  bumpAuthEpochIf(id: number, expected: number): Promise<boolean>;
   list(options?: UserListOptions): Promise<User[]>;
   count(): Promise<number>;
   /** Deletes the user with their memberships, grants and sessions. */

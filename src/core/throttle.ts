@@ -113,14 +113,36 @@ export function normalizeThrottleUsername(username: string): string {
 }
 
 /**
+ * The IP address in a client address as a proxy or socket may give it — `203.0.113.7`,
+ * `203.0.113.7:51234`, `[2001:db8::1]:443`, `2001:db8::1`, `fe80::1%eth0` — without port,
+ * brackets or zone; null when it holds no IP address at all. Some load balancers append
+ * `address:port` to X-Forwarded-For: counted as written, every new connection would get fresh
+ * throttle counters.
+ */
+export function parseClientAddress(raw: string): string | null {
+  let text = raw.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(text);
+  if (bracketed?.[1] !== undefined) text = bracketed[1];
+  else {
+    const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text);
+    if (withPort?.[1] !== undefined) text = withPort[1];
+  }
+  text = text.replace(/%.*$/, '');
+  if (isIPv4(text)) return text;
+  if (isIPv6(text)) return text.toLowerCase();
+  return null;
+}
+
+/**
  * The network an address is counted under: an IPv4 address as it is (IPv4-mapped IPv6 included),
- * an IPv6 address by its /64. One subscriber usually holds a whole /64, so counting single IPv6
- * addresses would hand an attacker 2^64 fresh counters. Anything else is counted as written.
+ * an IPv6 address by its /64, ports and brackets dropped (`parseClientAddress`). One subscriber
+ * usually holds a whole /64, so counting single IPv6 addresses would hand an attacker 2^64 fresh
+ * counters. Anything that is not an address shares one bucket, so made-up values buy nothing.
  */
 export function addressBucket(ip: string): string {
-  const bare = ip.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  const bare = parseClientAddress(ip);
+  if (bare === null) return 'not-an-address';
   if (isIPv4(bare)) return bare;
-  if (!isIPv6(bare)) return bare.toLowerCase();
   const groups = expandIPv6(bare);
   // ::ffff:a.b.c.d is an IPv4 client seen through a dual-stack socket: count it as that client.
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {

@@ -12,6 +12,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from './context.js';
 import { markNoStore, sendPage } from './render.js';
+import { clientAddress } from './client-address.js';
 
 /** Why a request is refused. `reason` is for logs only. */
 export interface Denial {
@@ -93,7 +94,7 @@ export interface DenialLogFields {
  */
 export function denialLogFields(request: FastifyRequest): DenialLogFields {
   const { user, userId } = who(request);
-  return { user, userId, anonymous: user === null, ip: request.ip, route: routeLabel(request) };
+  return { user, userId, anonymous: user === null, ip: clientAddress(request), route: routeLabel(request) };
 }
 
 /** Records an access decision on a critical route. */
@@ -103,7 +104,7 @@ export async function auditDecision(request: FastifyRequest, allowed: boolean, r
     actor: who(request).user,
     action: allowed ? 'access.allowed' : 'access.denied',
     target: routeLabel(request),
-    ip: request.ip,
+    ip: clientAddress(request),
     // The path names what was acted on; the query string is left out (it may carry a token).
     data: { url: (request.url.split('?')[0] ?? '').slice(0, MAX_NEXT_LENGTH), ...(allowed ? {} : { reason }) },
   });

@@ -11,6 +11,7 @@ import type { FastifyRequest } from 'fastify';
 import { BusyError } from '../core/errors.js';
 import { normalizeUsername } from '../core/user.js';
 import { contextOf } from './context.js';
+import { clientAddress } from './client-address.js';
 
 /** What came of an attempt. */
 export type AttemptOutcome<T> = { ok: true; value: T } | { ok: false; blocked: false } | { ok: false; blocked: true; retryAfterSeconds: number };
@@ -28,7 +29,7 @@ export async function throttledAttempt<T>(request: FastifyRequest, username: str
     const value = await verify();
     return value === null ? { ok: false, blocked: false } : { ok: true, value };
   }
-  const key = { username: normalizeUsername(username).slice(0, 150), ip: request.ip };
+  const key = { username: normalizeUsername(username).slice(0, 150), ip: clientAddress(request) };
   const admission = await throttle.reserve(key);
   if (!admission.allowed) return { ok: false, blocked: true, retryAfterSeconds: admission.retryAfterSeconds };
   let value: T | null;

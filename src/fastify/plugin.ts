@@ -172,6 +172,12 @@ function checkProductionOptions(options: GatehouseFastifyOptions, production: bo
       'In production the login form needs a throttle: pass throttle: createLoginThrottle(database, gatehouse.config.throttle) (or throttle: false to go without, knowingly).',
     );
   }
+  if (options.mailer?.developmentOnly === true) {
+    throw new ConfigError(
+      'gatehouse.fastify.development_mailer',
+      'In production mail must reach people: the console mailer prints reset links (working tokens) into the server log, and the memory mailer keeps mail in memory. Pass an SMTP mailer, e.g. mailer: mailerFromUrl("smtp://mail.example.com:587").',
+    );
+  }
   if (options.throttle && (options.throttle as { shared?: unknown }).shared === false) {
     throw new ConfigError(
       'gatehouse.fastify.throttle_not_shared',

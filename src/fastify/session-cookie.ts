@@ -12,6 +12,7 @@ import { anonymousUser, type User } from '../core/user.js';
 import { type CookieSpec, contextOf, stateOf } from './context.js';
 import { rotateCsrfSecret } from './csrf.js';
 import type { RequestLoginOptions } from './types.js';
+import { clientAddress } from './client-address.js';
 
 /** Session data key: when the user last proved their password (epoch ms). */
 export const REAUTH_AT = 'reauthAt';
@@ -105,7 +106,7 @@ export function writeSessionCookie(request: FastifyRequest, reply: FastifyReply)
 
 function meta(request: FastifyRequest): { ip: string; userAgent: string | null } {
   const agent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent : null };
+  return { ip: clientAddress(request), userAgent: typeof agent === 'string' ? agent : null };
 }
 
 /**

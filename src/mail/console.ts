@@ -26,6 +26,8 @@ const SEPARATOR = '-'.repeat(79);
 
 /** Prints every message to a stream instead of sending it. */
 export class ConsoleMailer implements ClosableMailer {
+  /** Never delivers to the person: refused in production (see `Mailer.developmentOnly`). */
+  readonly developmentOnly = true;
   private readonly stream: TextSink;
   private readonly defaultFromEmail: string;
   private readonly clock: Clock;

@@ -28,6 +28,8 @@ interface Waiter {
 
 /** A mailer that only records; for tests. */
 export class MemoryMailer implements ClosableMailer {
+  /** Never delivers to the person: refused in production (see `Mailer.developmentOnly`). */
+  readonly developmentOnly = true;
   /** Every message sent, oldest first, checked and with its sender filled in. */
   readonly outbox: SentMail[] = [];
   private readonly defaultFromEmail: string;

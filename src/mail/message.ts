@@ -30,6 +30,12 @@ export interface Mailer {
    * inject headers or recipients, and `GatehouseError` `gatehouse.mail.send_failed` if delivery fails.
    */
   send(message: MailMessage): Promise<void>;
+  /**
+   * True for mailers that never deliver to the person (console, memory): the Fastify plugin
+   * refuses them in production, where a console mailer would print working reset links into the
+   * server log and a memory one would lose every mail.
+   */
+  readonly developmentOnly?: boolean;
 }
 
 /** A mailer that may hold resources (an SMTP connection pool); `close()` releases them. */

@@ -162,6 +162,11 @@ describe('resolveConfig refuses misconfiguration with a coded ConfigError', () =
     it('secret_key_weak: a long key made of a handful of characters', () => {
       expect(codeOf({ secretKey: 'a'.repeat(64) })).toBe('gatehouse.config.secret_key_weak');
       expect(codeOf({ secretKey: 'abab'.repeat(16) })).toBe('gatehouse.config.secret_key_weak');
+      // Repetitions of a word, and too few distinct characters, however long.
+      expect(codeOf({ secretKey: 'passwordpasswordpasswordpassword' })).toBe('gatehouse.config.secret_key_weak');
+      expect(codeOf({ secretKey: 'abcdeabcdeabcdeabcdeabcdeabcdeab' })).toBe('gatehouse.config.secret_key_weak');
+      expect(codeOf({ secretKey: 'Xy7-Xy7-Xy7-Xy7-Xy7-Xy7-Xy7-Xy7-Xy7' })).toBe('gatehouse.config.secret_key_weak');
+      expect(codeOf({ secretKey: 'abcdefghi-abcdefghi-abcdefghi-abcdefghi' })).toBe('gatehouse.config.secret_key_weak');
     });
 
     it('names the fix in the message without echoing the key', () => {
@@ -345,6 +350,14 @@ describe('production follows NODE_ENV (issue 9, item 13)', () => {
     expect(config.production).toBe(false);
     expect(config.secretKeys).toEqual([]);
     expect(resolveConfig({ production: true, secretKey: KEY }, { NODE_ENV: 'development' }).production).toBe(true);
+  });
+
+  it('refuses NODE_ENV values meant as production but misspelt, rather than run in development mode', () => {
+    for (const nodeEnv of ['Production', 'PRODUCTION', 'prod', 'Prod', ' production ']) {
+      expect(() => resolveConfig({}, { NODE_ENV: nodeEnv })).toThrow(expect.objectContaining({ code: 'gatehouse.config.misspelt_node_env' }));
+    }
+    // An explicit choice in config wins, as for every NODE_ENV.
+    expect(resolveConfig({ production: false }, { NODE_ENV: 'Production' }).production).toBe(false);
   });
 
   it('warns once, with a code, about an unknown NODE_ENV such as "staging", in development mode', () => {

@@ -18,6 +18,7 @@ import {
   type ThrottleKey,
   type ThrottleReservation,
   addressBucket,
+  parseClientAddress,
   normalizeThrottleUsername,
   throttleDecision,
   throttleKeys,
@@ -101,7 +102,22 @@ describe('throttle policy', () => {
     expect(addressBucket('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
     expect(addressBucket('::1')).toBe('0:0:0:0::/64');
     expect(addressBucket('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
-    expect(addressBucket('unknown')).toBe('unknown');
+    // Ports (as some load balancers append them) and brackets are not part of the client.
+    expect(addressBucket('192.0.2.7:51234')).toBe('192.0.2.7');
+    expect(addressBucket('[2001:db8:1:2::9]:443')).toBe('2001:db8:1:2::/64');
+    // Whatever is not an address shares one bucket: made-up values buy no fresh counters.
+    expect(addressBucket('unknown')).toBe('not-an-address');
+    expect(addressBucket('garbage-1')).toBe(addressBucket('garbage-2'));
+  });
+
+  it('parses client addresses as proxies write them, or says there is none', () => {
+    expect(parseClientAddress(' 203.0.113.7 ')).toBe('203.0.113.7');
+    expect(parseClientAddress('203.0.113.7:8080')).toBe('203.0.113.7');
+    expect(parseClientAddress('[2001:DB8::1]:80')).toBe('2001:db8::1');
+    expect(parseClientAddress('fe80::1%eth0')).toBe('fe80::1');
+    expect(parseClientAddress('203.0.113.7:99999999')).toBeNull();
+    expect(parseClientAddress('evil.example')).toBeNull();
+    expect(parseClientAddress('')).toBeNull();
   });
 
   it('makes hex digests that hold neither the username nor the address, keyed when a secret is given', () => {

@@ -47,6 +47,7 @@ describe('example start-up', () => {
       [{ NODE_ENV: 'production', SITE_URL: 'https://billing.example.com' }, /^example: ALLOWED_HOSTS is required in production/],
       [{ NODE_ENV: 'production', SECRET_KEY: '' }, /SECRET_KEY is required when NODE_ENV=production/],
       [{ NODE_ENV: 'production', SITE_URL: 'http://billing.example.com' }, /SITE_URL must be an https URL in production/],
+      [{ NODE_ENV: 'production', SITE_URL: 'https://billing.example.com', ALLOWED_HOSTS: 'billing.example.com', EMAIL_URL: 'console:' }, /EMAIL_URL is required in production and must deliver mail/],
     ];
     const results = await Promise.all(cases.map(([extra]) => runExampleToExit(exampleEnv(db, extra))));
     results.forEach((result, i) => {
@@ -103,7 +104,8 @@ describe('example start-up', () => {
   });
 
   test('production: Secure __Host- cookies, HSTS, no demo data unless DEMO_DATA=1', async () => {
-    const production = { NODE_ENV: 'production', SITE_URL: 'https://billing.example.com', ALLOWED_HOSTS: '127.0.0.1' };
+    // Mail is never sent here; the SMTP URL only has to be one that delivers (production refuses memory:).
+    const production = { NODE_ENV: 'production', SITE_URL: 'https://billing.example.com', ALLOWED_HOSTS: '127.0.0.1', EMAIL_URL: 'smtp://127.0.0.1:2525' };
     const bare = await startExample(exampleEnv(`sqlite:${join(dir, 'prod-bare.sqlite3')}`, production));
     try {
       expect(bare.stdout.join('\n')).not.toContain('Demo logins');

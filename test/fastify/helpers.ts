@@ -99,7 +99,10 @@ export async function buildApp(options: BuildOptions = {}): Promise<TestApp> {
   });
   const mailer = new MemoryMailer();
   const pluginOptions = typeof options.plugin === 'function' ? await options.plugin(t) : options.plugin;
-  await app.register(gatehouseFastify, { gatehouse: t.gatehouse, mailer, siteName: 'Billing', ...pluginOptions });
+  // Production refuses mailers that never deliver (memory, console): there the outbox sits behind
+  // a plain `send`, as an SMTP mailer would, so production tests still read what was sent.
+  const delivering = t.gatehouse.config.production ? { send: (message: Parameters<MemoryMailer['send']>[0]) => mailer.send(message) } : mailer;
+  await app.register(gatehouseFastify, { gatehouse: t.gatehouse, mailer: delivering, siteName: 'Billing', ...pluginOptions });
   await options.routes?.(app, t);
   if (!options.noReady) await app.ready();
   return {

@@ -34,6 +34,9 @@ export function rowToUser(row: UserRow): User {
 const byId = new Precompiled<UserRow>((db) => db.selectFrom('auth_user').selectAll().where('id', '=', 0));
 const byUsername = new Precompiled<UserRow>((db) => db.selectFrom('auth_user').selectAll().where('username', '=', ''));
 
+/** The largest id an `auth_user.id` column (a 32-bit integer, as Django makes it) can hold. */
+const MAX_USER_ID = 2_147_483_647;
+
 export class SqlUserStore implements UserStore {
   constructor(private readonly ctx: StoreContext) {}
 
@@ -65,7 +68,9 @@ export class SqlUserStore implements UserStore {
   }
 
   async getById(id: number): Promise<User | null> {
-    if (!Number.isSafeInteger(id)) return null;
+    // Ids come from URLs (reset links): one past the column's range is no user, not a driver
+    // error (PostgreSQL refuses integers beyond 2^31 - 1 for an integer column).
+    if (!Number.isSafeInteger(id) || id < 1 || id > MAX_USER_ID) return null;
     const [row] = await byId.run(this.ctx, [id]);
     return row ? rowToUser(row) : null;
   }
@@ -144,6 +149,16 @@ export class SqlUserStore implements UserStore {
       .executeTakeFirst();
     if (!row) throw new NotFoundError('user', `No user with id ${id}.`);
     return toNumber(row.auth_epoch);
+  }
+
+  async bumpAuthEpochIf(id: number, expected: number): Promise<boolean> {
+    const result = await this.ctx.db
+      .updateTable('auth_user')
+      .set((eb) => ({ auth_epoch: eb('auth_epoch', '+', 1) }))
+      .where('id', '=', id)
+      .where('auth_epoch', '=', expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async list(options: UserListOptions = {}): Promise<User[]> {

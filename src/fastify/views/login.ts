@@ -14,6 +14,7 @@ import { contextOf } from '../context.js';
 import { field, safeNext } from '../forms.js';
 import { TOO_MANY_ATTEMPTS, throttledAttempt } from '../login-attempts.js';
 import { markNoStore, sendPage } from '../render.js';
+import { clientAddress } from '../client-address.js';
 
 /** Django's message, shown for every kind of failure. */
 export const INVALID_LOGIN = 'Please enter a correct username and password. Note that both fields may be case-sensitive.';
@@ -46,7 +47,7 @@ async function loginPost(request: FastifyRequest, reply: FastifyReply): Promise<
       actor: null,
       action: outcome.blocked ? 'auth.login_throttled' : 'auth.login_failed',
       target: rawUsername.slice(0, USERNAME_MAX),
-      ip: request.ip,
+      ip: clientAddress(request),
     });
     if (outcome.blocked) {
       reply.header('Retry-After', String(Math.max(1, Math.ceil(outcome.retryAfterSeconds))));

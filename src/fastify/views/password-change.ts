@@ -5,14 +5,16 @@
  * continues under a new id (Django's `update_session_auth_hash`, plus rotation).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ValidationError } from '../../core/errors.js';
+import { StaleUserError, ValidationError } from '../../core/errors.js';
 import type { User } from '../../core/user.js';
 import { authenticated } from '../access.js';
 import { contextOf, stateOf } from '../context.js';
 import { field } from '../forms.js';
 import { TOO_MANY_ATTEMPTS, throttledAttempt } from '../login-attempts.js';
 import { sendPage } from '../render.js';
-import { REAUTH_AT, replaceSession, requestMeta } from '../session-cookie.js';
+import { withNext } from '../denials.js';
+import { REAUTH_AT, dropSession, replaceSession, requestMeta } from '../session-cookie.js';
+import { clientAddress } from '../client-address.js';
 
 interface ChangeForm {
   errors: string[];
@@ -60,9 +62,15 @@ async function changePost(request: FastifyRequest, reply: FastifyReply): Promise
   let updated: User;
   try {
     // Ends every session of the user, this one included; a fresh one replaces it below.
-    updated = await gatehouse.accounts.setPassword(user, first, { reason: 'auth.password_change', actor: user.username, ip: request.ip });
+    // Only while the account is as this session knew it: of two changes racing with the same
+    // old password, one lands; the other session was ended by it and is sent to log in again.
+    updated = await gatehouse.accounts.setPassword(user, first, { reason: 'auth.password_change', actor: user.username, ip: clientAddress(request), ifUnchanged: true });
   } catch (error) {
     if (error instanceof ValidationError) return showForm(request, reply, { errors: [], fieldErrors: { new_password2: error.errors.map((e) => e.message) } });
+    if (error instanceof StaleUserError) {
+      dropSession(request);
+      return reply.redirect(withNext(gatehouse.config.loginUrl, request.url), 302);
+    }
     throw error;
   }
   const current = stateOf(request).session;

@@ -22,7 +22,7 @@
  *   except the set-password form itself (see `showSetPassword`: its URL holds no token).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ValidationError } from '../../core/errors.js';
+import { StaleUserError, ValidationError } from '../../core/errors.js';
 import { rateLimitKey } from '../../core/rate-limit.js';
 import { hashSessionId } from '../../core/sessions.js';
 import { isStorableEmailText } from '../../core/text.js';
@@ -37,6 +37,7 @@ import { mailLinkOrigin } from '../request-origin.js';
 import { passwordResetLimits } from '../reset-limits.js';
 import { RESET_TOKEN, RESET_UID, dropSession, sessionData, updateSessionData } from '../session-cookie.js';
 import { newPasswordProblems } from './password-change.js';
+import { clientAddress } from '../client-address.js';
 
 const EMAIL_MAX = 254;
 const SET_PASSWORD = 'set-password';
@@ -115,7 +116,7 @@ async function resetPost(request: FastifyRequest, reply: FastifyReply): Promise<
       );
     } else {
       const log = request.log;
-      const ip = request.ip;
+      const ip = clientAddress(request);
       context.tasks.afterResponse(reply, 'password reset mail', () => sendResetMails(context, log, email, origin, ip));
     }
   }
@@ -160,11 +161,11 @@ async function confirmGet(request: FastifyRequest<{ Params: ResetParams }>, repl
   // Counted before the token is checked (and given back when it was valid), so a burst of
   // concurrent guesses is limited as surely as a slow series.
   const limits = passwordResetLimits(context);
-  const guessKey = rateLimitKey('password_reset.invalid_link', addressBucket(request.ip));
+  const guessKey = rateLimitKey('password_reset.invalid_link', addressBucket(clientAddress(request)));
   if (limits) {
     const decision = await limits.invalidLinksPerAddress.consume(guessKey);
     if (!decision.allowed) {
-      request.log.warn({ gatehouse: { event: 'password_reset.link_throttled', ip: request.ip } }, 'password reset link throttled: too many invalid links from this client');
+      request.log.warn({ gatehouse: { event: 'password_reset.link_throttled', ip: clientAddress(request) } }, 'password reset link throttled: too many invalid links from this client');
       reply.header('Retry-After', String(decision.retryAfterSeconds));
       return invalidLink(request, reply, 429);
     }
@@ -212,9 +213,12 @@ async function setPasswordPost(request: FastifyRequest<{ Params: { uidb64: strin
   if (Object.keys(problems).length > 0) return showSetPassword(request, reply, problems);
   try {
     // Ends every session of the user; the new hash also kills the token.
-    await gatehouse.accounts.setPassword(user, first, { reason: 'auth.password_reset', actor: user.username, ip: request.ip });
+    // Only while the account is as the link was checked against: of several browsers posting
+    // the same link at once, one sets the password and the others get the invalid-link page.
+    await gatehouse.accounts.setPassword(user, first, { reason: 'auth.password_reset', actor: user.username, ip: clientAddress(request), ifUnchanged: true });
   } catch (error) {
     if (error instanceof ValidationError) return showSetPassword(request, reply, { new_password2: error.errors.map((e) => e.message) });
+    if (error instanceof StaleUserError) return invalidLink(request, reply);
     throw error;
   }
   const session = stateOf(request).session;

@@ -11,6 +11,7 @@ import { field, safeNext } from '../forms.js';
 import { TOO_MANY_ATTEMPTS, throttledAttempt } from '../login-attempts.js';
 import { sendPage } from '../render.js';
 import { REAUTH_AT, replaceSession, requestMeta } from '../session-cookie.js';
+import { clientAddress } from '../client-address.js';
 
 function showForm(request: FastifyRequest, reply: FastifyReply, errors: string[], status = 200): FastifyReply {
   return sendPage(request, reply, 'registration/reauth.html', 'Confirm your password', { form: { errors, fieldErrors: {} }, next: safeNext(request) ?? '' }, status);
@@ -23,7 +24,7 @@ async function reauthPost(request: FastifyRequest, reply: FastifyReply): Promise
   if (password === '') return showForm(request, reply, ['Enter your password.']);
   const outcome = await throttledAttempt(request, user.username, async () => ((await gatehouse.accounts.checkPassword(user, password)) ? true : null));
   if (!outcome.ok) {
-    await gatehouse.audit.record({ actor: user.username, action: outcome.blocked ? 'auth.reauth_throttled' : 'auth.reauth_failed', target: user.username, ip: request.ip });
+    await gatehouse.audit.record({ actor: user.username, action: outcome.blocked ? 'auth.reauth_throttled' : 'auth.reauth_failed', target: user.username, ip: clientAddress(request) });
     if (outcome.blocked) {
       reply.header('Retry-After', String(Math.max(1, Math.ceil(outcome.retryAfterSeconds))));
       return showForm(request, reply, [TOO_MANY_ATTEMPTS], 429);
@@ -33,7 +34,7 @@ async function reauthPost(request: FastifyRequest, reply: FastifyReply): Promise
   const current = stateOf(request).session;
   const data = { ...(current?.record.data ?? {}), [REAUTH_AT]: gatehouse.clock.now() };
   replaceSession(request, await gatehouse.sessions.rotate(current, user, { meta: requestMeta(request), data, keepExpiry: true }));
-  await gatehouse.audit.record({ actor: user.username, action: 'auth.reauth', target: user.username, ip: request.ip });
+  await gatehouse.audit.record({ actor: user.username, action: 'auth.reauth', target: user.username, ip: clientAddress(request) });
   return reply.redirect(safeNext(request) ?? gatehouse.config.loginRedirectUrl, 302);
 }
 

@@ -55,11 +55,12 @@ export async function postForm(
   ticket: FormTicket,
   form: Record<string, string>,
   accept = 'text/html',
+  headers: Record<string, string> = {},
 ): Promise<BurstResult> {
   const started = performance.now();
   const res = await fetch(new URL(path, origin), {
     method: 'POST',
-    headers: { accept, cookie: ticket.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { accept, cookie: ticket.cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams({ csrfmiddlewaretoken: ticket.token, ...form }).toString(),
     redirect: 'manual',
     signal: AbortSignal.timeout(60_000),
