@@ -3,8 +3,8 @@
  * Writes docs/cli.md, the CLI reference, from the commands' own `--help`: it runs
  * `gatehouse --help`, reads the command list, and runs `--help` of every command and
  * subcommand, so the page says exactly what the installed command says. It runs the built
- * command (dist/cli/main.js), so `npm run build` comes first. The page is generated, not kept in
- * git: a command added or changed shows up at the next docs build without anyone editing docs.
+ * command (packages/gatehouse/dist/cli/main.js), so `npm run build` comes first. The page is
+ * committed, so it reads on the repository host too; the docs test fails when it is stale.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'dist', 'cli', 'main.js');
+const cli = join(root, 'packages', 'gatehouse', 'dist', 'cli', 'main.js');
 const target = join(root, 'docs', 'cli.md');
 
 /** The help text of `gatehouse ...path`, as a user would see it in a pipe (80 columns). */

@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../support/databases.js';
+import { repoRoot, workspaceRoot } from '../../support/databases.js';
 
 /** A line of the server's JSON log. */
 export interface LogLine {
@@ -73,7 +73,7 @@ export function exampleEnv(databaseUrl: string, extra: Record<string, string> = 
 
 function spawnExample(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', join('example', 'src', 'main.ts')], {
-    cwd: repoRoot(),
+    cwd: workspaceRoot(),
     env: { ...baseEnvironment(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

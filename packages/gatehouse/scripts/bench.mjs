@@ -32,6 +32,8 @@ import { cookieHeader, loginGatehouse, loginPeer } from '../bench/http-client.mj
 import { ThrowawayPostgres, findPostgresBin, freePort } from './pg.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The example app lives beside the package, at the repository's root.
+const exampleMain = join(repoRoot, '..', '..', 'example', 'src', 'main.ts');
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
 const smoke = flag('smoke') || process.env.BENCH_SMOKE === '1';
@@ -213,7 +215,7 @@ function exampleEnv(port, databaseFile) {
  */
 async function prepareDatabase(databaseFile) {
   const port = await freePort();
-  const first = startProcess('example-setup', tsx('example/src/main.ts'), exampleEnv(port, databaseFile));
+  const first = startProcess('example-setup', tsx(exampleMain), exampleEnv(port, databaseFile));
   await waitUntilHealthy(first, `http://127.0.0.1:${port}/health/`);
   await stopProcess(first);
 
@@ -422,7 +424,7 @@ const verdict = (ok) => (ok === null ? 'not measured' : ok ? '**met**' : '**miss
 function machine() {
   const cpu = cpus();
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' });
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'example', 'bench'], { cwd: repoRoot, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', '../../example', 'bench'], { cwd: repoRoot, encoding: 'utf8' });
   return {
     cpus: `${cpu.length} × ${cpu[0]?.model?.trim() ?? 'unknown CPU'}`,
     memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
@@ -681,14 +683,14 @@ async function main() {
   let db = null;
   let apps = [];
   if (only.has('routes') || only.has('storm')) {
-    if (!existsSync(join(repoRoot, 'example', 'src', 'main.ts'))) throw new Error('example/src/main.ts is missing: the example app is needed');
+    if (!existsSync(exampleMain)) throw new Error('example/src/main.ts is missing: the example app is needed');
     databaseFile = join(workDir, 'bench.sqlite3');
     log('preparing the database (example migrates and seeds; bulk users and orders)');
     db = await prepareDatabase(databaseFile);
     log(`database: ${db.counts.users} users, ${db.counts.orders} orders, alice owns ${db.counts.aliceOrders}`);
 
     const [examplePort, peerPort] = [await freePort(), await freePort()];
-    const example = startProcess('example', tsx('example/src/main.ts'), exampleEnv(examplePort, databaseFile));
+    const example = startProcess('example', tsx(exampleMain), exampleEnv(examplePort, databaseFile));
     const peer = startProcess('peer', tsx('bench/peer/server.ts'), {
       PORT: String(peerPort),
       HOST: '127.0.0.1',

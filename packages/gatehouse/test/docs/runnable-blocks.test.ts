@@ -13,8 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runnableBlocks, withSourceImports, withoutListening } from './blocks.js';
 
+// The package (sources, scratch folders) and the repository around it (docs, node_modules).
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const blocks = runnableBlocks(join(root, 'docs'));
+const workspace = join(root, '..', '..');
+const blocks = runnableBlocks(join(workspace, 'docs'));
 const made: string[] = [];
 
 afterAll(() => {
@@ -113,12 +115,12 @@ describe('the documentation', () => {
           allowImportingTsExtensions: true,
           skipLibCheck: true,
           types: ['node'],
-          typeRoots: [join(root, 'node_modules', '@types')],
+          typeRoots: [join(workspace, 'node_modules', '@types')],
         },
         include: ['*.mts'],
       }),
     );
-    const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: root, encoding: 'utf8' });
+    const tsc = spawnSync(process.execPath, [join(workspace, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: root, encoding: 'utf8' });
     expect(tsc.error).toBeUndefined();
     // The library's own sources are compiled with the project's settings, not these: only the
     // blocks' errors count here (the packed .d.ts files are checked by test/adopt).

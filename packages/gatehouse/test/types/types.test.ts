@@ -4,11 +4,12 @@
  * unused directive and this test fails.
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli/helpers.js';
+import { workspaceRoot } from '../support/databases.js';
 
-const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+const tsc = join(workspaceRoot(), 'node_modules', 'typescript', 'bin', 'tsc');
 
 describe('type tests', () => {
   it('misspelt permissions and other forbidden uses do not compile, and the allowed ones do', () => {
@@ -19,7 +20,7 @@ describe('type tests', () => {
 
   it('the example app type-checks against the built package, as an app would', async () => {
     await ensureBuilt();
-    const result = spawnSync(process.execPath, [tsc, '-p', 'example/tsconfig.json', '--noEmit'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [tsc, '-p', join(workspaceRoot(), 'example', 'tsconfig.json'), '--noEmit'], { encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   }, 180_000);

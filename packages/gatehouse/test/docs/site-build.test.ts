@@ -10,16 +10,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+// The package (its built CLI) and the repository around it (docs/, the docs:build script).
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const workspace = join(root, '..', '..');
 
 describe('the documentation site', () => {
   it('builds, with the CLI reference generated from every command’s --help', { timeout: 180_000 }, () => {
-    const committed = readFileSync(join(root, 'docs', 'cli.md'), 'utf8');
+    const committed = readFileSync(join(workspace, 'docs', 'cli.md'), 'utf8');
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const result = spawnSync(npm, ['run', 'docs:build'], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const result = spawnSync(npm, ['run', 'docs:build'], { cwd: workspace, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
 
-    const cli = readFileSync(join(root, 'docs', 'cli.md'), 'utf8');
+    const cli = readFileSync(join(workspace, 'docs', 'cli.md'), 'utf8');
     expect(cli, 'docs/cli.md is stale: run `npm run docs:build` and commit it').toBe(committed);
     for (const command of ['gatehouse migrate', 'gatehouse roles plan', 'gatehouse audit verify', 'gatehouse import-django', 'gatehouse user create']) {
       expect(cli).toContain(`## ${command}\n`);
@@ -27,7 +29,7 @@ describe('the documentation site', () => {
     const help = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'roles', 'plan', '--help'], { cwd: root, encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
     expect(cli).toContain(help.stdout.trimEnd());
 
-    const dist = join(root, 'docs', '.vitepress', 'dist');
+    const dist = join(workspace, 'docs', '.vitepress', 'dist');
     for (const page of ['index', 'getting-started', 'permissions-and-roles', 'object-rules', 'guards-and-routes', 'account-views', 'reauthentication', 'audit-log', 'testing', 'cli', 'migrating-from-django', 'security-model']) {
       expect(existsSync(join(dist, `${page}.html`)), page).toBe(true);
     }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { repoRoot } from '../support/databases.js';
+import { repoRoot, workspaceRoot } from '../support/databases.js';
 import { HTML, HttpClient, JSON_ACCEPT } from './support/client.js';
 import { DEMO_PASSWORD, TEST_SECRET_KEY, exampleEnv, requireBuild, runExampleToExit, startExample } from './support/example-process.js';
 
@@ -149,7 +149,7 @@ describe('example start-up', () => {
 
   test('`gatehouse routes` inside example/ lists every contract route with its access class', async () => {
     const { stdout } = await run(process.execPath, [join(repoRoot(), 'dist', 'cli', 'main.js'), 'routes', '--json'], {
-      cwd: join(repoRoot(), 'example'),
+      cwd: join(workspaceRoot(), 'example'),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SECRET_KEY: TEST_SECRET_KEY, DATABASE_URL: 'sqlite::memory:' },
     });
     const routes = (JSON.parse(stdout) as { routes: { method: string; url: string; access: string; permissions: string[] }[] }).routes;
@@ -173,7 +173,7 @@ describe('startServer(env), in process', () => {
   test('listens on 127.0.0.1:0, answers, and closes', async () => {
     requireBuild();
     const dir = await mkdtemp(join(tmpdir(), 'gh-e2e-inproc-'));
-    const { startServer } = await import('../../example/src/main.js');
+    const { startServer } = await import('../../../../example/src/main.js');
     const server = await startServer(exampleEnv(`sqlite:${join(dir, 'db.sqlite3')}`, { LOG_LEVEL: 'silent' }));
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -16,15 +16,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli/helpers.js';
-import { freshDatabaseUrl, itWhen, postgresAdminUrl, repoRoot } from '../support/databases.js';
+import { freshDatabaseUrl, itWhen, postgresAdminUrl, repoRoot, workspaceRoot } from '../support/databases.js';
 
 const root = repoRoot();
+const workspace = workspaceRoot();
 const work = mkdtempSync(join(tmpdir(), 'gh-adopt-'));
 let tarball = '';
 
 /** The README's TypeScript block under `heading`. */
 function readmeSnippet(heading: string): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const readme = readFileSync(join(workspace, 'README.md'), 'utf8');
   const start = readme.indexOf(heading);
   const open = readme.indexOf('```ts\n', start);
   const close = readme.indexOf('```', open + 6);
@@ -34,7 +35,7 @@ function readmeSnippet(heading: string): string {
 
 /** The packages the README's install line names for a database (`sqlite` or `postgres`). */
 function documentedInstall(kind: 'sqlite' | 'postgres'): string[] {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const readme = readFileSync(join(workspace, 'README.md'), 'utf8');
   const marker = kind === 'sqlite' ? '# SQLite' : '# PostgreSQL';
   const line = readme.split('\n').find((l) => l.startsWith('npm install gatehouse') && l.includes(marker));
   if (!line) throw new Error(`README has no "npm install gatehouse … ${marker}" line`);
@@ -79,12 +80,12 @@ function newProject(name: string, packages: readonly string[]): string {
 function provideSqliteAddon(dir: string): void {
   const relative = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   mkdirSync(join(dir, 'node_modules', 'better-sqlite3', 'build', 'Release'), { recursive: true });
-  copyFileSync(join(root, relative), join(dir, relative));
+  copyFileSync(join(workspace, relative), join(dir, relative));
 }
 
 /** tsc of this repository, run on the project's own tsconfig and node_modules. */
 function typecheckAndCompile(dir: string): SpawnSyncReturns<string> {
-  return run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
+  return run(process.execPath, [join(workspace, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
 }
 
 beforeAll(async () => {

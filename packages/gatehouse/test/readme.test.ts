@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 function snippet(heading: string): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const readme = readFileSync(join(root, '..', '..', 'README.md'), 'utf8');
   const start = readme.indexOf(heading);
   const open = readme.indexOf('```ts\n', start);
   const close = readme.indexOf('```', open + 6);

@@ -91,9 +91,14 @@ async function adminQuery(adminUrl: string, sql: string): Promise<void> {
   }
 }
 
-/** The repository root (the folder holding package.json). */
+/** The library package's folder (packages/gatehouse: src/, dist/, test/). */
 export function repoRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+/** The repository's root: the workspace holding the example, the docs, README.md and node_modules. */
+export function workspaceRoot(): string {
+  return resolve(repoRoot(), '..', '..');
 }
 
 /** The Django 3.2 fixtures kept with the tests (test/fixtures: hashes, a whole auth database, its dump). */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type FreshDatabase, freshDatabaseUrl, repoRoot } from '../support/databases.js';
+import { type FreshDatabase, freshDatabaseUrl, repoRoot, workspaceRoot } from '../support/databases.js';
 import { DEMO_PASSWORD, type ExampleProcess, exampleEnv, startExample } from './support/example-process.js';
 import { type LoopbackSmtp, resetLink, startSmtp } from './support/smtp.js';
 
@@ -27,7 +27,7 @@ describe.skipIf(!hasChromium)(title, () => {
   let profile: string;
   let context: BrowserContext;
   let page: Page;
-  const artifacts = join(repoRoot(), 'test-artifacts');
+  const artifacts = join(workspaceRoot(), 'test-artifacts');
 
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 
