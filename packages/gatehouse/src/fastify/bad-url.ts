@@ -4,10 +4,12 @@
  * hook or error handler runs. A reset link mangled by a mail client must still show the friendly
  * "invalid link" page, so the plugin hooks the router's one escape hatch, the server option
  * `frameworkErrors`: URLs under the reset prefix get that page (200, never cached, no Referer);
- * every other URL gets what the app's own `frameworkErrors` or Fastify would have answered.
+ * every other URL goes to the app's own `frameworkErrors`, or gets a plain 400 that neither echoes
+ * the path nor names the framework.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PluginContext } from './context.js';
+import { wantsJson } from './denials.js';
 
 type FrameworkErrors = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void;
 
@@ -38,10 +40,25 @@ function invalidLinkPage(context: PluginContext, reply: FastifyReply): void {
   reply.code(200).header('Cache-Control', 'no-store').header('Referrer-Policy', 'no-referrer').type('text/html; charset=utf-8').send(html);
 }
 
-/** What Fastify answers without `frameworkErrors` (its JSON 400/414), kept for other URLs. */
-function fastifyDefault(error: FastifyError, reply: FastifyReply): void {
-  const statusCode = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
-  reply.code(statusCode).send({ error: statusCode === 414 ? 'URI Too Long' : 'Bad Request', code: error.code, message: error.message, statusCode });
+/**
+ * Every other malformed URL, when the app has no `frameworkErrors` of its own: a plain 400 (414
+ * for an overlong parameter) that does not repeat the path back, names no framework, and carries
+ * the headers every other answer does (helmet's hooks never run for these).
+ */
+function plainBadUrl(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const status = tooLong ? 414 : 400;
+  const message = tooLong ? 'The address is too long.' : 'The address is not valid.';
+  request.log.info({ gatehouse: { event: 'bad_url', code: error.code } }, 'malformed URL refused');
+  reply
+    .code(status)
+    .header('Cache-Control', 'no-store')
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('X-Frame-Options', 'DENY')
+    .header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'")
+    .header('Referrer-Policy', 'no-referrer');
+  if (wantsJson(request)) reply.send({ error: tooLong ? 'uri_too_long' : 'bad_url', message });
+  else reply.type('text/plain; charset=utf-8').send(message);
 }
 
 /**
@@ -60,7 +77,7 @@ export function installResetBadUrlPage(fastify: FastifyInstance, context: Plugin
     const isReset = (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') && context.accountViews && request.url.startsWith(context.urls.resetBase);
     if (isReset) return invalidLinkPage(context, reply);
     if (appHandler) return appHandler(error, request, reply);
-    return fastifyDefault(error, reply);
+    return plainBadUrl(error, request, reply);
   };
   return true;
 }

@@ -136,6 +136,20 @@ for (const database of testDatabases()) {
       expect(await h.t.gatehouse.authenticate({ username: 'bob', password: other })).toBeNull();
     });
 
+    test('a malformed URL anywhere gets a plain 400 that echoes nothing and carries the security headers', async () => {
+      for (const path of ['/%zz', '/orders/%E0%A4%A/']) {
+        const res = await fetch(`${origin}${path}`, { headers: { accept: 'text/html' } });
+        expect(res.status, path).toBe(400);
+        const body = await res.text();
+        expect(body).not.toContain('%');
+        expect(body.toLowerCase()).not.toContain('fastify');
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+      }
+      const json = await fetch(`${origin}/%zz`, { headers: { accept: 'application/json' } });
+      expect(await json.json()).toEqual({ error: 'bad_url', message: 'The address is not valid.' });
+    });
+
     test('a reset link for a user id past a 32-bit integer is the invalid-link page, not a server error', async () => {
       for (const id of [2_147_483_648, 9_007_199_254_740_991]) {
         const res = await fetch(`${origin}/accounts/reset/${uidToBase64(id)}/1-${'a'.repeat(64)}/`, { redirect: 'manual', headers: { accept: 'text/html' } });
