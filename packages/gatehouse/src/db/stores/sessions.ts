@@ -1,5 +1,6 @@
 /** `SessionStore` over `gh_session`. */
 import { sql } from 'kysely';
+import type { AuthzVersions } from '../../core/authz-versions.js';
 import type { SessionGuard, SessionRecord, SessionStore } from '../../core/ports.js';
 import type { User } from '../../core/user.js';
 import type { SessionTable } from '../schema.js';
@@ -20,6 +21,8 @@ type WithUserRow = SessionTable & {
   last_login: number | null;
   date_joined: number | null;
   u_auth_epoch: number | null;
+  u_authz_version: number | string | null;
+  g_authz_version: number | string | null;
 };
 
 function sessionRow(record: SessionRecord): SessionTable {
@@ -55,6 +58,9 @@ const withUser = new Precompiled<WithUserRow>((db) =>
   db
     .selectFrom('gh_session as s')
     .leftJoin('auth_user as u', 'u.id', 's.user_id')
+    // The one-row global version rides along: still one round trip, one indexed read more. A
+    // literal in the join condition, not a parameter: run() passes only the session hash.
+    .leftJoin('gh_authz_version as g', (join) => join.on(sql<boolean>`g.id = 1`))
     .select([
       's.id_hash',
       's.user_id',
@@ -77,6 +83,8 @@ const withUser = new Precompiled<WithUserRow>((db) =>
       'u.last_login',
       'u.date_joined',
       'u.auth_epoch as u_auth_epoch',
+      'u.authz_version as u_authz_version',
+      'g.version as g_authz_version',
     ])
     .where('s.id_hash', '=', ''),
 );
@@ -110,7 +118,7 @@ export class SqlSessionStore implements SessionStore {
     return row ? rowToSession(row) : null;
   }
 
-  async getWithUser(idHash: string): Promise<{ session: SessionRecord; user: User | null } | null> {
+  async getWithUser(idHash: string): Promise<{ session: SessionRecord; user: User | null; authzVersions?: AuthzVersions } | null> {
     // One round trip: the session and its user joined, so revocation by epoch costs nothing extra.
     const [row] = await withUser.run(this.ctx, [idHash]);
     if (!row) return null;
@@ -132,7 +140,8 @@ export class SqlSessionStore implements SessionStore {
             date_joined: row.date_joined,
             auth_epoch: row.u_auth_epoch,
           });
-    return { session, user };
+    if (user === null || row.u_authz_version === null || row.g_authz_version === null) return { session, user };
+    return { session, user, authzVersions: { user: toNumber(row.u_authz_version), global: toNumber(row.g_authz_version) } };
   }
 
   async update(idHash: string, patch: { lastSeenAt?: number; data?: Record<string, unknown> }): Promise<boolean> {
