@@ -14,7 +14,7 @@
  *   change committed by another instance or by the CLI is seen by the very next request on every
  *   instance, with no cross-process invalidation. The stamp is read BEFORE the grants are loaded,
  *   so a set is never stored under a version newer than the grants it holds. Bounded (LRU,
- *   `permissionCache.size`), with hit/miss counters (`cacheStats`).
+ *   `permissionCache.size`), with hit/miss counters (`cacheStats`). Identical sets are shared.
  * - Per `User` object (a WeakMap), for users read without a stamp (CLI, admin lookups): loaded
  *   once per snapshot, which lives as long as the request. `clearCache(user)` (called by every
  *   grant/revoke that gatehouse performs) forgets both layers' entries for that user.
@@ -80,14 +80,24 @@ interface CacheEntry {
   readonly userVersion: number;
   readonly globalVersion: number;
   readonly set: PermissionSet;
+  /** Used since it was last passed over for eviction (the second-chance bit). */
+  referenced: boolean;
 }
 
 /** Permission checks over the stores, with the caches described above. */
 export class Authorization {
   private readonly pending = new WeakMap<User, Promise<PermissionSet>>();
   private readonly loaded = new WeakMap<User, PermissionSet>();
-  // A Map iterates in insertion order: re-inserting on a hit makes its first key the least recently used.
+  // Approximate LRU ("second chance", CLOCK): a Map iterates in insertion order; a hit only sets
+  // a bit (no reordering on the hot path), and eviction moves a referenced entry to the back once
+  // instead of dropping it.
   private readonly byId = new Map<number, CacheEntry>();
+  // Identical sets are shared: users of the same roles hold the same grants, so 10k users cost
+  // a few sets plus one small entry each. Weakly held: a set no entry uses any more is collected.
+  private readonly interned = new Map<string, WeakRef<PermissionSet>>();
+  private readonly forget = new FinalizationRegistry<string>((key) => {
+    if (this.interned.get(key)?.deref() === undefined) this.interned.delete(key);
+  });
   private hits = 0;
   private misses = 0;
   private evictions = 0;
@@ -96,6 +106,17 @@ export class Authorization {
     private readonly stores: Stores,
     private readonly capacity = 10_000,
   ) {}
+
+  /** The set for these rows, shared with every other user who has exactly the same rows. */
+  private intern(rows: UserPermissionRows): PermissionSet {
+    const key = JSON.stringify([[...rows.direct].sort(), rows.viaGroups.map((g) => `${g.group}\u0000${g.permission}`).sort()]);
+    const known = this.interned.get(key)?.deref();
+    if (known) return known;
+    const set = toPermissionSet(rows);
+    this.interned.set(key, new WeakRef(set));
+    this.forget.register(set, key);
+    return set;
+  }
 
   /** Hit/miss counters and size of the per-process cache. */
   cacheStats(): PermissionCacheStats {
@@ -109,8 +130,7 @@ export class Authorization {
     const entry = this.byId.get(user.id);
     if (entry && entry.userVersion === stamp.user && entry.globalVersion === stamp.global) {
       this.hits++;
-      this.byId.delete(user.id);
-      this.byId.set(user.id, entry);
+      entry.referenced = true;
       return entry.set;
     }
     this.misses++;
@@ -121,10 +141,17 @@ export class Authorization {
     const stamp = authzVersionsOf(user);
     if (!stamp || this.capacity === 0) return;
     this.byId.delete(user.id);
-    this.byId.set(user.id, { userVersion: stamp.user, globalVersion: stamp.global, set });
+    this.byId.set(user.id, { userVersion: stamp.user, globalVersion: stamp.global, set, referenced: false });
+    // At most one pass over the entries: each referenced one is moved back once, bit cleared.
     while (this.byId.size > this.capacity) {
-      this.byId.delete(this.byId.keys().next().value as number);
-      this.evictions++;
+      const [oldestId, oldest] = this.byId.entries().next().value as [number, CacheEntry];
+      this.byId.delete(oldestId);
+      if (oldest.referenced) {
+        oldest.referenced = false;
+        this.byId.set(oldestId, oldest);
+      } else {
+        this.evictions++;
+      }
     }
   }
 
@@ -133,15 +160,14 @@ export class Authorization {
     if (!user.isAuthenticated || !user.isActive) return EMPTY;
     const ready = this.loaded.get(user);
     if (ready) return ready;
+    // A hit is not copied into the per-object map: a WeakMap insertion costs more than asking
+    // the cache again.
     const cached = this.fromCache(user);
-    if (cached) {
-      this.loaded.set(user, cached);
-      return cached;
-    }
+    if (cached) return cached;
     let promise = this.pending.get(user);
     if (!promise) {
       promise = this.stores.permissions.userPermissionRows(user.id).then((rows) => {
-        const set = toPermissionSet(rows);
+        const set = this.capacity === 0 ? toPermissionSet(rows) : this.intern(rows);
         this.loaded.set(user, set);
         this.pending.delete(user);
         this.remember(user, set);
@@ -169,7 +195,9 @@ export class Authorization {
   async hasPerm(user: AnyUser, perm: string): Promise<boolean> {
     if (!user.isActive) return false;
     if (user.isSuperuser) return true;
-    return (await this.permissionsOf(user)).all.has(perm);
+    const set = this.permissionsOf(user);
+    // No await on a warm answer: one microtask fewer on every check.
+    return set instanceof Promise ? (await set).all.has(perm) : set.all.has(perm);
   }
 
   /**
@@ -180,7 +208,6 @@ export class Authorization {
     if (!user.isActive) return false;
     if (user.isSuperuser) return true;
     const ready = this.loaded.get(user as User) ?? this.fromCache(user as User);
-    if (ready) this.loaded.set(user as User, ready);
     return ready ? ready.all.has(perm) : undefined;
   }
 
