@@ -14,15 +14,25 @@ export interface AuthzVersions {
   readonly global: number;
 }
 
-// Keyed by the frozen snapshot itself: the stamp lives exactly as long as the snapshot.
+/**
+ * Where a store that reads the versions with the user row puts them: a hidden (non-enumerable)
+ * property of the frozen snapshot (`toUser(record, versions)`), read on every permission check,
+ * cheaper than a WeakMap lookup on a new object.
+ */
+export const AUTHZ_VERSIONS: unique symbol = Symbol('gatehouse.authzVersions');
+
+// For snapshots stamped after the fact (an adapter's getWithUser that returns the versions
+// beside the user): keyed by the frozen snapshot itself, so the stamp lives exactly as long.
 const stamps = new WeakMap<User, AuthzVersions>();
 
 /** Records the versions `user` was read with (called by the session load). */
 export function stampAuthzVersions(user: User, versions: AuthzVersions): void {
+  const own = (user as { [AUTHZ_VERSIONS]?: AuthzVersions })[AUTHZ_VERSIONS];
+  if (own && own.user === versions.user && own.global === versions.global) return;
   stamps.set(user, versions);
 }
 
 /** The versions `user` was read with, or undefined when it was not read with them. */
 export function authzVersionsOf(user: User): AuthzVersions | undefined {
-  return stamps.get(user);
+  return (user as { [AUTHZ_VERSIONS]?: AuthzVersions })[AUTHZ_VERSIONS] ?? stamps.get(user);
 }

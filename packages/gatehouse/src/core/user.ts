@@ -7,6 +7,8 @@
  * log line or a spread never carries the hash (an offline cracking target) to a client.
  */
 
+import { AUTHZ_VERSIONS, type AuthzVersions } from './authz-versions.js';
+
 /** A stored account, as loaded from the database. */
 export interface User {
   readonly id: number;
@@ -100,8 +102,9 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * the inspect hook (both non-enumerable too, so `Object.keys` lists exactly the public fields and
  * the auth epoch). A spread or `structuredClone` of the result drops the hash rather than copy it.
  */
-function sealUser<T extends AnyUser>(fields: Omit<T, 'password'>, password: T['password']): T {
+function sealUser<T extends AnyUser>(fields: Omit<T, 'password'>, password: T['password'], versions?: AuthzVersions): T {
   const hidden = { enumerable: false, writable: false, configurable: false } as const;
+  if (versions) Object.defineProperty(fields, AUTHZ_VERSIONS, { ...hidden, value: Object.freeze({ user: versions.user, global: versions.global }) });
   Object.defineProperty(fields, 'password', { ...hidden, value: password });
   Object.defineProperty(fields, 'toJSON', { ...hidden, value: function toJSON(this: AnyUser): PublicUser { return publicUser(this); } });
   Object.defineProperty(fields, INSPECT, { ...hidden, value: function inspect(this: AnyUser): PublicUser { return publicUser(this); } });
@@ -131,10 +134,14 @@ export const anonymousUser: AnonymousUser = sealUser<AnonymousUser>(
 /** The row fields a store writes; everything else on `User` is derived. */
 export type UserRecord = Omit<User, 'isAuthenticated' | 'isAnonymous'>;
 
-/** Turns a stored row into a `User`, adding the constant flags; the hash is kept non-enumerable. */
-export function toUser(record: UserRecord): User {
+/**
+ * Turns a stored row into a `User`, adding the constant flags; the hash is kept non-enumerable.
+ * `versions`: the authorization versions read in the same query (the session lookup), kept
+ * hidden on the snapshot for the permission cache (authz-versions.ts).
+ */
+export function toUser(record: UserRecord, versions?: AuthzVersions): User {
   const { password, ...fields } = record;
-  return sealUser<User>({ ...fields, isAuthenticated: true, isAnonymous: false }, password);
+  return sealUser<User>({ ...fields, isAuthenticated: true, isAnonymous: false }, password, versions);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { SessionGuard, SessionRecord, SessionStore } from '../../core/ports
 import type { User } from '../../core/user.js';
 import type { SessionTable } from '../schema.js';
 import { Precompiled, type StoreContext, parseJsonObject, toDbBool, toNumber } from './common.js';
-import { rowToUser } from './users.js';
+import { rowToStampedUser } from './users.js';
 
 /** A session row joined with its (possibly absent) user's columns. */
 type WithUserRow = SessionTable & {
@@ -123,10 +123,14 @@ export class SqlSessionStore implements SessionStore {
     const [row] = await withUser.run(this.ctx, [idHash]);
     if (!row) return null;
     const session = rowToSession(row);
+    const authzVersions =
+      row.u_id === null || row.u_authz_version === null || row.g_authz_version === null
+        ? undefined
+        : { user: toNumber(row.u_authz_version), global: toNumber(row.g_authz_version) };
     const user =
       row.u_id === null
         ? null
-        : rowToUser({
+        : rowToStampedUser({
             id: row.u_id,
             username: row.username,
             email: row.email,
@@ -139,9 +143,8 @@ export class SqlSessionStore implements SessionStore {
             last_login: row.last_login,
             date_joined: row.date_joined,
             auth_epoch: row.u_auth_epoch,
-          });
-    if (user === null || row.u_authz_version === null || row.g_authz_version === null) return { session, user };
-    return { session, user, authzVersions: { user: toNumber(row.u_authz_version), global: toNumber(row.g_authz_version) } };
+          }, authzVersions);
+    return user === null || authzVersions === undefined ? { session, user } : { session, user, authzVersions };
   }
 
   async update(idHash: string, patch: { lastSeenAt?: number; data?: Record<string, unknown> }): Promise<boolean> {

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { NotFoundError } from '../../core/errors.js';
 import { usernameSkeleton } from '../../core/skeleton.js';
 import type { NewUserRecord, UserListOptions, UserPatch, UserStore } from '../../core/ports.js';
+import type { AuthzVersions } from '../../core/authz-versions.js';
 import { type User, toUser } from '../../core/user.js';
 import { rethrowDuplicate } from '../constraint-errors.js';
 import type { UserTable } from '../schema.js';
@@ -15,6 +16,11 @@ export type UserRow = { [K in keyof UserTable]: unknown };
 
 /** Maps one `auth_user` row to a `User`. */
 export function rowToUser(row: UserRow): User {
+  return rowToStampedUser(row, undefined);
+}
+
+/** As `rowToUser`, keeping the authorization versions read with the row (the session lookup). */
+export function rowToStampedUser(row: UserRow, versions: AuthzVersions | undefined): User {
   return toUser({
     id: toNumber(row.id as number),
     username: row.username as string,
@@ -28,7 +34,7 @@ export function rowToUser(row: UserRow): User {
     lastLogin: row.last_login === null ? null : toNumber(row.last_login as number),
     dateJoined: toNumber(row.date_joined as number),
     authEpoch: toNumber(row.auth_epoch as number),
-  });
+  }, versions);
 }
 
 const byId = new Precompiled<UserRow>((db) => db.selectFrom('auth_user').selectAll().where('id', '=', 0));
