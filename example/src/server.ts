@@ -49,7 +49,8 @@ export async function createServer(services: Services, options: CreateServerOpti
 
   const access = accessFor(gatehouse);
   const deps: RouteDeps = { services, access };
-  const open = { config: { access: access.publicAccess() } };
+  // These never read the user: no session query, even for a browser that sends its cookie.
+  const open = { config: { access: access.publicAccess({ session: false }) } };
 
   app.get('/', open, async (_request, reply) => reply.redirect('/dashboard/', 302));
   app.get('/health/', open, async () => ({ status: 'ok' }));

@@ -7,11 +7,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, type User } from 'gatehouse';
 import { asJson, formatCents, formatTime, sendPage } from '../views.js';
 import { type RouteDeps, parseId, queryField } from './common.js';
+import { compileOnce } from './compiled.js';
 
-/** Invoices as JSON and in the export. */
-async function listInvoices({ services }: RouteDeps) {
-  return services.db.selectFrom('billing_invoice').select(['id', 'number', 'customer', 'amount_cents', 'status']).orderBy('number').execute();
-}
 
 function invoiceJson(row: { id: number; number: string; customer: string; amount_cents: number; status: string }): Record<string, unknown> {
   return { id: row.id, number: row.number, customer: row.customer, amountCents: row.amount_cents, status: row.status };
@@ -28,9 +25,11 @@ function csvField(value: string | number): string {
 export function registerBillingRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { services, access } = deps;
   const { db, gatehouse } = services;
+  /** Invoices as JSON and in the export: compiled once (compiled.ts). */
+  const listInvoices = compileOnce(db, (q) => q.selectFrom('billing_invoice').select(['id', 'number', 'customer', 'amount_cents', 'status']).orderBy('number'));
 
   app.get('/invoices/', { config: { access: access.permission('billing.view_invoice') } }, async (request, reply) => {
-    const rows = await listInvoices(deps);
+    const rows = await listInvoices();
     if (asJson(request)) return { invoices: rows.map(invoiceJson) };
     const invoices = rows.map((r) => ({ ...r, amount: formatCents(r.amount_cents) }));
     return sendPage(request, reply, gatehouse, 'invoices.html', 'Invoices', { invoices });
@@ -78,7 +77,7 @@ export function registerBillingRoutes(app: FastifyInstance, deps: RouteDeps): vo
     '/reports/export/',
     { config: { access: access.permissions(['billing.export_reports'], { recentAuth: true }) } },
     async (request, reply) => {
-      const rows = await listInvoices(deps);
+      const rows = await listInvoices();
       const total = rows.reduce((sum, r) => sum + r.amount_cents, 0);
       if (queryField(request, 'format') === 'csv') {
         const lines = [['number', 'customer', 'amount_cents', 'status'].join(',')];

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { User } from 'gatehouse';
 import { asJson, formatCents, navFor, sendPage } from '../views.js';
 import type { RouteDeps } from './common.js';
+import { compileOnce } from './compiled.js';
 
 const DESCRIPTIONS: Record<string, string> = {
   '/orders/': 'Orders you may see',
@@ -16,6 +17,16 @@ const DESCRIPTIONS: Record<string, string> = {
 /** `/dashboard/`. */
 export function registerDashboardRoutes(app: FastifyInstance, { services, access }: RouteDeps): void {
   const { db, gatehouse } = services;
+  // Compiled once (compiled.ts): its values never change between requests.
+  const pendingPayouts = compileOnce(db, (q) =>
+    q
+      .selectFrom('billing_payout')
+      .leftJoin('auth_user', 'auth_user.id', 'billing_payout.requested_by')
+      .select(['billing_payout.id', 'billing_payout.amount_cents', 'auth_user.username as requestedBy'])
+      .where('billing_payout.status', '=', 'pending')
+      .orderBy('billing_payout.id')
+      .limit(20),
+  );
   app.get('/dashboard/', { config: { access: access.authenticated() } }, async (request, reply) => {
     const user = request.user as User;
     const groups = (await gatehouse.stores.groups.groupsOfUser(user.id)).map((g) => g.name).sort();
@@ -23,14 +34,7 @@ export function registerDashboardRoutes(app: FastifyInstance, { services, access
     // The same test the approve route's guard applies; showing the button is only a courtesy.
     const canApprove = user.isStaff && (await gatehouse.hasPerm(user, 'billing.approve_payout'));
     const pending = canApprove
-      ? await db
-          .selectFrom('billing_payout')
-          .leftJoin('auth_user', 'auth_user.id', 'billing_payout.requested_by')
-          .select(['billing_payout.id', 'billing_payout.amount_cents', 'auth_user.username as requestedBy'])
-          .where('billing_payout.status', '=', 'pending')
-          .orderBy('billing_payout.id')
-          .limit(20)
-          .execute()
+      ? await pendingPayouts()
       : [];
     if (asJson(request)) {
       return {

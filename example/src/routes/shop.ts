@@ -10,6 +10,7 @@ import { authorizeObject, ruleFilter } from 'gatehouse/fastify';
 import type { AppSchema } from '../schema.js';
 import { asJson, formatCents, formatTime, sendPage } from '../views.js';
 import { type RouteDeps, parseId } from './common.js';
+import { compileOnce } from './compiled.js';
 
 /** An order as the rule sees it. */
 export interface OrderRow {
@@ -38,6 +39,14 @@ function orderJson(order: OrderRow & { owner: string | null }): Record<string, u
 export function registerShopRoutes(app: FastifyInstance, { services, access }: RouteDeps): void {
   const { db, gatehouse } = services;
   const orderRule = makeOrderRule(access);
+  // Compiled once with a placeholder id (compiled.ts); each request runs it with its own id.
+  const orderById = compileOnce(db, (q) =>
+    q
+      .selectFrom('shop_order')
+      .leftJoin('auth_user', 'auth_user.id', 'shop_order.owner_id')
+      .select(['shop_order.id', 'shop_order.owner_id', 'shop_order.item', 'shop_order.amount_cents', 'shop_order.created_at', 'auth_user.username as owner'])
+      .where('shop_order.id', '=', 0),
+  );
 
   app.get('/orders/', { config: { access: access.authenticated() } }, async (request, reply) => {
     const visible = await ruleFilter(request, orderRule);
@@ -59,12 +68,7 @@ export function registerShopRoutes(app: FastifyInstance, { services, access }: R
     const id = parseId(request.params.id);
     // An id no row can have is not a probe of anything: 404 for everyone, before any query.
     if (id === null) throw new NotFoundError('order', 'Not found.');
-    const found = await db
-      .selectFrom('shop_order')
-      .leftJoin('auth_user', 'auth_user.id', 'shop_order.owner_id')
-      .select(['shop_order.id', 'shop_order.owner_id', 'shop_order.item', 'shop_order.amount_cents', 'shop_order.created_at', 'auth_user.username as owner'])
-      .where('shop_order.id', '=', id)
-      .executeTakeFirst();
+    const [found] = await orderById([id]);
     // Someone else's order → 403; a missing one → 404 only for users who may see every order.
     await authorizeObject(request, orderRule, found ?? null);
     const order = found;

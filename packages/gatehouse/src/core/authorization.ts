@@ -3,12 +3,23 @@
  * superuser); an active superuser has every permission, even one nobody declared; everyone else
  * has the union of direct grants and their groups' grants.
  *
- * Caching: a user's permission set is loaded once per `User` object, in one query, and kept in
- * a WeakMap keyed by that object. A `User` is a frozen snapshot loaded for one request, so the
- * cache lives exactly as long as the request does: a revoked grant is seen by the next request,
- * with nothing to invalidate across processes. Within a request, `clearPermissionCache(user)`
- * (called by every grant/revoke that gatehouse performs) forgets it.
+ * Caching, in two layers:
+ * - Per process, by user id, validated by version stamps. Every store change to what a user may
+ *   do (grant, revoke, membership, flags, password, epoch) bumps that user's
+ *   `auth_user.authz_version` in the same transaction; every change to what a group grants
+ *   (group grants, group delete, roles apply, permission sync, Django import) bumps the one-row
+ *   global version. The session lookup reads both with the session and user, in the one query
+ *   every request already makes, and stamps them on the `User` (authz-versions.ts). A cached set
+ *   is used only when it was stored under exactly the versions of this request's lookup, so a
+ *   change committed by another instance or by the CLI is seen by the very next request on every
+ *   instance, with no cross-process invalidation. The stamp is read BEFORE the grants are loaded,
+ *   so a set is never stored under a version newer than the grants it holds. Bounded (LRU,
+ *   `permissionCache.size`), with hit/miss counters (`cacheStats`). Identical sets are shared.
+ * - Per `User` object (a WeakMap), for users read without a stamp (CLI, admin lookups): loaded
+ *   once per snapshot, which lives as long as the request. `clearCache(user)` (called by every
+ *   grant/revoke that gatehouse performs) forgets both layers' entries for that user.
  */
+import { authzVersionsOf } from './authz-versions.js';
 import type { Stores, UserPermissionRows } from './ports.js';
 import type { AnyUser, User } from './user.js';
 
@@ -51,24 +62,115 @@ function toPermissionSet(rows: UserPermissionRows): PermissionSet {
   return { direct, viaGroups, all: new Set([...direct, ...viaGroups]), groupsByPermission };
 }
 
-/** Permission checks over the stores, with the per-`User` cache described above. */
+/** Counters of the per-process permission cache, for metrics. */
+export interface PermissionCacheStats {
+  /** Checks answered from the cache (the stamp matched). */
+  hits: number;
+  /** Stamped checks that had to load (absent, or stored under other versions). */
+  misses: number;
+  /** Entries dropped to stay within `capacity`. */
+  evictions: number;
+  /** Users cached now. */
+  size: number;
+  /** `permissionCache.size`. */
+  capacity: number;
+}
+
+interface CacheEntry {
+  readonly userVersion: number;
+  readonly globalVersion: number;
+  readonly set: PermissionSet;
+  /** Used since it was last passed over for eviction (the second-chance bit). */
+  referenced: boolean;
+}
+
+/** Permission checks over the stores, with the caches described above. */
 export class Authorization {
   private readonly pending = new WeakMap<User, Promise<PermissionSet>>();
   private readonly loaded = new WeakMap<User, PermissionSet>();
+  // Approximate LRU ("second chance", CLOCK): a Map iterates in insertion order; a hit only sets
+  // a bit (no reordering on the hot path), and eviction moves a referenced entry to the back once
+  // instead of dropping it.
+  private readonly byId = new Map<number, CacheEntry>();
+  // Identical sets are shared: users of the same roles hold the same grants, so 10k users cost
+  // a few sets plus one small entry each. Weakly held: a set no entry uses any more is collected.
+  private readonly interned = new Map<string, WeakRef<PermissionSet>>();
+  private readonly forget = new FinalizationRegistry<string>((key) => {
+    if (this.interned.get(key)?.deref() === undefined) this.interned.delete(key);
+  });
+  private hits = 0;
+  private misses = 0;
+  private evictions = 0;
 
-  constructor(private readonly stores: Stores) {}
+  constructor(
+    private readonly stores: Stores,
+    private readonly capacity = 10_000,
+  ) {}
 
-  /** The user's permission set, loading it once per `User` object. */
+  /** The set for these rows, shared with every other user who has exactly the same rows. */
+  private intern(rows: UserPermissionRows): PermissionSet {
+    const key = JSON.stringify([[...rows.direct].sort(), rows.viaGroups.map((g) => `${g.group}\u0000${g.permission}`).sort()]);
+    const known = this.interned.get(key)?.deref();
+    if (known) return known;
+    const set = toPermissionSet(rows);
+    this.interned.set(key, new WeakRef(set));
+    this.forget.register(set, key);
+    return set;
+  }
+
+  /** Hit/miss counters and size of the per-process cache. */
+  cacheStats(): PermissionCacheStats {
+    return { hits: this.hits, misses: this.misses, evictions: this.evictions, size: this.byId.size, capacity: this.capacity };
+  }
+
+  /** The cached set valid for this snapshot's stamp, counting the hit or miss; undefined on a miss. */
+  private fromCache(user: User): PermissionSet | undefined {
+    const stamp = authzVersionsOf(user);
+    if (!stamp || this.capacity === 0) return undefined;
+    const entry = this.byId.get(user.id);
+    if (entry && entry.userVersion === stamp.user && entry.globalVersion === stamp.global) {
+      this.hits++;
+      entry.referenced = true;
+      return entry.set;
+    }
+    this.misses++;
+    return undefined;
+  }
+
+  private remember(user: User, set: PermissionSet): void {
+    const stamp = authzVersionsOf(user);
+    if (!stamp || this.capacity === 0) return;
+    this.byId.delete(user.id);
+    this.byId.set(user.id, { userVersion: stamp.user, globalVersion: stamp.global, set, referenced: false });
+    // At most one pass over the entries: each referenced one is moved back once, bit cleared.
+    while (this.byId.size > this.capacity) {
+      const [oldestId, oldest] = this.byId.entries().next().value as [number, CacheEntry];
+      this.byId.delete(oldestId);
+      if (oldest.referenced) {
+        oldest.referenced = false;
+        this.byId.set(oldestId, oldest);
+      } else {
+        this.evictions++;
+      }
+    }
+  }
+
+  /** The user's permission set: from the validated cache, else loaded once per `User` object. */
   permissionsOf(user: AnyUser): Promise<PermissionSet> | PermissionSet {
     if (!user.isAuthenticated || !user.isActive) return EMPTY;
     const ready = this.loaded.get(user);
     if (ready) return ready;
+    // A hit is not copied into the per-object map: a WeakMap insertion costs more than asking
+    // the cache again.
+    const cached = this.fromCache(user);
+    if (cached) return cached;
     let promise = this.pending.get(user);
     if (!promise) {
       promise = this.stores.permissions.userPermissionRows(user.id).then((rows) => {
-        const set = toPermissionSet(rows);
+        const set = this.capacity === 0 ? toPermissionSet(rows) : this.intern(rows);
         this.loaded.set(user, set);
         this.pending.delete(user);
+        this.remember(user, set);
         return set;
       });
       this.pending.set(user, promise);
@@ -83,6 +185,9 @@ export class Authorization {
     if (user.isAuthenticated) {
       this.loaded.delete(user);
       this.pending.delete(user);
+      // The change bumped the stored version, but this request's snapshot still carries the old
+      // stamp: without this, the rest of the request would be answered from the old set.
+      this.byId.delete(user.id);
     }
   }
 
@@ -90,7 +195,9 @@ export class Authorization {
   async hasPerm(user: AnyUser, perm: string): Promise<boolean> {
     if (!user.isActive) return false;
     if (user.isSuperuser) return true;
-    return (await this.permissionsOf(user)).all.has(perm);
+    const set = this.permissionsOf(user);
+    // No await on a warm answer: one microtask fewer on every check.
+    return set instanceof Promise ? (await set).all.has(perm) : set.all.has(perm);
   }
 
   /**
@@ -100,7 +207,7 @@ export class Authorization {
   hasPermCached(user: AnyUser, perm: string): boolean | undefined {
     if (!user.isActive) return false;
     if (user.isSuperuser) return true;
-    const ready = this.loaded.get(user as User);
+    const ready = this.loaded.get(user as User) ?? this.fromCache(user as User);
     return ready ? ready.all.has(perm) : undefined;
   }
 

@@ -29,6 +29,15 @@ export interface SessionConfig {
   touchInterval: number;
 }
 
+/** The per-process permission cache (see `Authorization`). */
+export interface PermissionCacheConfig {
+  /**
+   * Most users whose permission sets are kept; the least recently used is dropped beyond it.
+   * 0 turns the cache off (every check queries). Default 10000.
+   */
+  size: number;
+}
+
 /** Cross-site request forgery protection settings. */
 export interface CsrfConfig {
   cookieName: string;
@@ -121,6 +130,8 @@ export interface GatehouseConfigInput {
   /** Hosts besides the request's own that `next` may point to. */
   allowedRedirectHosts?: readonly string[];
   session?: Partial<SessionConfig>;
+  /** The per-process permission cache (`defaults.permissionCache`). */
+  permissionCache?: Partial<PermissionCacheConfig>;
   csrf?: Partial<CsrfConfig>;
   throttle?: Partial<ThrottleConfig>;
   /** Password-reset abuse limits (`defaults.passwordReset`). */
@@ -160,6 +171,7 @@ export interface GatehouseConfig {
   readonly defaultFromEmail: string;
   readonly allowedRedirectHosts: readonly string[];
   readonly session: Readonly<SessionConfig>;
+  readonly permissionCache: Readonly<PermissionCacheConfig>;
   readonly csrf: Readonly<CsrfConfig>;
   readonly throttle: Readonly<ThrottleConfig>;
   readonly passwordReset: Readonly<PasswordResetLimitsConfig>;
@@ -216,6 +228,7 @@ export const defaults = {
     cookiePath: '/',
     touchInterval: 60,
   },
+  permissionCache: { size: 10_000 },
   csrf: {
     cookieName: 'csrftoken',
     fieldName: 'csrfmiddlewaretoken',
@@ -340,6 +353,7 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
     defaultFromEmail: input.defaultFromEmail ?? defaults.defaultFromEmail,
     allowedRedirectHosts: [...(input.allowedRedirectHosts ?? defaults.allowedRedirectHosts)],
     session,
+    permissionCache: { ...defaults.permissionCache, ...input.permissionCache },
     csrf,
     throttle,
     passwordReset: resolvePasswordResetLimits(input.passwordReset),
@@ -355,6 +369,9 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
   }
   checkPositiveSeconds('passwordResetTimeout', config.passwordResetTimeout);
   checkPositiveSeconds('reauthMaxAge', config.reauthMaxAge);
+  if (!Number.isSafeInteger(config.permissionCache.size) || config.permissionCache.size < 0) {
+    throw new ConfigError('gatehouse.config.invalid_permission_cache_size', `permissionCache.size must be a whole number >= 0 (0 turns the cache off), got ${String(config.permissionCache.size)}.`);
+  }
   checkPositiveSeconds('session.idleTimeout', session.idleTimeout);
   checkPositiveSeconds('session.maxAge', session.maxAge);
   checkPositiveSeconds('throttle.window', throttle.window);

@@ -97,7 +97,7 @@ export class Gatehouse<P extends string = string, R extends string = string> {
     this.permissionNames = permissionDefinitions(this.apps)
       .map((d) => `${d.appLabel}.${d.codename}` as P)
       .sort();
-    this.authz = new Authorization(this.stores);
+    this.authz = new Authorization(this.stores, config.permissionCache.size);
     this.audit = new AuditLog(this.stores.audit, this.clock);
     this.accounts = new Accounts(this.stores, this.hashers, this.passwordValidators, this.authz, this.audit, this.clock, {
       passwordContext: { words: siteWords(config, this.apps, this.roles) },

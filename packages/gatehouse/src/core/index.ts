@@ -2,7 +2,7 @@
 export { createGatehouse, Gatehouse } from './gatehouse.js';
 export type { GatehouseOptions, LoginMeta, AppLabelOf, RoleName } from './gatehouse.js';
 export { resolveConfig, defaults, legacyHasherNames } from './config.js';
-export type { GatehouseConfig, GatehouseConfigInput, SessionConfig, CsrfConfig, ThrottleConfig } from './config.js';
+export type { GatehouseConfig, GatehouseConfigInput, SessionConfig, PermissionCacheConfig, CsrfConfig, ThrottleConfig } from './config.js';
 export type { PasswordResetLimitsConfig } from './config.js';
 export { GatehouseError, BusyError, StaleUserError, ConfigError, DuplicateError, NotFoundError, ValidationError, PermissionDenied } from './errors.js';
 export { anonymousUser, toUser, userRecord, publicUser, normalizeUsername, normalizeEmail, fullName } from './user.js';
@@ -14,7 +14,8 @@ export type { PermissionName, AppLabel, AppsDeclaration, AppDeclaration, ModelDe
 export { defineRoles, planRoles, applyRoles, formatRolePlan, ALL_PERMISSIONS } from './roles.js';
 export type { RolesDeclaration, RolePlan, RoleDrift, RoleApplyResult } from './roles.js';
 export { Authorization } from './authorization.js';
-export type { PermissionSet, PermissionExplanation } from './authorization.js';
+export type { PermissionCacheStats, PermissionSet, PermissionExplanation } from './authorization.js';
+export type { AuthzVersions } from './authz-versions.js';
 export { ModelBackend, authenticateWith } from './authentication.js';
 export type { AuthBackend, Credentials, Authenticated } from './authentication.js';
 export { Accounts, cleanUsername, cleanEmail } from './accounts.js';

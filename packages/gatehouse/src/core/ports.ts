@@ -3,6 +3,7 @@
  * PostgreSQL); anything else can too. Methods are few and coarse on purpose: each maps to one
  * query or one transaction, so an adapter cannot get the atomicity wrong by composing them.
  */
+import type { AuthzVersions } from './authz-versions.js';
 import type { User } from './user.js';
 
 /** Fields given when a user row is created. */
@@ -162,8 +163,12 @@ export interface SessionStore {
    */
   create(record: SessionRecord, guard?: SessionGuard): Promise<boolean>;
   get(idHash: string): Promise<SessionRecord | null>;
-  /** The session and its user in one round trip; `user` is null for anonymous sessions. */
-  getWithUser(idHash: string): Promise<{ session: SessionRecord; user: User | null } | null>;
+  /**
+   * The session and its user in one round trip; `user` is null for anonymous sessions. With the
+   * user, a store that keeps authorization versions returns them too (`authzVersions`), read in
+   * the same query, so the permission cache can be validated at no extra cost.
+   */
+  getWithUser(idHash: string): Promise<{ session: SessionRecord; user: User | null; authzVersions?: AuthzVersions } | null>;
   /** Writes `lastSeenAt` and/or `data`. Returns false if the session is gone. */
   update(idHash: string, patch: { lastSeenAt?: number; data?: Record<string, unknown> }): Promise<boolean>;
   delete(idHash: string): Promise<boolean>;

@@ -11,6 +11,7 @@
  * password therefore wins, and the login fails with `SessionRevokedError`.
  */
 import { createHash } from 'node:crypto';
+import { stampAuthzVersions } from './authz-versions.js';
 import type { Clock, RandomSource } from './clock.js';
 import type { SessionConfig } from './config.js';
 import { PermissionDenied } from './errors.js';
@@ -126,7 +127,9 @@ export class SessionManager {
     const idHash = hashSessionId(id);
     const found = await this.stores.sessions.getWithUser(idHash);
     if (!found) return null;
-    const { session, user } = found;
+    const { session, user, authzVersions } = found;
+    // The versions were read with this very row: the permission cache validates against them.
+    if (user && authzVersions) stampAuthzVersions(user, authzVersions);
     const now = this.clock.now();
     const dead =
       now >= session.expiresAt ||

@@ -163,9 +163,35 @@ function usernameSkeletons(): Migration {
   };
 }
 
+/**
+ * Authorization versions, for the per-process permission cache (core/authorization.ts):
+ * `auth_user.authz_version`, bumped in the same transaction as anything that changes what that
+ * one user may do, and `gh_authz_version`, one row (id 1) bumped by anything that changes what a
+ * group grants or which permissions exist. The session lookup reads both with the session, so a
+ * cached permission set is validated on every request and a change made by another process is
+ * seen by the very next one.
+ */
+function authzVersions(): Migration {
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema.alterTable('auth_user').addColumn('authz_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable('gh_authz_version')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('version', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.insertInto('gh_authz_version').values({ id: 1, version: 0 }).execute();
+    },
+    async down(db: AnyDb): Promise<void> {
+      await db.schema.dropTable('gh_authz_version').ifExists().execute();
+      await db.schema.alterTable('auth_user').dropColumn('authz_version').execute();
+    },
+  };
+}
+
 /** The ordered migrations for one dialect. Names sort in the order they run. */
 export function migrationsFor(kind: DialectKind): Record<string, Migration> {
-  return { '0001_initial': initial(kind), '0002_username_skeleton': usernameSkeletons() };
+  return { '0001_initial': initial(kind), '0002_username_skeleton': usernameSkeletons(), '0003_authz_versions': authzVersions() };
 }
 
 /** Feeds the in-code migrations to Kysely's Migrator. */

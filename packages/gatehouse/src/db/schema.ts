@@ -30,6 +30,12 @@ export interface UserTable {
    * store. Optional in this type only so that rows read without it (joins) still map to a user.
    */
   username_skeleton?: Generated<string>;
+  /**
+   * Bumped, in the same transaction, by anything that changes what this user may do (grants,
+   * memberships, flags, password and epoch changes); validates the per-process permission cache.
+   * Optional in this type for the same reason as the skeleton.
+   */
+  authz_version?: Generated<number>;
 }
 
 export interface GroupTable {
@@ -93,6 +99,15 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+/**
+ * One row (id 1): bumped by anything that changes what a group grants or the permission set, so
+ * every cached permission set in every process is reloaded on its next use.
+ */
+export interface AuthzVersionTable {
+  id: number;
+  version: number;
+}
+
 /** The whole schema. */
 export interface Schema {
   auth_user: UserTable;
@@ -104,4 +119,5 @@ export interface Schema {
   gh_session: SessionTable;
   gh_audit_log: AuditLogTable;
   gh_audit_head: AuditHeadTable;
+  gh_authz_version: AuthzVersionTable;
 }

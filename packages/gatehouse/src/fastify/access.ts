@@ -34,7 +34,7 @@ export type AccessKind = 'public' | 'authenticated' | 'staff' | 'permission' | '
 
 /** One route's access declaration. Build it with the functions below rather than by hand. */
 export type AccessDeclaration =
-  | { readonly kind: 'public' }
+  | { readonly kind: 'public'; readonly session?: false }
   | { readonly kind: 'authenticated'; readonly recentAuth?: RecentAuth }
   | { readonly kind: 'staff'; readonly recentAuth?: RecentAuth }
   | { readonly kind: 'permission'; readonly permissions: readonly string[]; readonly recentAuth?: RecentAuth }
@@ -47,6 +47,12 @@ export type RestrictedDeclaration = Exclude<AccessDeclaration, { kind: 'public' 
 
 /** The public declaration. */
 export type PublicDeclaration = Extract<AccessDeclaration, { kind: 'public' }>;
+
+/** Options of `publicAccess`. */
+export interface PublicAccessOptions {
+  /** false: do not read the session for this route (see `publicAccess`). Default true. */
+  session?: boolean;
+}
 
 /** Options shared by the restricted classes. */
 export interface AccessOptions {
@@ -78,8 +84,12 @@ function checkPermissions(perms: readonly string[], what: string): readonly stri
 
 /** The access builders, typed by a permission-name union `P`. */
 export interface AccessBuilders<P extends string> {
-  /** Anyone, logged in or not. */
-  publicAccess(): PublicDeclaration;
+  /**
+   * Anyone, logged in or not. `{ session: false }`: the route never reads `request.user` or
+   * `request.session` (a health check, a static file), so a request to it costs no session
+   * query even when it carries a session cookie; `request.user` is the anonymous user there.
+   */
+  publicAccess(options?: PublicAccessOptions): PublicDeclaration;
   /** Any logged-in, active user (Django's `login_required`). */
   authenticated(options?: AccessOptions): RestrictedDeclaration;
   /** Active staff users only (Django's `staff_member_required`, but 403 rather than a login loop). */
@@ -102,7 +112,10 @@ export interface AccessBuilders<P extends string> {
 
 function builders<P extends string>(): AccessBuilders<P> {
   return {
-    publicAccess: () => Object.freeze({ kind: 'public' as const }),
+    publicAccess: (options) => {
+      if (options?.session !== undefined && typeof options.session !== 'boolean') throw new TypeError('publicAccess(): session must be true or false.');
+      return Object.freeze(options?.session === false ? { kind: 'public' as const, session: false as const } : { kind: 'public' as const });
+    },
     authenticated: (options) => withOptions({ kind: 'authenticated' }, options),
     staffOnly: (options) => withOptions({ kind: 'staff' }, options),
     permission: (...perms) => withOptions({ kind: 'permission', permissions: checkPermissions(perms, 'permission()') }, undefined),

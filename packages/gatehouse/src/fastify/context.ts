@@ -65,6 +65,12 @@ export interface RequestState {
   session: LoadedSession | null;
   /** What the response does with the session cookie. */
   sessionCookie: 'keep' | 'set' | 'clear';
+  /**
+   * The route is `publicAccess({ session: false })`: the session was not read at `onRequest`
+   * (`request.user` is anonymous there). `request.login()`, `logout()` and session-data writes
+   * read it first, so they still rotate or end the browser's real session.
+   */
+  sessionDeferred?: boolean;
   /** The CSRF secret (raw bytes) in use for this request, once known. */
   csrfSecret: Buffer | null;
   /** The secret must be (re)sent as a cookie. */

@@ -14,11 +14,19 @@ import { checkCsrf, isCsrfExempt, isSafeMethod, writeCsrfCookie } from './csrf.j
 import { denialLogFields, routeLabel, wantsJson } from './denials.js';
 import { settlePendingAudit, unsettledReason } from './pending-audit.js';
 import { markNoStore, sendPage } from './render.js';
-import { loadSession, writeSessionCookie } from './session-cookie.js';
+import { deferSession, loadSession, writeSessionCookie } from './session-cookie.js';
 
 /** onRequest. */
 export async function sessionHook(request: FastifyRequest): Promise<void> {
-  stateOf(request);
+  const state = stateOf(request);
+  const access = request.routeOptions.config?.access;
+  if (access?.kind === 'public' && access.session === false) {
+    // The route said it never reads the user: no session query (a health check with a cookie
+    // costs what one without does). Anything that does need the session loads it first.
+    state.sessionDeferred = true;
+    deferSession(request);
+    return;
+  }
   await loadSession(request);
 }
 

@@ -17,7 +17,7 @@ export {
   recentAuth,
   defineRule,
 } from './access.js';
-export type { AccessDeclaration, AccessKind, AccessOptions, AccessBuilders, AccessTest, RecentAuth } from './access.js';
+export type { AccessDeclaration, AccessKind, AccessOptions, PublicAccessOptions, AccessBuilders, AccessTest, RecentAuth } from './access.js';
 export {
   userPassesTest,
   loginRequired,

@@ -19,7 +19,7 @@
  */
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import type { FastifyHelmetOptions } from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ConfigError } from '../core/errors.js';
@@ -33,6 +33,7 @@ import { csrfToken } from './csrf.js';
 import { gatehouseErrorHandler, notFoundHandler } from './errors.js';
 import { formBodyOptions } from './form-parser.js';
 import { helmetOptions } from './headers.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { csrfHook, responseHook, sessionHook } from './hooks.js';
 import { DEVELOPMENT_HOSTS, compileAllowedHosts } from './allowed-hosts.js';
 import { settleAfterAbort, settleAfterResponse } from './pending-audit.js';
@@ -248,7 +249,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
 
   if (!fastify.hasRequestDecorator('cookies')) await fastify.register(fastifyCookie);
   if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) await fastify.register(fastifyFormbody, formBodyOptions());
-  if (options.helmet !== false) await fastify.register(fastifyHelmet, helmetOptions(production, options.helmet));
+  if (options.helmet !== false) await registerSecurityHeaders(fastify, helmetOptions(production, options.helmet));
 
   fastify.decorate(kContext, context);
   fastify.decorate('gatehouse', gatehouse as FastifyInstance['gatehouse']);
@@ -284,7 +285,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
 
   if (viewsOption) {
     await fastify.register(accountViews, { prefix });
-    fastify.get(`${prefix}/gatehouse.css`, { config: { access: publicAccess() } }, async (_request, reply) =>
+    fastify.get(`${prefix}/gatehouse.css`, { config: { access: publicAccess({ session: false }) } }, async (_request, reply) =>
       reply.header('Cache-Control', 'public, max-age=3600').type('text/css; charset=utf-8').send(context.templates.asset('gatehouse.css')),
     );
   }

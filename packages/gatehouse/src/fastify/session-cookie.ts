@@ -87,6 +87,19 @@ export async function loadSession(request: FastifyRequest): Promise<void> {
   setSession(request, session);
 }
 
+/** onRequest of a `publicAccess({ session: false })` route: anonymous, nothing read. */
+export function deferSession(request: FastifyRequest): void {
+  setSession(request, null);
+}
+
+/** Reads the session now if the route deferred it, before anything that changes it. */
+async function ensureSession(request: FastifyRequest): Promise<void> {
+  const state = stateOf(request);
+  if (!state.sessionDeferred) return;
+  state.sessionDeferred = false;
+  await loadSession(request);
+}
+
 function setSession(request: FastifyRequest, session: LoadedSession | null): void {
   stateOf(request).session = session;
   request.session = session;
@@ -116,6 +129,7 @@ function meta(request: FastifyRequest): { ip: string; userAgent: string | null }
  * and a login view answers it as a failed login.
  */
 export async function loginRequest(request: FastifyRequest, user: User, options: RequestLoginOptions = {}): Promise<void> {
+  await ensureSession(request);
   const context = contextOf(request);
   const gatehouse = context.gatehouse;
   const state = stateOf(request);
@@ -135,6 +149,7 @@ export async function loginRequest(request: FastifyRequest, user: User, options:
 
 /** `request.logout()`: ends the session and clears the cookie. */
 export async function logoutRequest(request: FastifyRequest): Promise<void> {
+  await ensureSession(request);
   const state = stateOf(request);
   const previous = state.session;
   if (previous) await contextOf(request).gatehouse.logout(previous, meta(request));
@@ -166,6 +181,7 @@ export function sessionData(request: FastifyRequest): Record<string, unknown> {
  * session if there is none: only views that need one (the reset flow) call this.
  */
 export async function updateSessionData(request: FastifyRequest, patch: Record<string, unknown>): Promise<void> {
+  await ensureSession(request);
   const gatehouse = contextOf(request).gatehouse;
   const state = stateOf(request);
   const data: Record<string, unknown> = { ...(state.session?.record.data ?? {}) };

@@ -41,8 +41,9 @@ describe.each(testDatabases())('openDatabase and migrate on $label', ({ kind }) 
     expect(await database.showMigrations()).toEqual([
       { name: '0001_initial', executedAt: null },
       { name: '0002_username_skeleton', executedAt: null },
+      { name: '0003_authz_versions', executedAt: null },
     ]);
-    expect(await database.migrate({ emailUnique: true })).toEqual({ applied: ['0001_initial', '0002_username_skeleton'] });
+    expect(await database.migrate({ emailUnique: true })).toEqual({ applied: ['0001_initial', '0002_username_skeleton', '0003_authz_versions'] });
     expect(await database.migrate({ emailUnique: true })).toEqual({ applied: [] });
     const [shown] = await database.showMigrations();
     expect(shown?.name).toBe('0001_initial');

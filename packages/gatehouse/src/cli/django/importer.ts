@@ -21,7 +21,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../../db/connect.js';
 import { isUniqueViolation } from '../../db/constraint-errors.js';
 import type { Schema } from '../../db/schema.js';
-import { toNumber } from '../../db/stores/common.js';
+import { bumpGlobalAuthz, toNumber } from '../../db/stores/common.js';
 import { rowToUser } from '../../db/stores/users.js';
 import { CliError } from '../errors.js';
 import { importUsers, prepareUsers, resolveSharedEmails } from './import-users.js';
@@ -142,6 +142,9 @@ export async function importDjango(database: Database, data: DjangoData, options
       await importPairs(trx, 'auth_user_groups', memberships, matched, summary.memberships);
       const grants = users.flatMap((u) => u.permissions.map((p) => ({ user: userIds.get(u.username)!, other: permissionIds.get(p)! })));
       await importPairs(trx, 'auth_user_user_permissions', grants, matched, summary.directGrants);
+      // Memberships and grants of existing users may have changed: every process's permission
+      // cache reloads on its next request (one bump for the whole import).
+      await bumpGlobalAuthz(trx);
       options.progress?.tick(1);
       if (options.dryRun) throw new DryRunRollback();
     });

@@ -58,3 +58,31 @@ export class Precompiled<Row> {
     return (await ctx.db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows;
   }
 }
+
+/**
+ * Runs `fn` inside a transaction: the current one if `db` already is one, else a new one. A
+ * change and the authorization-version bump that announces it must commit together: a process
+ * that saw the new version but read the old grants would cache the old grants under it.
+ */
+export function inTransaction<T>(db: Executor, fn: (trx: Executor) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db);
+  return (db as Kysely<Schema>).transaction().execute((trx) => fn(trx));
+}
+
+/** Bumps one user's authorization version (after a change to what they may do). */
+export async function bumpUserAuthz(db: Executor, userId: number): Promise<void> {
+  await db
+    .updateTable('auth_user')
+    .set((eb) => ({ authz_version: eb('authz_version', '+', 1) }))
+    .where('id', '=', userId)
+    .execute();
+}
+
+/** Bumps the global authorization version (after a change to what some group grants). */
+export async function bumpGlobalAuthz(db: Executor): Promise<void> {
+  await db
+    .updateTable('gh_authz_version')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', '=', 1)
+    .execute();
+}

@@ -1,7 +1,7 @@
 /** `GroupStore` over `auth_group` and its membership and grant tables. */
 import type { GroupRecord, GroupStore } from '../../core/ports.js';
 import { rethrowDuplicate } from '../constraint-errors.js';
-import { Precompiled, type StoreContext, toNumber } from './common.js';
+import { Precompiled, type StoreContext, bumpGlobalAuthz, bumpUserAuthz, inTransaction, toNumber } from './common.js';
 import { permissionIds } from './permissions.js';
 
 /** A user's groups: on the hot path of pages that show who is logged in (the example's dashboard). */
@@ -37,8 +37,13 @@ export class SqlGroupStore implements GroupStore {
   }
 
   async delete(id: number): Promise<boolean> {
-    const result = await this.ctx.db.deleteFrom('auth_group').where('id', '=', id).executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
+    // Deleting a group takes its grants from every member: every cached set is reloaded.
+    return inTransaction(this.ctx.db, async (db) => {
+      const result = await db.deleteFrom('auth_group').where('id', '=', id).executeTakeFirst();
+      const deleted = Number(result.numDeletedRows) === 1;
+      if (deleted) await bumpGlobalAuthz(db);
+      return deleted;
+    });
   }
 
   async permissions(groupId: number): Promise<string[]> {
@@ -73,21 +78,27 @@ export class SqlGroupStore implements GroupStore {
   async addPermissions(groupId: number, permissions: readonly string[]): Promise<void> {
     const ids = await permissionIds(this.ctx.db, permissions);
     if (ids.size === 0) return;
-    await this.ctx.db
-      .insertInto('auth_group_permissions')
-      .values([...ids.values()].map((id) => ({ group_id: groupId, permission_id: id })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    await inTransaction(this.ctx.db, async (db) => {
+      await db
+        .insertInto('auth_group_permissions')
+        .values([...ids.values()].map((id) => ({ group_id: groupId, permission_id: id })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      await bumpGlobalAuthz(db);
+    });
   }
 
   async removePermissions(groupId: number, permissions: readonly string[]): Promise<void> {
     const ids = await permissionIds(this.ctx.db, permissions);
     if (ids.size === 0) return;
-    await this.ctx.db
-      .deleteFrom('auth_group_permissions')
-      .where('group_id', '=', groupId)
-      .where('permission_id', 'in', [...ids.values()])
-      .execute();
+    await inTransaction(this.ctx.db, async (db) => {
+      await db
+        .deleteFrom('auth_group_permissions')
+        .where('group_id', '=', groupId)
+        .where('permission_id', 'in', [...ids.values()])
+        .execute();
+      await bumpGlobalAuthz(db);
+    });
   }
 
   async groupsOfUser(userId: number): Promise<GroupRecord[]> {
@@ -101,15 +112,22 @@ export class SqlGroupStore implements GroupStore {
   }
 
   async addUser(userId: number, groupId: number): Promise<void> {
-    await this.ctx.db
-      .insertInto('auth_user_groups')
-      .values({ user_id: userId, group_id: groupId })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    await inTransaction(this.ctx.db, async (db) => {
+      await db
+        .insertInto('auth_user_groups')
+        .values({ user_id: userId, group_id: groupId })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      await bumpUserAuthz(db, userId);
+    });
   }
 
   async removeUser(userId: number, groupId: number): Promise<boolean> {
-    const result = await this.ctx.db.deleteFrom('auth_user_groups').where('user_id', '=', userId).where('group_id', '=', groupId).executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
+    return inTransaction(this.ctx.db, async (db) => {
+      const result = await db.deleteFrom('auth_user_groups').where('user_id', '=', userId).where('group_id', '=', groupId).executeTakeFirst();
+      const removed = Number(result.numDeletedRows) === 1;
+      if (removed) await bumpUserAuthz(db, userId);
+      return removed;
+    });
   }
 }

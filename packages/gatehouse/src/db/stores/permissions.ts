@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { NotFoundError } from '../../core/errors.js';
 import type { PermissionDefinition, PermissionRecord, PermissionStore, UserPermissionRows } from '../../core/ports.js';
-import { type Executor, Precompiled, type StoreContext, splitPermission, toNumber } from './common.js';
+import { type Executor, Precompiled, type StoreContext, bumpGlobalAuthz, bumpUserAuthz, inTransaction, splitPermission, toNumber } from './common.js';
 
 /** Looks up permission ids by `app.codename`; throws `NotFoundError` naming the first unknown one. */
 export async function permissionIds(db: Executor, names: readonly string[]): Promise<Map<string, number>> {
@@ -71,6 +71,9 @@ export class SqlPermissionStore implements PermissionStore {
         updated.push(key);
       }
     }
+    // A new permission widens a superuser's list and may already be granted by a renamed row:
+    // cached sets everywhere are reloaded once.
+    if (created.length + updated.length > 0) await bumpGlobalAuthz(this.ctx.db);
     return { created, updated };
   }
 
@@ -87,19 +90,25 @@ export class SqlPermissionStore implements PermissionStore {
 
   async grantToUser(userId: number, permission: string): Promise<void> {
     const ids = await permissionIds(this.ctx.db, [permission]);
-    await this.ctx.db
-      .insertInto('auth_user_user_permissions')
-      .values({ user_id: userId, permission_id: ids.get(permission)! })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    await inTransaction(this.ctx.db, async (db) => {
+      await db
+        .insertInto('auth_user_user_permissions')
+        .values({ user_id: userId, permission_id: ids.get(permission)! })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      await bumpUserAuthz(db, userId);
+    });
   }
 
   async revokeFromUser(userId: number, permission: string): Promise<void> {
     const ids = await permissionIds(this.ctx.db, [permission]);
-    await this.ctx.db
-      .deleteFrom('auth_user_user_permissions')
-      .where('user_id', '=', userId)
-      .where('permission_id', '=', ids.get(permission)!)
-      .execute();
+    await inTransaction(this.ctx.db, async (db) => {
+      await db
+        .deleteFrom('auth_user_user_permissions')
+        .where('user_id', '=', userId)
+        .where('permission_id', '=', ids.get(permission)!)
+        .execute();
+      await bumpUserAuthz(db, userId);
+    });
   }
 }

@@ -1,10 +1,11 @@
 /** `SessionStore` over `gh_session`. */
 import { sql } from 'kysely';
+import type { AuthzVersions } from '../../core/authz-versions.js';
 import type { SessionGuard, SessionRecord, SessionStore } from '../../core/ports.js';
 import type { User } from '../../core/user.js';
 import type { SessionTable } from '../schema.js';
 import { Precompiled, type StoreContext, parseJsonObject, toDbBool, toNumber } from './common.js';
-import { rowToUser } from './users.js';
+import { rowToStampedUser } from './users.js';
 
 /** A session row joined with its (possibly absent) user's columns. */
 type WithUserRow = SessionTable & {
@@ -20,6 +21,8 @@ type WithUserRow = SessionTable & {
   last_login: number | null;
   date_joined: number | null;
   u_auth_epoch: number | null;
+  u_authz_version: number | string | null;
+  g_authz_version: number | string | null;
 };
 
 function sessionRow(record: SessionRecord): SessionTable {
@@ -55,6 +58,9 @@ const withUser = new Precompiled<WithUserRow>((db) =>
   db
     .selectFrom('gh_session as s')
     .leftJoin('auth_user as u', 'u.id', 's.user_id')
+    // The one-row global version rides along: still one round trip, one indexed read more. A
+    // literal in the join condition, not a parameter: run() passes only the session hash.
+    .leftJoin('gh_authz_version as g', (join) => join.on(sql<boolean>`g.id = 1`))
     .select([
       's.id_hash',
       's.user_id',
@@ -77,6 +83,8 @@ const withUser = new Precompiled<WithUserRow>((db) =>
       'u.last_login',
       'u.date_joined',
       'u.auth_epoch as u_auth_epoch',
+      'u.authz_version as u_authz_version',
+      'g.version as g_authz_version',
     ])
     .where('s.id_hash', '=', ''),
 );
@@ -110,15 +118,19 @@ export class SqlSessionStore implements SessionStore {
     return row ? rowToSession(row) : null;
   }
 
-  async getWithUser(idHash: string): Promise<{ session: SessionRecord; user: User | null } | null> {
+  async getWithUser(idHash: string): Promise<{ session: SessionRecord; user: User | null; authzVersions?: AuthzVersions } | null> {
     // One round trip: the session and its user joined, so revocation by epoch costs nothing extra.
     const [row] = await withUser.run(this.ctx, [idHash]);
     if (!row) return null;
     const session = rowToSession(row);
+    const authzVersions =
+      row.u_id === null || row.u_authz_version === null || row.g_authz_version === null
+        ? undefined
+        : { user: toNumber(row.u_authz_version), global: toNumber(row.g_authz_version) };
     const user =
       row.u_id === null
         ? null
-        : rowToUser({
+        : rowToStampedUser({
             id: row.u_id,
             username: row.username,
             email: row.email,
@@ -131,8 +143,8 @@ export class SqlSessionStore implements SessionStore {
             last_login: row.last_login,
             date_joined: row.date_joined,
             auth_epoch: row.u_auth_epoch,
-          });
-    return { session, user };
+          }, authzVersions);
+    return user === null || authzVersions === undefined ? { session, user } : { session, user, authzVersions };
   }
 
   async update(idHash: string, patch: { lastSeenAt?: number; data?: Record<string, unknown> }): Promise<boolean> {

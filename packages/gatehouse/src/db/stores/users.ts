@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { NotFoundError } from '../../core/errors.js';
 import { usernameSkeleton } from '../../core/skeleton.js';
 import type { NewUserRecord, UserListOptions, UserPatch, UserStore } from '../../core/ports.js';
+import type { AuthzVersions } from '../../core/authz-versions.js';
 import { type User, toUser } from '../../core/user.js';
 import { rethrowDuplicate } from '../constraint-errors.js';
 import type { UserTable } from '../schema.js';
@@ -15,6 +16,11 @@ export type UserRow = { [K in keyof UserTable]: unknown };
 
 /** Maps one `auth_user` row to a `User`. */
 export function rowToUser(row: UserRow): User {
+  return rowToStampedUser(row, undefined);
+}
+
+/** As `rowToUser`, keeping the authorization versions read with the row (the session lookup). */
+export function rowToStampedUser(row: UserRow, versions: AuthzVersions | undefined): User {
   return toUser({
     id: toNumber(row.id as number),
     username: row.username as string,
@@ -28,7 +34,7 @@ export function rowToUser(row: UserRow): User {
     lastLogin: row.last_login === null ? null : toNumber(row.last_login as number),
     dateJoined: toNumber(row.date_joined as number),
     authEpoch: toNumber(row.auth_epoch as number),
-  });
+  }, versions);
 }
 
 const byId = new Precompiled<UserRow>((db) => db.selectFrom('auth_user').selectAll().where('id', '=', 0));
@@ -115,13 +121,22 @@ export class SqlUserStore implements UserStore {
     if (patch.isStaff !== undefined) values.is_staff = toDbBool(kind, patch.isStaff);
     if (patch.isSuperuser !== undefined) values.is_superuser = toDbBool(kind, patch.isSuperuser);
     if (patch.lastLogin !== undefined) values.last_login = patch.lastLogin;
+    // What the user may do depends on the flags (and a password change is a credential change):
+    // announce it to every process's permission cache in the same statement.
+    const authzChange = patch.isActive !== undefined || patch.isStaff !== undefined || patch.isSuperuser !== undefined || patch.password !== undefined;
     if (Object.keys(values).length === 0) {
       const current = await this.getById(id);
       if (!current) throw new NotFoundError('user', `No user with id ${id}.`);
       return current;
     }
     try {
-      const row = await db.updateTable('auth_user').set(values).where('id', '=', id).returningAll().executeTakeFirst();
+      const row = await db
+        .updateTable('auth_user')
+        .set(values)
+        .$if(authzChange, (q) => q.set((eb) => ({ authz_version: eb('authz_version', '+', 1) })))
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
       if (!row) throw new NotFoundError('user', `No user with id ${id}.`);
       return rowToUser(row);
     } catch (error) {
@@ -133,7 +148,7 @@ export class SqlUserStore implements UserStore {
   async replacePassword(id: number, expected: string, next: string): Promise<boolean> {
     const result = await this.ctx.db
       .updateTable('auth_user')
-      .set({ password: next })
+      .set((eb) => ({ password: next, authz_version: eb('authz_version', '+', 1) }))
       .where('id', '=', id)
       .where('password', '=', expected)
       .executeTakeFirst();
@@ -143,7 +158,7 @@ export class SqlUserStore implements UserStore {
   async bumpAuthEpoch(id: number): Promise<number> {
     const row = await this.ctx.db
       .updateTable('auth_user')
-      .set((eb) => ({ auth_epoch: eb('auth_epoch', '+', 1) }))
+      .set((eb) => ({ auth_epoch: eb('auth_epoch', '+', 1), authz_version: eb('authz_version', '+', 1) }))
       .where('id', '=', id)
       .returning('auth_epoch')
       .executeTakeFirst();
@@ -154,7 +169,7 @@ export class SqlUserStore implements UserStore {
   async bumpAuthEpochIf(id: number, expected: number): Promise<boolean> {
     const result = await this.ctx.db
       .updateTable('auth_user')
-      .set((eb) => ({ auth_epoch: eb('auth_epoch', '+', 1) }))
+      .set((eb) => ({ auth_epoch: eb('auth_epoch', '+', 1), authz_version: eb('authz_version', '+', 1) }))
       .where('id', '=', id)
       .where('auth_epoch', '=', expected)
       .executeTakeFirst();

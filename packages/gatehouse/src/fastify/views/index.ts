@@ -43,7 +43,7 @@ export async function accountViews(fastify: FastifyInstance): Promise<void> {
       method: others,
       url,
       // No CSRF check: the answer is 405 whatever the request, and nothing is done.
-      config: { access: publicAccess(), csrf: false, [kHidden]: true },
+      config: { access: publicAccess({ session: false }), csrf: false, [kHidden]: true },
       bodyLimit: FORM_BODY_LIMIT,
       handler: async (_request, reply) => reply.code(405).header('Allow', allow).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send(`Method not allowed: use ${allow}.`),
     });
