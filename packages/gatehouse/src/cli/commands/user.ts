@@ -5,24 +5,18 @@
  */
 import type { Command } from 'commander';
 import { identifyAlgorithm, isPasswordUsable } from '../../core/hashers/passwords.js';
-import type { User } from '../../core/user.js';
+import { type User, publicUser } from '../../core/user.js';
 import { type CliContext, parseBoolean, parseCount, requireUser, withContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { auditSkippedValidation, obtainNewPassword } from '../input.js';
 import { formatTime, out, printJson, printTable, yesNo } from '../output.js';
 import { type PasswordOptions, changePassword, withPasswordOptions } from './changepassword.js';
 
-/** A user as printed: never the password hash, only how it is stored. */
+/** A user as printed: the public shape with readable times, and how the password is stored (never the hash). */
 export function describeUser(user: User): Record<string, unknown> {
+  const { isAuthenticated: _authenticated, isAnonymous: _anonymous, ...shown } = publicUser(user);
   return {
-    id: user.id,
-    username: user.username,
-    email: user.email,
-    firstName: user.firstName,
-    lastName: user.lastName,
-    isActive: user.isActive,
-    isStaff: user.isStaff,
-    isSuperuser: user.isSuperuser,
+    ...shown,
     lastLogin: user.lastLogin === null ? null : new Date(user.lastLogin).toISOString(),
     dateJoined: new Date(user.dateJoined).toISOString(),
     password: isPasswordUsable(user.password) ? (identifyAlgorithm(user.password) ?? 'unknown') : 'unusable',
