@@ -26,6 +26,8 @@ export const demoUsers: readonly DemoUser[] = [
   { username: 'fin_nostaff', isActive: true, isStaff: false, isSuperuser: false, group: 'Finance Approver' },
   { username: 'ops', isActive: true, isStaff: true, isSuperuser: false, group: 'Staff Ops' },
   { username: 'root', isActive: true, isStaff: true, isSuperuser: true, group: 'Admin' },
+  // A support lead: staff (may enter the admin) with Support's auth.view_user, nothing to change.
+  { username: 'lead', isActive: true, isStaff: true, isSuperuser: false, group: 'Support' },
   { username: 'inactive', isActive: false, isStaff: false, isSuperuser: false, group: 'Regular User' },
 ];
 

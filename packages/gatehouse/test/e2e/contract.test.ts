@@ -112,7 +112,7 @@ for (const database of testDatabases()) {
         expect(orderIds(await browsers[user].request('/orders/'), false), `${user} HTML`).toEqual(VISIBLE_ORDERS[user]);
         const api = await apis[user].request('/orders/');
         expect(orderIds(api, true), `${user} JSON`).toEqual(VISIBLE_ORDERS[user]);
-        expect(api.json().scope).toBe(['sam', 'root'].includes(user) ? 'all' : 'own');
+        expect(api.json().scope).toBe(['sam', 'root', 'lead'].includes(user) ? 'all' : 'own');
         // The detail page agrees with the list for every order.
         for (const id of [1, 2]) {
           const detail = await apis[user].request(`/orders/${id}/`);

@@ -4,7 +4,7 @@
  */
 
 /** The fixture users who can log in. */
-export const ACTIVE_USERS = ['alice', 'bob', 'sam', 'fin', 'fin_nostaff', 'ops', 'root'] as const;
+export const ACTIVE_USERS = ['alice', 'bob', 'sam', 'fin', 'fin_nostaff', 'ops', 'root', 'lead'] as const;
 export type ActiveUser = (typeof ACTIVE_USERS)[number];
 /** Anonymous visitors, and `inactive`, whose login is refused, so that it browses as anonymous. */
 export type Visitor = ActiveUser | 'anonymous' | 'inactive';
@@ -34,7 +34,7 @@ function everyone(path: string, status: Outcome): GetRow {
 }
 
 /** Who holds shop.view_all_orders (Support and Admin). */
-const SEES_ALL_ORDERS: readonly ActiveUser[] = ['sam', 'root'];
+const SEES_ALL_ORDERS: readonly ActiveUser[] = ['sam', 'root', 'lead'];
 const FINANCE: readonly ActiveUser[] = ['fin', 'fin_nostaff', 'root'];
 
 /** Every GET route of the contract (the login and reset views are tested on their own). */
@@ -69,10 +69,11 @@ export const VISIBLE_ORDERS: Record<ActiveUser, number[]> = {
   fin_nostaff: [],
   ops: [],
   root: [1, 2],
+  lead: [1, 2],
 };
 
 /** Users refused by the critical route (staff AND billing.approve_payout): everyone but fin and root. */
-export const CANNOT_APPROVE: readonly ActiveUser[] = ['alice', 'bob', 'sam', 'fin_nostaff', 'ops'];
+export const CANNOT_APPROVE: readonly ActiveUser[] = ['alice', 'bob', 'sam', 'fin_nostaff', 'ops', 'lead'];
 
 /** Words a 403 page must not contain: permission names, rule names, reasons, internals. */
 export const LEAKS: RegExp = /billing\.|shop\.|ops\.|support\.|auth\.|view_|approve_|export_|missing permission|rule |not staff|superuser|stack|Error:|at [\w.]+ \(/i;
