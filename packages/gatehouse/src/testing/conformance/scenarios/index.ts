@@ -1,6 +1,19 @@
 /** Every scenario group of the suite, in the order they run. */
 import type { ConformanceScenarioGroup } from '../world.js';
 import { accessMatrixScenarios } from './access-matrix.js';
+import { criticalScenarios } from './critical.js';
+import { csrfScenarios } from './csrf.js';
+import { recentAuthScenarios } from './recent-auth.js';
+import { sessionScenarios } from './sessions.js';
 
-/** The groups, in order. */
-export const CONFORMANCE_GROUPS: readonly ConformanceScenarioGroup[] = [accessMatrixScenarios];
+/**
+ * The groups, in order. The recent-auth group moves the clock forward by ten minutes; the groups
+ * after it log in afresh where they need a recent password check.
+ */
+export const CONFORMANCE_GROUPS: readonly ConformanceScenarioGroup[] = [
+  accessMatrixScenarios,
+  criticalScenarios,
+  recentAuthScenarios,
+  sessionScenarios,
+  csrfScenarios,
+];
