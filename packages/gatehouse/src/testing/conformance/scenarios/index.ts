@@ -3,8 +3,11 @@ import type { ConformanceScenarioGroup } from '../world.js';
 import { accessMatrixScenarios } from './access-matrix.js';
 import { criticalScenarios } from './critical.js';
 import { csrfScenarios } from './csrf.js';
+import { passwordChangeScenarios } from './password-change.js';
+import { passwordResetScenarios } from './password-reset.js';
 import { recentAuthScenarios } from './recent-auth.js';
 import { sessionScenarios } from './sessions.js';
+import { throttlingScenarios } from './throttling.js';
 
 /**
  * The groups, in order. The recent-auth group moves the clock forward by ten minutes; the groups
@@ -16,4 +19,7 @@ export const CONFORMANCE_GROUPS: readonly ConformanceScenarioGroup[] = [
   recentAuthScenarios,
   sessionScenarios,
   csrfScenarios,
+  passwordChangeScenarios,
+  passwordResetScenarios,
+  throttlingScenarios,
 ];

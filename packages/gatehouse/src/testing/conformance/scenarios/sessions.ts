@@ -74,7 +74,7 @@ export const sessionScenarios: ConformanceScenarioGroup = {
         victim.cookies.set('sessionid', planted.id);
         await victim.login('frank', CONFORMANCE_PASSWORD);
         expect(victim.session()).not.toBe(planted.id);
-        expect(await world.gatehouse.sessions.load(planted.id), "the planted session").toBe(null);
+        expect(await world.gatehouse.sessions.load(planted.id), 'the planted session').toBe(null);
         const attacker = browser(world);
         attacker.cookies.set('sessionid', planted.id);
         expect((await attacker.request('/whoami/', { headers: { accept: ACCEPT_JSON } })).json()).toEqual({ user: '', anonymous: true });
