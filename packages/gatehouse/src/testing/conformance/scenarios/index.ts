@@ -3,6 +3,8 @@ import type { ConformanceScenarioGroup } from '../world.js';
 import { accessMatrixScenarios } from './access-matrix.js';
 import { criticalScenarios } from './critical.js';
 import { csrfScenarios } from './csrf.js';
+import { negotiationScenarios } from './negotiation.js';
+import { openRedirectScenarios } from './open-redirect.js';
 import { passwordChangeScenarios } from './password-change.js';
 import { passwordResetScenarios } from './password-reset.js';
 import { recentAuthScenarios } from './recent-auth.js';
@@ -17,9 +19,11 @@ export const CONFORMANCE_GROUPS: readonly ConformanceScenarioGroup[] = [
   accessMatrixScenarios,
   criticalScenarios,
   recentAuthScenarios,
+  negotiationScenarios,
   sessionScenarios,
   csrfScenarios,
   passwordChangeScenarios,
   passwordResetScenarios,
   throttlingScenarios,
+  openRedirectScenarios,
 ];
