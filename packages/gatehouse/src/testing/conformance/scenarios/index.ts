@@ -1,6 +1,7 @@
 /** Every scenario group of the suite, in the order they run. */
 import type { ConformanceScenarioGroup } from '../world.js';
 import { accessMatrixScenarios } from './access-matrix.js';
+import { badInputScenarios } from './bad-input.js';
 import { criticalScenarios } from './critical.js';
 import { csrfScenarios } from './csrf.js';
 import { negotiationScenarios } from './negotiation.js';
@@ -26,4 +27,5 @@ export const CONFORMANCE_GROUPS: readonly ConformanceScenarioGroup[] = [
   passwordResetScenarios,
   throttlingScenarios,
   openRedirectScenarios,
+  badInputScenarios,
 ];
