@@ -4,6 +4,7 @@ import { accessMatrixScenarios } from './access-matrix.js';
 import { badInputScenarios } from './bad-input.js';
 import { criticalScenarios } from './critical.js';
 import { csrfScenarios } from './csrf.js';
+import { headerScenarios } from './headers.js';
 import { negotiationScenarios } from './negotiation.js';
 import { openRedirectScenarios } from './open-redirect.js';
 import { passwordChangeScenarios } from './password-change.js';
@@ -28,4 +29,5 @@ export const CONFORMANCE_GROUPS: readonly ConformanceScenarioGroup[] = [
   throttlingScenarios,
   openRedirectScenarios,
   badInputScenarios,
+  headerScenarios,
 ];
