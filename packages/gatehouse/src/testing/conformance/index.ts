@@ -3,7 +3,8 @@
  * against the same small app. A new adapter proves itself by implementing `ConformanceAdapter`
  * and calling `defineConformanceSuite(adapter, { describe, it, beforeAll, afterAll, expect })`.
  */
-export { defineConformanceSuite, temporarySqlite } from './suite.js';
+export { defineConformanceSuite, startConformanceWorld, temporarySqlite } from './suite.js';
+export type { RunningConformanceWorld } from './suite.js';
 export type {
   ConformanceAdapter,
   ConformanceApp,
