@@ -10,7 +10,7 @@ import { type User, normalizeEmail } from '../../core/user.js';
 import type { DialectKind, Schema } from '../../db/schema.js';
 import { toDbBool, toNumber } from '../../db/stores/common.js';
 import { CliError } from '../errors.js';
-import type { ImportOptions } from './importer.js';
+import type { ImportOptions } from './import-options.js';
 import type { DjangoData, DjangoUser } from './model.js';
 import type { ImportSummary } from './summary.js';
 

@@ -25,22 +25,9 @@ import { bumpGlobalAuthz, toNumber } from '../../db/stores/common.js';
 import { rowToUser } from '../../db/stores/users.js';
 import { CliError } from '../errors.js';
 import { importUsers, prepareUsers, resolveSharedEmails } from './import-users.js';
+import type { ImportOptions } from './import-options.js';
 import type { DjangoData } from './model.js';
 import { type ImportSummary, emptySummary } from './summary.js';
-
-/** How to import. */
-export interface ImportOptions {
-  /** The target's setting: emails must be unique case-insensitively. */
-  emailUnique: boolean;
-  /** With `emailUnique`, import later holders of a shared email with an empty email instead of failing. */
-  allowDuplicateEmails: boolean;
-  /** Take Django's hash even where gatehouse's differs. */
-  overwritePasswords: boolean;
-  /** Do everything, then roll back. */
-  dryRun: boolean;
-  /** Told the number of steps, then each step done. */
-  progress?: { start(total: number): void; tick(count: number): void; stop(): void };
-}
 
 const CHUNK = 200;
 
