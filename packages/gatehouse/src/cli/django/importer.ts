@@ -28,6 +28,7 @@ import { importUsers, prepareUsers, resolveSharedEmails } from './import-users.j
 import type { ImportOptions } from './import-options.js';
 import type { DjangoData } from './model.js';
 import { type ImportSummary, emptySummary } from './summary.js';
+import { permissionNameOf } from '../../core/permission-name.js';
 
 const CHUNK = 200;
 
@@ -40,7 +41,7 @@ async function chunked<T>(rows: readonly T[], write: (chunk: T[]) => Promise<voi
 async function importPermissions(trx: Transaction<Schema>, data: DjangoData, summary: ImportSummary): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (const row of await trx.selectFrom('auth_permission').select(['id', 'app_label', 'codename']).execute()) ids.set(`${row.app_label}.${row.codename}`, toNumber(row.id));
-  const missing = data.permissions.filter((p) => !ids.has(`${p.appLabel}.${p.codename}`));
+  const missing = data.permissions.filter((p) => !ids.has(permissionNameOf(p)));
   summary.permissions.existing = data.permissions.length - missing.length;
   await chunked(missing, async (chunk) => {
     const rows = await trx
