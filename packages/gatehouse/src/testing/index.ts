@@ -1,7 +1,9 @@
 /**
  * `gatehouse/testing`: what an app's own tests need — a real gatehouse on a throwaway database
  * (`createTestGatehouse`), users with roles in one call (`t.createUser`), and a logged-in client
- * for Fastify's `inject` (`testClient`). Never use these settings in production.
+ * for Fastify's `inject` (`testClient`), every store in memory (`createMemoryStores`) and the store
+ * conformance suite a third-party `Stores` proves itself with (`defineStoreConformanceSuite`).
+ * Never use these settings in production.
  */
 export { createTestGatehouse, fastHasherSettings } from './test-gatehouse.js';
 export type { TestGatehouse, TestGatehouseOptions } from './test-gatehouse.js';
@@ -11,3 +13,14 @@ export { testClient } from './test-client.js';
 export type { TestClient, TestClientOptions, TestRequestOptions, TestResponse } from './test-client.js';
 export { CookieJar } from './cookie-jar.js';
 export type { ResponseCookie } from './cookie-jar.js';
+export { createMemoryStores } from './memory-stores/index.js';
+export type { MemoryStoresOptions } from './memory-stores/index.js';
+export { defineStoreConformanceSuite } from './store-conformance/index.js';
+export type {
+  ConformanceExpect,
+  ConformanceMatchers,
+  MakeStores,
+  MakeStoresOptions,
+  StoreConformanceRunner,
+  StoresUnderTest,
+} from './store-conformance/index.js';
