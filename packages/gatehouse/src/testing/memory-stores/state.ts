@@ -50,7 +50,7 @@ export interface MemoryTables {
 }
 
 /** Empty tables, as a fresh migrated database has them. */
-export function emptyTables(): MemoryTables {
+function emptyTables(): MemoryTables {
   return {
     nextUserId: 1,
     nextGroupId: 1,
