@@ -115,7 +115,11 @@ async function benchDatabase(label: string, url: string): Promise<Row[]> {
   const cached = (await gatehouse.stores.users.getById(alice.id))!;
   await gatehouse.hasPerm(cached, 'billing.approve_payout');
   const cachedNs = await measure(200_000, () => gatehouse.hasPerm(cached, 'billing.approve_payout'));
-  const syncNs = await measure(1_000_000, () => gatehouse.authz.hasPermCached(cached, 'billing.approve_payout'));
+  // A loaded user's permission set is returned without a promise; looking a name up in it is the floor.
+  const syncNs = await measure(1_000_000, () => {
+    const set = gatehouse.authz.permissionsOf(cached);
+    return set instanceof Promise ? set : set.all.has('billing.approve_payout');
+  });
   const coldNs = await measure(500, async (i) => {
     const u = (await gatehouse.stores.users.getById(((i * 7919) % USERS) + 1))!;
     return gatehouse.hasPerm(u, 'billing.approve_payout');
@@ -141,7 +145,7 @@ async function benchDatabase(label: string, url: string): Promise<Row[]> {
   rows.push(
     { database: label, metric: `seed ${USERS} users + sessions`, value: `${(seedMs / 1000).toFixed(1)} s` },
     { database: label, metric: 'hasPerm, cached (await)', value: `${(cachedNs / 1000).toFixed(3)} µs` },
-    { database: label, metric: 'hasPermCached (sync fast path)', value: `${(syncNs / 1000).toFixed(3)} µs` },
+    { database: label, metric: 'permissionsOf + has (loaded set, sync)', value: `${(syncNs / 1000).toFixed(3)} µs` },
     { database: label, metric: 'hasPerm, cold (load user + 1 permission query)', value: `${(coldNs / 1000).toFixed(1)} µs` },
     { database: label, metric: '… of which loading the user', value: `${(loadNs / 1000).toFixed(1)} µs` },
     { database: label, metric: 'session + user lookup (sessions.load)', value: `${(sessionNs / 1000).toFixed(1)} µs` },

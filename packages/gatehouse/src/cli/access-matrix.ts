@@ -41,7 +41,7 @@ export interface AccessMatrix {
 }
 
 /** The class of an access declaration (`critical(billing.approve_payout)` → `critical`). */
-export function accessClassOf(access: string): AccessClass {
+function accessClassOf(access: string): AccessClass {
   const head = access.trim().toLowerCase();
   for (const known of CLASSES) {
     if (head === known || head.startsWith(`${known}(`) || head.startsWith(`${known}:`) || head.startsWith(`${known} `)) return known;
@@ -51,7 +51,7 @@ export function accessClassOf(access: string): AccessClass {
 }
 
 /** Whether members of a role holding `held` reach `route`; `held` null means anonymous. */
-export function reachOf(route: RouteRow, held: ReadonlySet<string> | null): Reach {
+function reachOf(route: RouteRow, held: ReadonlySet<string> | null): Reach {
   if (route.accessClass === 'unknown') return 'unknown';
   if (route.accessClass === 'undeclared') return 'undeclared';
   if (route.accessClass === 'test') return 'custom test';

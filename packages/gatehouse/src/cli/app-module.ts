@@ -34,7 +34,7 @@ function isMailer(value: unknown): value is Mailer {
 const EMPTY_APP: GatehouseApp = defineGatehouseApp({ apps: {} });
 
 /** The config module's path: the given one (which must exist), a conventional one, or null. */
-export function findConfigModule(given: string | undefined, cwd: string = process.cwd()): string | null {
+function findConfigModule(given: string | undefined, cwd: string = process.cwd()): string | null {
   if (given !== undefined) {
     const path = resolve(cwd, given);
     if (!existsSync(path)) throw new CliError(`The config module ${given} does not exist.`);

@@ -28,7 +28,7 @@ function cancelled(): never {
 const MAX_STDIN_BYTES = 1 << 20;
 
 /** Reads a password piped on stdin, without its final line break. */
-export async function readPasswordFromStdin(): Promise<string> {
+async function readPasswordFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin) {

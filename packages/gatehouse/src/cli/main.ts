@@ -31,7 +31,7 @@ function packageVersion(): string {
 }
 
 /** The whole command tree. */
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('gatehouse')
     .description('Administer a gatehouse app: schema, users, roles, permissions, sessions, audit log, Django import.')
     .version(packageVersion(), '-V, --version')

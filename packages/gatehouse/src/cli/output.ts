@@ -38,7 +38,7 @@ const hex = (c: string): string => `\\x${c.charCodeAt(0).toString(16).padStart(2
  * database (a Django one above all) were not necessarily validated: an escape sequence in a
  * username must not repaint the screen of the admin listing users.
  */
-export function sanitize(text: string): string {
+function sanitize(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: making control characters visible is the point.
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, hex);
 }

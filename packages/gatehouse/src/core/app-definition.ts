@@ -9,6 +9,7 @@ import type { GatehouseConfigInput } from './config.js';
 import { ConfigError } from './errors.js';
 import { type AppsDeclaration, type PermissionName, permissionDefinitions } from './permissions.js';
 import { ALL_PERMISSIONS, type RolesDeclaration, defineRoles } from './roles.js';
+import { permissionNameOf } from './permission-name.js';
 
 /** One route as the web adapter enforces it: what the route inventory lists. */
 export interface RouteInventoryEntry {
@@ -70,7 +71,7 @@ export function defineGatehouseApp<const Apps extends AppsDeclaration>(input: Ga
   if (input === null || typeof input !== 'object' || input.apps === null || typeof input.apps !== 'object') {
     throw new ConfigError('gatehouse.config.invalid_app', 'defineGatehouseApp needs an object with `apps` (use {} for none).');
   }
-  const declared = new Set(permissionDefinitions(input.apps).map((d) => `${d.appLabel}.${d.codename}`));
+  const declared = new Set(permissionDefinitions(input.apps).map(permissionNameOf));
   const roles = defineRoles(input.roles ?? {});
   for (const [role, perms] of Object.entries(roles)) {
     if (perms === ALL_PERMISSIONS) continue;

@@ -22,6 +22,7 @@
 import { authzVersionsOf } from './authz-versions.js';
 import type { Stores, UserPermissionRows } from './ports.js';
 import type { AnyUser, User } from './user.js';
+import { permissionNameOf } from './permission-name.js';
 
 /** A user's loaded permissions. */
 export interface PermissionSet {
@@ -200,17 +201,6 @@ export class Authorization {
     return set instanceof Promise ? (await set).all.has(perm) : set.all.has(perm);
   }
 
-  /**
-   * The synchronous fast path: the answer if it is known without I/O (flags, or permissions
-   * already loaded for this `User`), else `undefined`. Guards use it to skip a promise.
-   */
-  hasPermCached(user: AnyUser, perm: string): boolean | undefined {
-    if (!user.isActive) return false;
-    if (user.isSuperuser) return true;
-    const ready = this.loaded.get(user as User) ?? this.fromCache(user as User);
-    return ready ? ready.all.has(perm) : undefined;
-  }
-
   /** True when the user has every one of `perms` (Django's `has_perms`). */
   async hasPerms(user: AnyUser, perms: readonly string[]): Promise<boolean> {
     if (!user.isActive) return false;
@@ -231,7 +221,7 @@ export class Authorization {
   /** Every permission name the user has; for a superuser every permission in the database. */
   async getAllPermissions(user: AnyUser): Promise<Set<string>> {
     if (!user.isActive) return new Set();
-    if (user.isSuperuser) return new Set((await this.stores.permissions.list()).map((p) => `${p.appLabel}.${p.codename}`));
+    if (user.isSuperuser) return new Set((await this.stores.permissions.list()).map(permissionNameOf));
     return new Set((await this.permissionsOf(user)).all);
   }
 

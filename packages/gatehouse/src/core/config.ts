@@ -5,6 +5,8 @@
  */
 import { ConfigError } from './errors.js';
 import { defaultHashConcurrency, defaultHashQueueLimit } from './hashers/concurrency.js';
+import { defaultHasherNames, hasherNames, isHasherName } from './hashers/names.js';
+import { DEFAULT_MAX_PASSWORD_LENGTH, MAX_CONFIGURABLE_PASSWORD_LENGTH, MIN_CONFIGURABLE_PASSWORD_LENGTH } from './hashers/password-length.js';
 import type { HasherSettings } from './hashers/registry.js';
 import { type PasswordValidatorSpec, validatorsFromNames } from './password-validation.js';
 
@@ -183,10 +185,8 @@ export interface GatehouseConfig {
 export const defaults = {
   /** null: `NODE_ENV === 'production'` (the environment decides, read at resolution). */
   production: null,
-  // The fast digests (md5, sha1, unsalted_md5, unsalted_sha1) are not here: a table of them falls
-  // to brute force at once, so verifying them is opt-in (see `legacyHasherNames`), for a database
-  // imported from an old Django, until its users have logged in once and been re-hashed.
-  passwordHashers: ['argon2', 'scrypt', 'pbkdf2_sha256', 'pbkdf2_sha1', 'bcrypt_sha256', 'bcrypt'],
+  // The fast digests are not here: verifying them is opt-in (hashers/names.ts).
+  passwordHashers: defaultHasherNames,
   // NIST SP 800-63B-4: at least 15 characters for a password-only account, no breached or
   // context-specific passwords. `strength` last: it is the costly one.
   passwordValidators: [
@@ -200,7 +200,7 @@ export const defaults = {
   siteName: '',
   passwordContextWords: [],
   confusableUsernameCheck: true,
-  maxPasswordLength: 4096,
+  maxPasswordLength: DEFAULT_MAX_PASSWORD_LENGTH,
   /** null: the machine's cores less one, at least 1 (it depends on the machine, so it is worked out at resolution). */
   passwordHashConcurrency: null,
   /**
@@ -248,12 +248,6 @@ function resolvePasswordResetLimits(input: Partial<PasswordResetLimitsConfig> = 
   }
   return limits;
 }
-
-/** The verify-only fast digests, off by default; add them after the others to verify old Django hashes. */
-export const legacyHasherNames: readonly string[] = Object.freeze(['md5', 'sha1', 'unsalted_md5', 'unsalted_sha1']);
-
-/** Known hasher names; kept here so config can be checked without loading the hashers. */
-export const knownHasherNames: readonly string[] = Object.freeze([...defaults.passwordHashers, ...legacyHasherNames]);
 
 const MIN_SECRET_LENGTH = 32;
 // Stricter than Django's 5: `openssl rand -hex 32` gives 16 distinct characters, -base64 about 40,
@@ -306,10 +300,10 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
     throw new ConfigError('gatehouse.config.no_hashers', 'passwordHashers is empty: list at least one hasher, e.g. ["argon2"].');
   }
   for (const name of passwordHashers) {
-    if (!knownHasherNames.includes(name)) {
+    if (!isHasherName(name)) {
       throw new ConfigError(
         'gatehouse.config.unknown_hasher',
-        `passwordHashers names "${name}", which is not a hasher. Known: ${knownHasherNames.join(', ')}.`,
+        `passwordHashers names "${name}", which is not a hasher. Known: ${hasherNames.join(', ')}.`,
       );
     }
   }
@@ -400,8 +394,12 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
       `passwordHashQueueLimit must be a whole number from 0 to 1000000, got ${String(config.passwordHashQueueLimit)}.`,
     );
   }
-  if (!Number.isInteger(config.maxPasswordLength) || config.maxPasswordLength < 8 || config.maxPasswordLength > 65536) {
-    throw new ConfigError('gatehouse.config.invalid_max_password_length', `maxPasswordLength must be a whole number from 8 to 65536, got ${String(config.maxPasswordLength)}.`);
+  const { maxPasswordLength } = config;
+  if (!Number.isInteger(maxPasswordLength) || maxPasswordLength < MIN_CONFIGURABLE_PASSWORD_LENGTH || maxPasswordLength > MAX_CONFIGURABLE_PASSWORD_LENGTH) {
+    throw new ConfigError(
+      'gatehouse.config.invalid_max_password_length',
+      `maxPasswordLength must be a whole number from ${MIN_CONFIGURABLE_PASSWORD_LENGTH} to ${MAX_CONFIGURABLE_PASSWORD_LENGTH}, got ${String(maxPasswordLength)}.`,
+    );
   }
   for (const [name, url] of [
     ['loginUrl', config.loginUrl],

@@ -19,6 +19,7 @@ import { type RoleApplyResult, type RolePlan, type RolesDeclaration, applyRoles,
 import { type LoadedSession, type SessionMeta, SessionManager, SessionRevokedError } from './sessions.js';
 import { PasswordResetTokens } from './tokens.js';
 import { type AnyUser, type User, toUser, userRecord } from './user.js';
+import { permissionNameOf } from './permission-name.js';
 
 /** What `createGatehouse` takes. */
 export interface GatehouseOptions<Apps extends AppsDeclaration> {
@@ -95,7 +96,7 @@ export class Gatehouse<P extends string = string, R extends string = string> {
     this.apps = options.apps ?? {};
     this.roles = options.roles ?? {};
     this.permissionNames = permissionDefinitions(this.apps)
-      .map((d) => `${d.appLabel}.${d.codename}` as P)
+      .map((d) => permissionNameOf(d) as P)
       .sort();
     this.authz = new Authorization(this.stores, config.permissionCache.size);
     this.audit = new AuditLog(this.stores.audit, this.clock);

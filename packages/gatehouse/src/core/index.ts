@@ -1,7 +1,7 @@
 /** `gatehouse`: the framework-free core. */
 export { createGatehouse, Gatehouse } from './gatehouse.js';
 export type { GatehouseOptions, LoginMeta, AppLabelOf, RoleName } from './gatehouse.js';
-export { resolveConfig, defaults, legacyHasherNames } from './config.js';
+export { resolveConfig, defaults } from './config.js';
 export type { GatehouseConfig, GatehouseConfigInput, SessionConfig, PermissionCacheConfig, CsrfConfig, ThrottleConfig } from './config.js';
 export type { PasswordResetLimitsConfig } from './config.js';
 export { GatehouseError, BusyError, StaleUserError, ConfigError, DuplicateError, NotFoundError, ValidationError, PermissionDenied } from './errors.js';
@@ -10,6 +10,8 @@ export type { User, AnonymousUser, AnyUser, UserRecord, PublicUser } from './use
 export { systemClock, systemRandom, ManualClock, randomString } from './clock.js';
 export type { Clock, RandomSource } from './clock.js';
 export { defineApps, permissionDefinitions, authApp } from './permissions.js';
+export { permissionNameOf, splitPermissionName, isDeclarablePermissionName, isDeclarableNamePart } from './permission-name.js';
+export type { PermissionNameParts } from './permission-name.js';
 export type { PermissionName, AppLabel, AppsDeclaration, AppDeclaration, ModelDeclaration, DefaultAction } from './permissions.js';
 export { defineRoles, planRoles, applyRoles, formatRolePlan, ALL_PERMISSIONS } from './roles.js';
 export type { RolesDeclaration, RolePlan, RoleDrift, RoleApplyResult } from './roles.js';
@@ -42,10 +44,13 @@ export {
   UnsaltedSha1Hasher,
   defaultHashers,
   hashersFromNames,
+  legacyHasherNames,
+  defaultHasherNames,
+  DEFAULT_MAX_PASSWORD_LENGTH,
   isPasswordUsable,
   identifyAlgorithm,
 } from './hashers/index.js';
-export type { PasswordHasher, PasswordCheck } from './hashers/index.js';
+export type { PasswordHasher, PasswordCheck, HasherName } from './hashers/index.js';
 export {
   validatePassword,
   assertValidPassword,
@@ -92,6 +97,11 @@ export type {
 } from './ports.js';
 export { throttleKeys, normalizeThrottleUsername, addressBucket, throttleDecision } from './throttle.js';
 export type { LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleKeyOptions, ThrottleAdmission, ThrottleReservation } from './throttle.js';
+export { CounterLoginThrottle } from './counter-throttle.js';
+export type { ClosableLoginThrottle, CounterStore, CounterState } from './counter-throttle.js';
+export { createMemoryLoginThrottle } from './memory-throttle.js';
+export { CounterRateLimiter } from './counter-rate-limiter.js';
+export { createMemoryRateLimits } from './memory-rate-limits.js';
 export { isSafeRedirect, resolveSafeRedirect, safeRedirectOr, MAX_REDIRECT_LENGTH } from './redirects.js';
 export type { SafeRedirectOptions } from './redirects.js';
 export { rateLimitKey } from './rate-limit.js';

@@ -314,8 +314,8 @@ export class ContextWordsValidator implements PasswordValidator {
 
   constructor(options: ContextWordsOptions = {}) {
     checkOptionKeys('contextWords', options, ['minOtherLetters', 'maxAnalysedLength']);
-    this.minOtherLetters = checkWhole('contextWords', 'minOtherLetters', options.minOtherLetters ?? 5, 0);
-    this.maxAnalysedLength = checkWhole('contextWords', 'maxAnalysedLength', options.maxAnalysedLength ?? 256, 1);
+    this.minOtherLetters = wholeNumberAtLeast('contextWords', 'minOtherLetters', options.minOtherLetters ?? 5, 0);
+    this.maxAnalysedLength = wholeNumberAtLeast('contextWords', 'maxAnalysedLength', options.maxAnalysedLength ?? 256, 1);
   }
 
   validate(password: string, user?: PasswordUserAttributes, context?: PasswordContext): PasswordProblem | null {
@@ -355,7 +355,8 @@ function codePointPrefix(value: string, max: number): string {
   return out;
 }
 
-function checkWhole(validator: string, option: string, value: number, min: number): number {
+/** `value` if it is a whole number of at least `min`; else a `ConfigError` naming the validator option. */
+function wholeNumberAtLeast(validator: string, option: string, value: number, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
     throw new ConfigError(OPTION_CODE, `${validator}: ${option} must be a whole number >= ${min}, got ${String(value)}.`);
   }
@@ -456,7 +457,7 @@ export class PasswordStrengthValidator implements PasswordValidator {
       throw new ConfigError(OPTION_CODE, `strength: minGuessesLog10 must be a number from 0 to 100, got ${String(minGuessesLog10)}.`);
     }
     this.minGuessesLog10 = minGuessesLog10;
-    this.maxAnalysedLength = checkWhole('strength', 'maxAnalysedLength', options.maxAnalysedLength ?? DEFAULT_STRENGTH_ANALYSED_LENGTH, 8);
+    this.maxAnalysedLength = wholeNumberAtLeast('strength', 'maxAnalysedLength', options.maxAnalysedLength ?? DEFAULT_STRENGTH_ANALYSED_LENGTH, 8);
     if (this.maxAnalysedLength > 256) throw new ConfigError(OPTION_CODE, `strength: maxAnalysedLength must be at most 256, got ${this.maxAnalysedLength}.`);
   }
 

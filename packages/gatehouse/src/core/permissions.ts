@@ -5,6 +5,7 @@
  * permission fails `tsc`, not production.
  */
 import { ConfigError } from './errors.js';
+import { assertDeclarableNamePart, permissionNameOf } from './permission-name.js';
 import type { PermissionDefinition } from './ports.js';
 
 /** The four permissions Django makes for every model. */
@@ -62,8 +63,6 @@ export function defineApps<const Apps extends AppsDeclaration>(apps: Apps): Apps
   return apps;
 }
 
-const NAME = /^[a-z_][a-z0-9_]*$/;
-
 /** Every permission the declaration produces, `auth`'s included, in a stable order. */
 export function permissionDefinitions(apps: AppsDeclaration): PermissionDefinition[] {
   if (Object.hasOwn(apps, 'auth')) {
@@ -74,7 +73,7 @@ export function permissionDefinitions(apps: AppsDeclaration): PermissionDefiniti
   const out: PermissionDefinition[] = [];
   const seen = new Set<string>();
   const add = (def: PermissionDefinition): void => {
-    const key = `${def.appLabel}.${def.codename}`;
+    const key = permissionNameOf(def);
     if (seen.has(key)) {
       throw new ConfigError('gatehouse.config.duplicate_permission', `Permission "${key}" is declared twice: codenames must be unique within an app.`);
     }
@@ -85,31 +84,22 @@ export function permissionDefinitions(apps: AppsDeclaration): PermissionDefiniti
     out.push(def);
   };
   for (const [appLabel, app] of Object.entries(all)) {
-    checkName('app label', appLabel);
+    assertDeclarableNamePart('app label', appLabel);
     for (const [model, decl] of Object.entries(app.models ?? {})) {
-      checkName(`model name in app "${appLabel}"`, model);
+      assertDeclarableNamePart(`model name in app "${appLabel}"`, model);
       const verbose = decl.verboseName ?? model.replace(/_/g, ' ');
       for (const action of decl.defaultPermissions ?? (['add', 'change', 'delete', 'view'] as const)) {
         add({ appLabel, model, codename: `${action}_${model}`, name: `Can ${action} ${verbose}` });
       }
       for (const [codename, name] of Object.entries(decl.permissions ?? {})) {
-        checkName(`permission codename in "${appLabel}.${model}"`, codename);
+        assertDeclarableNamePart(`permission codename in "${appLabel}.${model}"`, codename);
         add({ appLabel, model, codename, name });
       }
     }
     for (const [codename, name] of Object.entries(app.permissions ?? {})) {
-      checkName(`permission codename in app "${appLabel}"`, codename);
+      assertDeclarableNamePart(`permission codename in app "${appLabel}"`, codename);
       add({ appLabel, model: null, codename, name });
     }
   }
   return out;
-}
-
-function checkName(what: string, name: string): void {
-  if (!NAME.test(name) || name.length > 100) {
-    throw new ConfigError(
-      'gatehouse.config.invalid_name',
-      `"${name}" is not a valid ${what}: use lower-case letters, digits and underscores, starting with a letter or underscore.`,
-    );
-  }
 }

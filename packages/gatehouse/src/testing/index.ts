@@ -1,7 +1,9 @@
 /**
  * `gatehouse/testing`: what an app's own tests need — a real gatehouse on a throwaway database
  * (`createTestGatehouse`), users with roles in one call (`t.createUser`), and a logged-in client
- * for Fastify's `inject` (`testClient`). Never use these settings in production.
+ * for Fastify's `inject` (`testClient`), every store in memory (`createMemoryStores`) and the store
+ * conformance suite a third-party `Stores` proves itself with (`defineStoreConformanceSuite`).
+ * Never use these settings in production.
  */
 export { createTestGatehouse, fastHasherSettings } from './test-gatehouse.js';
 export type { TestGatehouse, TestGatehouseOptions } from './test-gatehouse.js';
@@ -51,3 +53,14 @@ export type {
   ConformanceWorld,
   RunningConformanceWorld,
 } from './conformance/index.js';
+export { createMemoryStores } from './memory-stores/index.js';
+export type { MemoryStoresOptions } from './memory-stores/index.js';
+export { defineStoreConformanceSuite } from './store-conformance/index.js';
+export type {
+  ConformanceExpect,
+  ConformanceMatchers,
+  MakeStores,
+  MakeStoresOptions,
+  StoreConformanceRunner,
+  StoresUnderTest,
+} from './store-conformance/index.js';

@@ -11,7 +11,7 @@ import { type AuthBackend, authenticateWith } from '../../src/core/authenticatio
 import { PermissionDenied } from '../../src/core/errors.js';
 import { createGatehouse } from '../../src/core/gatehouse.js';
 import type { User } from '../../src/core/user.js';
-import { fastHasherSettings, type TestGatehouse } from '../../src/testing/index.js';
+import { createMemoryStores, fastHasherSettings, type TestGatehouse } from '../../src/testing/index.js';
 import { djangoFixturesDir, testDatabases } from '../support/databases.js';
 import { GOOD_PASSWORD, type SeedPermission, freshUsername, seedGatehouse } from './helpers.js';
 
@@ -150,76 +150,81 @@ describe.each(testDatabases())('authenticate on $label', ({ kind }) => {
       expect((await storedPassword(user)).startsWith('argon2$')).toBe(true);
     });
   });
+});
 
-  describe('ordered backends', () => {
-    function recordingBackend(name: string, calls: string[], answer: (credentials: Record<string, unknown>) => Promise<User | null>): AuthBackend {
-      return {
-        name,
-        async authenticate(credentials) {
-          calls.push(name);
-          return answer(credentials);
-        },
-      };
-    }
+// The order backends are asked in is logic, not storage: in-memory stores (held to the SQL ones by
+// the store conformance suite), no database.
+describe('ordered backends', () => {
+  const stores = createMemoryStores();
+  const t = { gatehouse: createGatehouse({ stores, config: { secretKey: 'backend-test-secret-key-0123456789abcdef', passwordHasherSettings: fastHasherSettings } }), database: { stores } };
 
-    it('tries each in order; the first to return a user wins and the rest are not asked', async () => {
-      const target = await t.gatehouse.accounts.createUser({ username: freshUsername('token') });
-      const calls: string[] = [];
-      const gatehouse = createGatehouse({
-        stores: t.database.stores,
-        config: { secretKey: 'backend-test-secret-key-0123456789abcdef', passwordHasherSettings: fastHasherSettings },
-        backends: () => [
-          recordingBackend('first', calls, async () => null),
-          recordingBackend('token', calls, async (c) => (c.token === 'let-me-in' ? target : null)),
-          recordingBackend('last', calls, async () => {
-            throw new Error('must not be asked');
-          }),
-        ],
-      });
-      expect((await gatehouse.authenticate({ token: 'let-me-in' }))?.id).toBe(target.id);
-      expect(calls).toEqual(['first', 'token']);
-      expect(await authenticateWith(gatehouse.backends, { token: 'let-me-in' })).toEqual({ user: target, backend: 'token' });
+  function recordingBackend(name: string, calls: string[], answer: (credentials: Record<string, unknown>) => Promise<User | null>): AuthBackend {
+    return {
+      name,
+      async authenticate(credentials) {
+        calls.push(name);
+        return answer(credentials);
+      },
+    };
+  }
+
+  it('tries each in order; the first to return a user wins and the rest are not asked', async () => {
+    const target = await t.gatehouse.accounts.createUser({ username: freshUsername('token') });
+    const calls: string[] = [];
+    const gatehouse = createGatehouse({
+      stores: t.database.stores,
+      config: { secretKey: 'backend-test-secret-key-0123456789abcdef', passwordHasherSettings: fastHasherSettings },
+      backends: () => [
+        recordingBackend('first', calls, async () => null),
+        recordingBackend('token', calls, async (c) => (c.token === 'let-me-in' ? target : null)),
+        recordingBackend('last', calls, async () => {
+          throw new Error('must not be asked');
+        }),
+      ],
     });
+    expect((await gatehouse.authenticate({ token: 'let-me-in' }))?.id).toBe(target.id);
+    expect(calls).toEqual(['first', 'token']);
+    expect(await authenticateWith(gatehouse.backends, { token: 'let-me-in' })).toEqual({ user: target, backend: 'token' });
+  });
 
-    it('falls through to null when no backend knows the credentials', async () => {
-      const calls: string[] = [];
-      const gatehouse = createGatehouse({
-        stores: t.database.stores,
-        config: { secretKey: 'backend-test-secret-key-0123456789abcdef' },
-        backends: () => [recordingBackend('a', calls, async () => null), recordingBackend('b', calls, async () => null)],
-      });
-      expect(await gatehouse.authenticate({ username: 'x', password: 'y' })).toBeNull();
-      expect(calls).toEqual(['a', 'b']);
+  it('falls through to null when no backend knows the credentials', async () => {
+    const calls: string[] = [];
+    const gatehouse = createGatehouse({
+      stores: t.database.stores,
+      config: { secretKey: 'backend-test-secret-key-0123456789abcdef' },
+      backends: () => [recordingBackend('a', calls, async () => null), recordingBackend('b', calls, async () => null)],
     });
+    expect(await gatehouse.authenticate({ username: 'x', password: 'y' })).toBeNull();
+    expect(calls).toEqual(['a', 'b']);
+  });
 
-    it('stops at a backend that throws PermissionDenied, returning null', async () => {
-      const calls: string[] = [];
-      const other = await t.gatehouse.accounts.createUser({ username: freshUsername('other') });
-      const gatehouse = createGatehouse({
-        stores: t.database.stores,
-        config: { secretKey: 'backend-test-secret-key-0123456789abcdef' },
-        backends: () => [
-          recordingBackend('blocklist', calls, async () => {
-            throw new PermissionDenied('address blocked');
-          }),
-          recordingBackend('permissive', calls, async () => other),
-        ],
-      });
-      expect(await gatehouse.authenticate({ username: 'x', password: 'y' })).toBeNull();
-      expect(calls).toEqual(['blocklist']);
+  it('stops at a backend that throws PermissionDenied, returning null', async () => {
+    const calls: string[] = [];
+    const other = await t.gatehouse.accounts.createUser({ username: freshUsername('other') });
+    const gatehouse = createGatehouse({
+      stores: t.database.stores,
+      config: { secretKey: 'backend-test-secret-key-0123456789abcdef' },
+      backends: () => [
+        recordingBackend('blocklist', calls, async () => {
+          throw new PermissionDenied('address blocked');
+        }),
+        recordingBackend('permissive', calls, async () => other),
+      ],
     });
+    expect(await gatehouse.authenticate({ username: 'x', password: 'y' })).toBeNull();
+    expect(calls).toEqual(['blocklist']);
+  });
 
-    it('lets any other error from a backend through', async () => {
-      const gatehouse = createGatehouse({
-        stores: t.database.stores,
-        config: { secretKey: 'backend-test-secret-key-0123456789abcdef' },
-        backends: () => [recordingBackend('broken', [], async () => Promise.reject(new Error('directory unreachable')))],
-      });
-      await expect(gatehouse.authenticate({ username: 'x', password: 'y' })).rejects.toThrow('directory unreachable');
+  it('lets any other error from a backend through', async () => {
+    const gatehouse = createGatehouse({
+      stores: t.database.stores,
+      config: { secretKey: 'backend-test-secret-key-0123456789abcdef' },
+      backends: () => [recordingBackend('broken', [], async () => Promise.reject(new Error('directory unreachable')))],
     });
+    await expect(gatehouse.authenticate({ username: 'x', password: 'y' })).rejects.toThrow('directory unreachable');
+  });
 
-    it('uses the model backend alone by default', () => {
-      expect(t.gatehouse.backends.map((b) => b.name)).toEqual(['model']);
-    });
+  it('uses the model backend alone by default', () => {
+    expect(t.gatehouse.backends.map((b) => b.name)).toEqual(['model']);
   });
 });

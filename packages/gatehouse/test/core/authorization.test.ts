@@ -4,6 +4,7 @@
  * per user object, and a user loaded after a revoke sees the revoke. `explainPerm` says why.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { PermissionSet } from '../../src/core/authorization.js';
 import { anonymousUser, type User } from '../../src/core/user.js';
 import type { TestGatehouse } from '../../src/testing/index.js';
 import { testDatabases } from '../support/databases.js';
@@ -95,7 +96,6 @@ describe.each(testDatabases())('authorization on $label', ({ kind }) => {
         expect(await t.gatehouse.hasPerms(user, [])).toBe(false);
         expect(await t.gatehouse.hasModulePerms(user, 'billing')).toBe(false);
         expect(await t.gatehouse.getAllPermissions(user)).toEqual(new Set());
-        expect(t.gatehouse.authz.hasPermCached(user, 'billing.approve_payout')).toBe(false);
       }
     });
 
@@ -124,12 +124,17 @@ describe.each(testDatabases())('authorization on $label', ({ kind }) => {
       expect(spy).toHaveBeenCalledTimes(2);
     });
 
-    it('answers synchronously once loaded (hasPermCached), and not before', async () => {
+    it('answers from memory once loaded: permissionsOf is synchronous then, and no store is asked again', async () => {
       const user = await financeUser();
-      expect(t.gatehouse.authz.hasPermCached(user, 'billing.view_invoice')).toBeUndefined();
+      expect(t.gatehouse.authz.permissionsOf(user)).toBeInstanceOf(Promise);
       await t.gatehouse.hasPerm(user, 'billing.view_invoice');
-      expect(t.gatehouse.authz.hasPermCached(user, 'billing.view_invoice')).toBe(true);
-      expect(t.gatehouse.authz.hasPermCached(user, 'ops.view_metrics')).toBe(false);
+      const spy = vi.spyOn(t.gatehouse.stores.permissions, 'userPermissionRows');
+      const ready = t.gatehouse.authz.permissionsOf(user);
+      expect(ready).not.toBeInstanceOf(Promise);
+      expect((ready as PermissionSet).all.has('billing.view_invoice')).toBe(true);
+      expect(await t.gatehouse.hasPerm(user, 'billing.view_invoice')).toBe(true);
+      expect(await t.gatehouse.hasPerm(user, 'ops.view_metrics')).toBe(false);
+      expect(spy).not.toHaveBeenCalled();
     });
 
     it('a revoke done behind its back is seen by a newly loaded User, and by the old one after clearCache', async () => {

@@ -49,7 +49,7 @@ describe('permissionDefinitions', () => {
     const defs = permissionDefinitions(seedApps);
     expect(defs).toContainEqual({ appLabel: 'billing', model: 'payout', codename: 'approve_payout', name: 'Can approve payouts' });
     expect(defs).toContainEqual({ appLabel: 'billing', model: null, codename: 'export_reports', name: 'Can export reports' });
-    expect(defs).toContainEqual({ appLabel: 'ops', model: null, codename: 'view_metrics', name: 'Can view metrics' });
+    expect(defs).toContainEqual({ appLabel: 'ops', model: null, codename: 'view_metrics', name: 'Can view internal metrics' });
     expect(defs).toContainEqual({ appLabel: 'billing', model: 'invoice', codename: 'view_invoice', name: 'Can view invoice' });
   });
 

@@ -5,32 +5,17 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GatehouseConfigInput } from '../../src/core/config.js';
-import { defineApps } from '../../src/core/permissions.js';
-import { defineRoles } from '../../src/core/roles.js';
+import type { RolesDeclaration } from '../../src/core/roles.js';
 import type { User } from '../../src/core/user.js';
 import { type GatehouseFastifyOptions, gatehouseFastify } from '../../src/fastify/index.js';
 import { MemoryMailer } from '../../src/mail/index.js';
 import { type TestGatehouse, createTestGatehouse } from '../../src/testing/index.js';
+import { seedApps, seedRoles } from '../support/seed-declarations.js';
 
-export const apps = defineApps({
-  billing: {
-    models: {
-      invoice: {},
-      payout: { permissions: { approve_payout: 'Can approve payouts' } },
-    },
-    permissions: { export_reports: 'Can export reports', view_audit_log: 'Can view audit log' },
-  },
-  shop: { models: { order: { permissions: { view_all_orders: 'Can view all orders' } } } },
-  ops: { models: { job: {} }, permissions: { view_metrics: 'Can view metrics' } },
-});
-
-export const roles = defineRoles<import('../../src/core/permissions.js').PermissionName<typeof apps>>({
-  'Regular User': [],
-  Support: ['auth.view_user', 'shop.view_all_orders'],
-  'Staff Ops': ['ops.add_job', 'ops.change_job', 'ops.delete_job', 'ops.view_job', 'ops.view_metrics'],
-  'Finance Approver': ['billing.view_invoice', 'billing.approve_payout', 'billing.export_reports', 'billing.view_audit_log'],
-  Admin: '*',
-});
+// The seed's declarations, declared once for every suite (test/support/seed-declarations.ts);
+// role names widened to string, as the fixture table below names groups by string.
+export const apps = seedApps;
+export const roles: RolesDeclaration<Perm> = seedRoles;
 
 export type Perm = import('../../src/core/permissions.js').PermissionName<typeof apps>;
 

@@ -3,23 +3,18 @@
  * its scenario needs, on SQLite and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_PERMISSIONS, defineApps, defineRoles } from '../../src/core/index.js';
 import { NotFoundError } from '../../src/core/errors.js';
 import { TEST_PASSWORD, type TestGatehouse, createTestGatehouse } from '../../src/testing/index.js';
 import { type FreshDatabase, freshDatabaseUrl, testDatabases } from '../support/databases.js';
+import { type SeedPermission, type SeedRole, seedApps, seedRoles } from '../support/seed-declarations.js';
 
-const apps = defineApps({
-  billing: { models: { invoice: {}, payout: { permissions: { approve_payout: 'Can approve payouts' } } }, permissions: { export_reports: 'Can export reports' } },
-});
-const roles = defineRoles<import('../../src/core/permissions.js').PermissionName<typeof apps>>({
-  'Finance Approver': ['billing.view_invoice', 'billing.approve_payout'],
-  Admin: ALL_PERMISSIONS,
-});
+const apps = seedApps;
+const roles = seedRoles;
 
 for (const db of testDatabases()) {
   describe(`createUser (${db.label})`, () => {
     let fresh: FreshDatabase;
-    let t: TestGatehouse<import('../../src/core/permissions.js').PermissionName<typeof apps>, 'Finance Approver' | 'Admin'>;
+    let t: TestGatehouse<SeedPermission, SeedRole>;
     beforeAll(async () => {
       fresh = await freshDatabaseUrl(db.kind);
       t = await createTestGatehouse({ apps, roles, databaseUrl: fresh.url });

@@ -5,16 +5,15 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineApps, defineRoles } from '../../src/core/index.js';
-import type { PermissionName } from '../../src/core/permissions.js';
 import { createLoginThrottle, createMemoryLoginThrottle, createRateLimits } from '../../src/db/index.js';
 import { accessFor, gatehouseFastify } from '../../src/fastify/index.js';
 import { TEST_PASSWORD, type TestGatehouse, createTestGatehouse, testClient } from '../../src/testing/index.js';
 import { type FreshDatabase, freshDatabaseUrl, testDatabases } from '../support/databases.js';
+import { type SeedPermission, seedApps, seedRoles } from '../support/seed-declarations.js';
 
-const apps = defineApps({ billing: { models: { invoice: {}, payout: { permissions: { approve_payout: 'Can approve payouts' } } } } });
-type Perm = PermissionName<typeof apps>;
-const roles = defineRoles<Perm>({ 'Finance Approver': ['billing.view_invoice', 'billing.approve_payout'] });
+const apps = seedApps;
+type Perm = SeedPermission;
+const roles = seedRoles;
 const PRODUCTION_SECRET = 'Qm9-test-client-production-secret-key-7f3a';
 
 async function buildApp(t: TestGatehouse<Perm, string>, production: boolean): Promise<FastifyInstance> {

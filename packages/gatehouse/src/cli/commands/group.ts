@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { type CliContext, withContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { note, out, printJson, printTable } from '../output.js';
+import { permissionNameOf } from '../../core/permission-name.js';
 
 /** Warns when `name` is a role declared in code: a change by hand is drift. */
 function warnIfRole(ctx: CliContext, name: string): void {
@@ -18,7 +19,7 @@ function warnIfRole(ctx: CliContext, name: string): void {
 
 /** Refuses names that are not declared permissions of the database, listing the unknown ones. */
 async function requirePermissions(ctx: CliContext, names: readonly string[]): Promise<void> {
-  const known = new Set((await ctx.gatehouse.stores.permissions.list()).map((p) => `${p.appLabel}.${p.codename}`));
+  const known = new Set((await ctx.gatehouse.stores.permissions.list()).map(permissionNameOf));
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length > 0) throw new CliError(`Unknown permission${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}: see \`gatehouse perms list\`.`);
 }

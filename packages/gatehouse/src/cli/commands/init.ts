@@ -41,14 +41,14 @@ function readPackageJson(dir: string): PackageJson {
 }
 
 /** `@acme/billing-api` → `billing_api`: lower case letters, digits and `_`, starting with a letter. */
-export function appLabelFrom(packageName: string): string {
+function appLabelFrom(packageName: string): string {
   const base = packageName.replace(/^@[^/]+\//, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^[^a-z]+/, '').replace(/_+$/, '');
   // `auth` is gatehouse's own app label.
   return base === '' || base === 'auth' ? 'app' : base.slice(0, 50);
 }
 
 /** Looks at the project in `dir`. */
-export function projectFacts(dir: string): ProjectFacts {
+function projectFacts(dir: string): ProjectFacts {
   const pkg = readPackageJson(dir);
   const deps = { ...pkg.dependencies, ...pkg.devDependencies };
   const has = (name: string): boolean => Object.hasOwn(deps, name) || existsSync(join(dir, 'node_modules', name, 'package.json'));

@@ -4,21 +4,19 @@
  * everything). `check` exits 0 for yes and 1 for no, so scripts can branch on it.
  */
 import type { Command } from 'commander';
-import type { PermissionRecord } from '../../core/ports.js';
 import type { User } from '../../core/user.js';
 import { type CliContext, requireUser, withContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { out, printJson, printTable } from '../output.js';
-
-const nameOf = (p: PermissionRecord): string => `${p.appLabel}.${p.codename}`;
+import { permissionNameOf, splitPermissionName } from '../../core/permission-name.js';
 
 /** Refuses a permission name that is not in the database: a typo must not read as "no". */
 async function requirePermission(ctx: CliContext, name: string): Promise<void> {
-  if (!/^[^.\s]+\.[^\s]+$/.test(name)) throw new CliError(`"${name}" is not a permission name: use app_label.codename, e.g. auth.change_user.`);
+  if (splitPermissionName(name) === null) throw new CliError(`"${name}" is not a permission name: use app_label.codename, e.g. auth.change_user.`);
   const all = await ctx.gatehouse.stores.permissions.list();
-  if (!all.some((p) => nameOf(p) === name)) {
+  if (!all.some((p) => permissionNameOf(p) === name)) {
     const lower = name.toLowerCase();
-    const near = all.map(nameOf).filter((n) => n.toLowerCase() === lower);
+    const near = all.map(permissionNameOf).filter((n) => n.toLowerCase() === lower);
     throw new CliError(`Unknown permission "${name}"${near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : ''}: see \`gatehouse perms list\`.`);
   }
 }
@@ -27,7 +25,7 @@ async function requirePermission(ctx: CliContext, name: string): Promise<void> {
 async function userPermissionRows(ctx: CliContext, user: User): Promise<{ permission: string; sources: string[] }[]> {
   if (!user.isActive) return [];
   const set = await ctx.gatehouse.authz.permissionsOf(user);
-  const names = user.isSuperuser ? (await ctx.gatehouse.stores.permissions.list()).map(nameOf) : [...set.all];
+  const names = user.isSuperuser ? (await ctx.gatehouse.stores.permissions.list()).map(permissionNameOf) : [...set.all];
   return names.sort().map((permission) => ({
     permission,
     sources: [
@@ -41,7 +39,7 @@ async function userPermissionRows(ctx: CliContext, user: User): Promise<{ permis
 async function list(ctx: CliContext, options: { user?: string; json?: boolean }): Promise<void> {
   if (options.user === undefined) {
     const declared = new Set<string>(ctx.gatehouse.permissionNames);
-    const rows = (await ctx.gatehouse.stores.permissions.list()).map((p) => ({ permission: nameOf(p), name: p.name, model: p.model, declared: declared.has(nameOf(p)) }));
+    const rows = (await ctx.gatehouse.stores.permissions.list()).map((p) => ({ permission: permissionNameOf(p), name: p.name, model: p.model, declared: declared.has(permissionNameOf(p)) }));
     if (options.json) printJson(rows);
     else
       printTable(

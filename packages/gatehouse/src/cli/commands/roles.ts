@@ -8,9 +8,10 @@ import { ALL_PERMISSIONS, type RoleApplyResult, formatRolePlan } from '../../cor
 import { type CliContext, noteWithoutConfig, withContext } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { out, printJson } from '../output.js';
+import { permissionNameOf } from '../../core/permission-name.js';
 
 /** Lines describing what applying roles changed (empty when nothing did). */
-export function describeRoleChanges(result: RoleApplyResult): string[] {
+function describeRoleChanges(result: RoleApplyResult): string[] {
   return [
     ...result.createdGroups.map((name) => `+ role ${name} (new group)`),
     ...result.granted.flatMap((g) => g.permissions.map((p) => `  ${g.role}: + ${p}`)),
@@ -20,7 +21,7 @@ export function describeRoleChanges(result: RoleApplyResult): string[] {
 
 /** Declared permissions that are not in the database yet (migrate creates them). */
 async function unsyncedPermissions(ctx: CliContext): Promise<string[]> {
-  const inDatabase = new Set((await ctx.gatehouse.stores.permissions.list()).map((p) => `${p.appLabel}.${p.codename}`));
+  const inDatabase = new Set((await ctx.gatehouse.stores.permissions.list()).map(permissionNameOf));
   return ctx.gatehouse.permissionNames.filter((name) => !inDatabase.has(name));
 }
 

@@ -12,6 +12,7 @@ import type { GlobalOptions } from '../context.js';
 import { CliError } from '../errors.js';
 import { out, writeRaw } from '../output.js';
 import { ROUTE_FORMATS, type RouteFormat, renderRouteReport } from '../route-report.js';
+import { permissionNameOf } from '../../core/permission-name.js';
 
 async function showRoutes(loaded: LoadedApp, options: { format: string; json?: boolean }): Promise<void> {
   const format = (options.json ? 'json' : options.format) as RouteFormat;
@@ -32,7 +33,7 @@ async function showRoutes(loaded: LoadedApp, options: { format: string; json?: b
   }
   if (!Array.isArray(inventory)) throw new CliError("The config module's routes() must return an array of { method, url, access, permissions }.");
   const routes = routeRows(inventory);
-  const declared = permissionDefinitions(loaded.app.apps).map((d) => `${d.appLabel}.${d.codename}`);
+  const declared = permissionDefinitions(loaded.app.apps).map(permissionNameOf);
   const roles = new Map<string, ReadonlySet<string>>();
   for (const [name, perms] of Object.entries(loaded.app.roles)) {
     roles.set(name, new Set<string>(perms === ALL_PERMISSIONS ? declared : perms));

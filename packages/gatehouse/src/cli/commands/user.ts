@@ -13,7 +13,7 @@ import { formatTime, out, printJson, printTable, yesNo } from '../output.js';
 import { type PasswordOptions, changePassword, withPasswordOptions } from './changepassword.js';
 
 /** A user as printed: the public shape with readable times, and how the password is stored (never the hash). */
-export function describeUser(user: User): Record<string, unknown> {
+function describeUser(user: User): Record<string, unknown> {
   const { isAuthenticated: _authenticated, isAnonymous: _anonymous, ...shown } = publicUser(user);
   return {
     ...shown,

@@ -3,14 +3,14 @@
  * changed for a user gatehouse already has, and the inserts (keeping Django's ids where free).
  */
 import { type Transaction, sql } from 'kysely';
-import { legacyHasherNames } from '../../core/config.js';
+import { isLegacyHasherName } from '../../core/hashers/names.js';
 import { identifyAlgorithm } from '../../core/hashers/passwords.js';
 import { usernameSkeleton } from '../../core/skeleton.js';
 import { type User, normalizeEmail } from '../../core/user.js';
 import type { DialectKind, Schema } from '../../db/schema.js';
 import { toDbBool, toNumber } from '../../db/stores/common.js';
 import { CliError } from '../errors.js';
-import type { ImportOptions } from './importer.js';
+import type { ImportOptions } from './import-options.js';
 import type { DjangoData, DjangoUser } from './model.js';
 import type { ImportSummary } from './summary.js';
 
@@ -41,7 +41,7 @@ function newRow(kind: DialectKind, u: DjangoUser) {
 /** Counts a hash written by the import if it is one of the legacy fast digests. */
 function countLegacyHash(encoded: string, summary: ImportSummary): void {
   const algorithm = identifyAlgorithm(encoded);
-  if (algorithm === null || !legacyHasherNames.includes(algorithm)) return;
+  if (algorithm === null || !isLegacyHasherName(algorithm)) return;
   const legacy = summary.users.legacyHashes;
   legacy.count += 1;
   legacy.algorithms[algorithm] = (legacy.algorithms[algorithm] ?? 0) + 1;

@@ -25,22 +25,10 @@ import { bumpGlobalAuthz, toNumber } from '../../db/stores/common.js';
 import { rowToUser } from '../../db/stores/users.js';
 import { CliError } from '../errors.js';
 import { importUsers, prepareUsers, resolveSharedEmails } from './import-users.js';
+import type { ImportOptions } from './import-options.js';
 import type { DjangoData } from './model.js';
 import { type ImportSummary, emptySummary } from './summary.js';
-
-/** How to import. */
-export interface ImportOptions {
-  /** The target's setting: emails must be unique case-insensitively. */
-  emailUnique: boolean;
-  /** With `emailUnique`, import later holders of a shared email with an empty email instead of failing. */
-  allowDuplicateEmails: boolean;
-  /** Take Django's hash even where gatehouse's differs. */
-  overwritePasswords: boolean;
-  /** Do everything, then roll back. */
-  dryRun: boolean;
-  /** Told the number of steps, then each step done. */
-  progress?: { start(total: number): void; tick(count: number): void; stop(): void };
-}
+import { permissionNameOf } from '../../core/permission-name.js';
 
 const CHUNK = 200;
 
@@ -53,7 +41,7 @@ async function chunked<T>(rows: readonly T[], write: (chunk: T[]) => Promise<voi
 async function importPermissions(trx: Transaction<Schema>, data: DjangoData, summary: ImportSummary): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (const row of await trx.selectFrom('auth_permission').select(['id', 'app_label', 'codename']).execute()) ids.set(`${row.app_label}.${row.codename}`, toNumber(row.id));
-  const missing = data.permissions.filter((p) => !ids.has(`${p.appLabel}.${p.codename}`));
+  const missing = data.permissions.filter((p) => !ids.has(permissionNameOf(p)));
   summary.permissions.existing = data.permissions.length - missing.length;
   await chunked(missing, async (chunk) => {
     const rows = await trx

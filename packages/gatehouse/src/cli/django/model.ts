@@ -4,6 +4,7 @@
  * Every reader (SQLite file, PostgreSQL URL, dumpdata JSON) produces this, so the import itself
  * is written once.
  */
+import { permissionNameOf } from '../../core/permission-name.js';
 
 /** One `auth_permission` row with its content type resolved. */
 export interface DjangoPermission {
@@ -117,7 +118,7 @@ export function fromTables(tables: DjangoTables): DjangoData {
   }
   const permName = (id: number): string | null => {
     const p = permissionById.get(Number(id));
-    return p ? `${p.appLabel}.${p.codename}` : null;
+    return p ? permissionNameOf(p) : null;
   };
   const groupById = new Map(tables.groups.map((g) => [Number(g.id), { name: g.name, permissions: [] as string[] }]));
   for (const row of tables.groupPermissions) {

@@ -13,7 +13,7 @@ import { readPostgresTables, readSqliteTables } from './read-sql.js';
 export type ImportSource = { kind: 'postgres'; url: string; label: string } | { kind: 'sqlite'; path: string; label: string } | { kind: 'dumpdata'; path: string; label: string };
 
 /** The URL without its password, for messages and the summary. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

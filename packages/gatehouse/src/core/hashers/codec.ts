@@ -12,7 +12,7 @@ const BASE64_PADDED = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 const HEX_LOWER = /^[0-9a-f]*$/;
 
 /** Entropy, in bits, a salt must carry before Django (and we) stop asking for a re-hash. */
-export const SALT_ENTROPY_BITS = 128;
+const SALT_ENTROPY_BITS = 128;
 
 /** Salt length in characters of [A-Za-z0-9] that reaches `SALT_ENTROPY_BITS` (22, as in Django). */
 export const DEFAULT_SALT_LENGTH = Math.ceil(SALT_ENTROPY_BITS / Math.log2(62));

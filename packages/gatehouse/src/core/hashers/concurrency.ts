@@ -30,7 +30,7 @@ export function defaultHashQueueLimit(concurrency: number): number {
 }
 
 /** The error code of a task refused because the queue is full. */
-export const HASHERS_BUSY = 'gatehouse.hashers.busy';
+const HASHERS_BUSY = 'gatehouse.hashers.busy';
 
 /** Runs at most `limit` tasks at once; at most `maxWaiting` others wait, in arrival order. */
 export class ConcurrencyLimit {

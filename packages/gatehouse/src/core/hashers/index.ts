@@ -9,8 +9,8 @@ export type { BcryptHasherOptions } from './bcrypt.js';
 export { verifyOnlyError } from './hasher.js';
 export type { DecodedHash, PasswordHasher } from './hasher.js';
 export { Md5Hasher, Sha1Hasher, UnsaltedMd5Hasher, UnsaltedSha1Hasher } from './legacy.js';
+export { DEFAULT_MAX_PASSWORD_LENGTH } from './password-length.js';
 export {
-  DEFAULT_MAX_PASSWORD_LENGTH,
   PasswordHashers,
   UNUSABLE_PASSWORD_PREFIX,
   UNUSABLE_PASSWORD_SUFFIX_LENGTH,
@@ -26,7 +26,9 @@ export {
   Pbkdf2Sha256Hasher,
 } from './pbkdf2.js';
 export type { Pbkdf2Digest, Pbkdf2HasherOptions } from './pbkdf2.js';
-export { defaultHashers, hasherNames, hashersFromNames, legacyHasherNames } from './registry.js';
+export { defaultHashers, hashersFromNames } from './registry.js';
+export { defaultHasherNames, hasherNames, isHasherName, isLegacyHasherName, legacyHasherNames } from './names.js';
+export type { HasherName } from './names.js';
 export type { HasherSettings } from './registry.js';
 export { ScryptHasher } from './scrypt.js';
 export type { ScryptHasherOptions } from './scrypt.js';

@@ -8,6 +8,7 @@ import type { RandomSource } from '../clock.js';
 import { BusyError, ConfigError, GatehouseError, ValidationError } from '../errors.js';
 import { ConcurrencyLimit, defaultHashConcurrency, defaultHashQueueLimit } from './concurrency.js';
 import type { PasswordHasher } from './hasher.js';
+import { DEFAULT_MAX_PASSWORD_LENGTH } from './password-length.js';
 
 /** Marks a stored password that can never match (Django's `UNUSABLE_PASSWORD_PREFIX`). */
 export const UNUSABLE_PASSWORD_PREFIX = '!';
@@ -15,8 +16,6 @@ export const UNUSABLE_PASSWORD_PREFIX = '!';
 /** Random characters after the prefix of an unusable password (Django's length). */
 export const UNUSABLE_PASSWORD_SUFFIX_LENGTH = 40;
 
-/** Longest password accepted by default, in characters. */
-export const DEFAULT_MAX_PASSWORD_LENGTH = 4096;
 
 /** The outcome of a password check. Expected failures are values, never exceptions. */
 export interface PasswordCheck {

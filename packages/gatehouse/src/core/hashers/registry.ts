@@ -11,6 +11,7 @@ import type { PasswordHasher } from './hasher.js';
 import { Md5Hasher, Sha1Hasher, UnsaltedMd5Hasher, UnsaltedSha1Hasher } from './legacy.js';
 import { Pbkdf2Sha1Hasher, Pbkdf2Sha256Hasher } from './pbkdf2.js';
 import type { Pbkdf2HasherOptions } from './pbkdf2.js';
+import { type HasherName, defaultHasherNames, hasherNames, isHasherName } from './names.js';
 import { ScryptHasher } from './scrypt.js';
 import type { ScryptHasherOptions } from './scrypt.js';
 
@@ -24,24 +25,19 @@ export interface HasherSettings {
   bcrypt?: BcryptHasherOptions;
 }
 
-const factories: ReadonlyMap<string, (settings: HasherSettings) => PasswordHasher> = new Map<
-  string,
-  (settings: HasherSettings) => PasswordHasher
->([
-  ['argon2', (s) => new Argon2Hasher(s.argon2)],
-  ['scrypt', (s) => new ScryptHasher(s.scrypt)],
-  ['pbkdf2_sha256', (s) => new Pbkdf2Sha256Hasher(s.pbkdf2Sha256)],
-  ['pbkdf2_sha1', (s) => new Pbkdf2Sha1Hasher(s.pbkdf2Sha1)],
-  ['bcrypt_sha256', (s) => new BcryptSha256Hasher(s.bcrypt)],
-  ['bcrypt', (s) => new BcryptHasher(s.bcrypt)],
-  ['md5', () => new Md5Hasher()],
-  ['sha1', () => new Sha1Hasher()],
-  ['unsalted_md5', () => new UnsaltedMd5Hasher()],
-  ['unsalted_sha1', () => new UnsaltedSha1Hasher()],
-]);
-
-/** Every hasher name gatehouse knows, in the default order (strongest first, legacy last). */
-export const hasherNames: readonly string[] = Object.freeze([...factories.keys()]);
+// A record over `HasherName`: a name added to names.ts without a factory here fails to compile.
+const factories: Readonly<Record<HasherName, (settings: HasherSettings) => PasswordHasher>> = {
+  argon2: (s) => new Argon2Hasher(s.argon2),
+  scrypt: (s) => new ScryptHasher(s.scrypt),
+  pbkdf2_sha256: (s) => new Pbkdf2Sha256Hasher(s.pbkdf2Sha256),
+  pbkdf2_sha1: (s) => new Pbkdf2Sha1Hasher(s.pbkdf2Sha1),
+  bcrypt_sha256: (s) => new BcryptSha256Hasher(s.bcrypt),
+  bcrypt: (s) => new BcryptHasher(s.bcrypt),
+  md5: () => new Md5Hasher(),
+  sha1: () => new Sha1Hasher(),
+  unsalted_md5: () => new UnsaltedMd5Hasher(),
+  unsalted_sha1: () => new UnsaltedSha1Hasher(),
+};
 
 /**
  * Creates hashers by name, in the given order. Throws `ConfigError` coded
@@ -49,19 +45,12 @@ export const hasherNames: readonly string[] = Object.freeze([...factories.keys()
  */
 export function hashersFromNames(names: readonly string[], settings: HasherSettings = {}): PasswordHasher[] {
   return names.map((name) => {
-    const factory = factories.get(name);
-    if (factory === undefined) {
-      throw new ConfigError(
-        'gatehouse.config.unknown_hasher',
-        `"${name}" is not a password hasher. Known: ${hasherNames.join(', ')}.`,
-      );
+    if (!isHasherName(name)) {
+      throw new ConfigError('gatehouse.config.unknown_hasher', `"${name}" is not a password hasher. Known: ${hasherNames.join(', ')}.`);
     }
-    return factory(settings);
+    return factories[name](settings);
   });
 }
-
-/** The verify-only fast digests (MD5, SHA-1, salted or not), kept out of the default list. */
-export const legacyHasherNames: readonly string[] = Object.freeze(['md5', 'sha1', 'unsalted_md5', 'unsalted_sha1']);
 
 /**
  * The default list: argon2 hashes; scrypt, PBKDF2 and bcrypt verify, so the hashes a modern Django
@@ -70,8 +59,5 @@ export const legacyHasherNames: readonly string[] = Object.freeze(['md5', 'sha1'
  * them on by name (`legacyHasherNames`) until its users have logged in once.
  */
 export function defaultHashers(settings: HasherSettings = {}): PasswordHasher[] {
-  return hashersFromNames(
-    hasherNames.filter((name) => !legacyHasherNames.includes(name)),
-    settings,
-  );
+  return hashersFromNames(defaultHasherNames, settings);
 }

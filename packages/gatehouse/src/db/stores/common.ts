@@ -31,13 +31,6 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   }
 }
 
-/** `app_label.codename` split at the first dot; null if there is none. */
-export function splitPermission(name: string): { appLabel: string; codename: string } | null {
-  const dot = name.indexOf('.');
-  if (dot <= 0 || dot === name.length - 1) return null;
-  return { appLabel: name.slice(0, dot), codename: name.slice(dot + 1) };
-}
-
 /**
  * A query on a hot path, built and compiled once and then run with fresh parameters. Building a
  * query through Kysely costs more than running it on SQLite; the SQL never changes, only the

@@ -1,15 +1,16 @@
 /** `PermissionStore` over `auth_permission` and the direct-grant table. */
 import { sql } from 'kysely';
 import { NotFoundError } from '../../core/errors.js';
+import { permissionNameOf, splitPermissionName } from '../../core/permission-name.js';
 import type { PermissionDefinition, PermissionRecord, PermissionStore, UserPermissionRows } from '../../core/ports.js';
-import { type Executor, Precompiled, type StoreContext, bumpGlobalAuthz, bumpUserAuthz, inTransaction, splitPermission, toNumber } from './common.js';
+import { type Executor, Precompiled, type StoreContext, bumpGlobalAuthz, bumpUserAuthz, inTransaction, toNumber } from './common.js';
 
 /** Looks up permission ids by `app.codename`; throws `NotFoundError` naming the first unknown one. */
 export async function permissionIds(db: Executor, names: readonly string[]): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   if (names.length === 0) return ids;
   const parts = names.map((name) => {
-    const split = splitPermission(name);
+    const split = splitPermissionName(name);
     if (!split) throw new NotFoundError('permission', `"${name}" is not a permission name (expected app_label.codename).`);
     return split;
   });
@@ -54,11 +55,11 @@ export class SqlPermissionStore implements PermissionStore {
   }
 
   async sync(definitions: readonly PermissionDefinition[]): Promise<{ created: string[]; updated: string[] }> {
-    const existing = new Map((await this.list()).map((p) => [`${p.appLabel}.${p.codename}`, p]));
+    const existing = new Map((await this.list()).map((p) => [permissionNameOf(p), p]));
     const created: string[] = [];
     const updated: string[] = [];
     for (const def of definitions) {
-      const key = `${def.appLabel}.${def.codename}`;
+      const key = permissionNameOf(def);
       const row = existing.get(key);
       if (!row) {
         await this.ctx.db
