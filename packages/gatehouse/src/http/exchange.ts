@@ -277,7 +277,7 @@ export class AuthExchange {
       if (json) return jsonResponse(401, { error: 'reauthentication_required', message: 'Confirm your password to continue.', reauthUrl });
       return redirectResponse(withNext(reauthUrl, this.request.url));
     }
-    const loginUrl = this.site.gatehouse.config.loginUrl;
+    const loginUrl = this.site.loginUrl;
     if (json) return jsonResponse(401, { error: 'not_authenticated', message: 'Log in to continue.', loginUrl });
     return redirectResponse(withNext(loginUrl, this.request.url));
   }
