@@ -11,7 +11,11 @@ import { type AppsDeclaration, type PermissionName, permissionDefinitions } from
 import { ALL_PERMISSIONS, type RolesDeclaration, defineRoles } from './roles.js';
 import { permissionNameOf } from './permission-name.js';
 
-/** One route as the web adapter enforces it: what the route inventory lists. */
+/**
+ * One route as the web adapter enforces it: what the route inventory lists. The HTTP layer's
+ * `RouteAccessEntry` (every adapter's inventory) is this type with every field known; a
+ * hand-written source may leave the optional ones out.
+ */
 export interface RouteInventoryEntry {
   /** HTTP method, upper case (`GET`, `POST`, ...). */
   method: string;
