@@ -2,9 +2,6 @@
  * No import cycles in the package: every relative import (type-only ones included, static,
  * re-exporting and dynamic) of every source file, and the strongly connected components of that
  * graph. A cycle makes module load order matter and hides which file owns a concept.
- *
- * `src/fastify/` is left out while its rewrite onto `src/http/` is under way (its six-file loop is
- * that work's to break); every other folder must stay cycle-free.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
