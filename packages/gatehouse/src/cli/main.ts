@@ -17,6 +17,7 @@ import { registerPerms } from './commands/perms.js';
 import { registerRoles } from './commands/roles.js';
 import { registerRoutes } from './commands/routes.js';
 import { registerSessions } from './commands/sessions.js';
+import { registerTokens } from './commands/tokens.js';
 import { registerShowMigrations } from './commands/showmigrations.js';
 import { registerUser } from './commands/user.js';
 import { ExitCode, describeError } from './errors.js';
@@ -59,6 +60,7 @@ Passwords are never arguments: prompts at a terminal, --password-stdin, or GATEH
   registerPerms(program);
   registerRoutes(program);
   registerSessions(program);
+  registerTokens(program);
   registerAudit(program);
   registerImportDjango(program);
   return program;

@@ -228,7 +228,7 @@ export class Accounts<P extends string = string, R extends string = string> {
     const encoded = password === null ? this.hashers.makeUnusablePassword() : await this.hashers.makePassword(password);
     // Audit entries are written after the transaction: an append takes its own lock, and on
     // SQLite's single connection it would wait forever for the transaction holding it.
-    const updated = await this.stores.transaction(async (tx) => {
+    const result = await this.stores.transaction(async (tx) => {
       if (options.ifUnchanged) {
         // First, so the row lock is taken before anything is written: a second change verified
         // against the same state waits here, then finds the epoch moved on and writes nothing.
@@ -238,10 +238,21 @@ export class Accounts<P extends string = string, R extends string = string> {
       }
       await tx.users.update(user.id, { password: encoded });
       await tx.sessions.deleteByUser(user.id);
-      return (await tx.users.getById(user.id))!;
+      // A reset (or an unusable password) is how an account is taken back: API tokens made by
+      // whoever held it end too. A change by the logged-in owner keeps them (they list and
+      // revoke tokens themselves).
+      const tokensEnded = options.reason === 'auth.password_reset' || password === null ? await tx.apiTokens.deleteByUser(user.id) : 0;
+      return { user: (await tx.users.getById(user.id))!, tokensEnded };
     });
     const action = options.reason ?? (password === null ? 'auth.password_unusable' : 'auth.password_set');
-    await this.audit.record({ actor: options.actor ?? user.username, action, target: user.username, ip: options.ip ?? null });
+    await this.audit.record({
+      actor: options.actor ?? user.username,
+      action,
+      target: user.username,
+      ip: options.ip ?? null,
+      ...(result.tokensEnded > 0 ? { data: { apiTokensRevoked: result.tokensEnded } } : {}),
+    });
+    const updated = result.user;
     if (password !== null) await this.notifyPasswordChanged(updated, action);
     return updated;
   }

@@ -21,6 +21,7 @@
  */
 import { authzVersionsOf } from './authz-versions.js';
 import type { Stores, UserPermissionRows } from './ports.js';
+import { scopeOf } from './token-scope.js';
 import type { AnyUser, User } from './user.js';
 import { permissionNameOf } from './permission-name.js';
 
@@ -195,6 +196,9 @@ export class Authorization {
   /** Django's `has_perm`. */
   async hasPerm(user: AnyUser, perm: string): Promise<boolean> {
     if (!user.isActive) return false;
+    // A token limited to some permissions: never beyond them, whatever its user holds.
+    const scope = scopeOf(user);
+    if (scope !== undefined && !scope.has(perm)) return false;
     if (user.isSuperuser) return true;
     const set = this.permissionsOf(user);
     // No await on a warm answer: one microtask fewer on every check.
@@ -204,6 +208,8 @@ export class Authorization {
   /** True when the user has every one of `perms` (Django's `has_perms`). */
   async hasPerms(user: AnyUser, perms: readonly string[]): Promise<boolean> {
     if (!user.isActive) return false;
+    const scope = scopeOf(user);
+    if (scope !== undefined && !perms.every((p) => scope.has(p))) return false;
     if (user.isSuperuser) return true;
     const set = await this.permissionsOf(user);
     return perms.every((p) => set.all.has(p));
@@ -212,8 +218,12 @@ export class Authorization {
   /** True when the user has any permission in the app (Django's `has_module_perms`). */
   async hasModulePerms(user: AnyUser, appLabel: string): Promise<boolean> {
     if (!user.isActive) return false;
-    if (user.isSuperuser) return true;
     const prefix = `${appLabel}.`;
+    if (scopeOf(user) !== undefined) {
+      for (const p of await this.getAllPermissions(user)) if (p.startsWith(prefix)) return true;
+      return false;
+    }
+    if (user.isSuperuser) return true;
     for (const p of (await this.permissionsOf(user)).all) if (p.startsWith(prefix)) return true;
     return false;
   }
@@ -221,8 +231,12 @@ export class Authorization {
   /** Every permission name the user has; for a superuser every permission in the database. */
   async getAllPermissions(user: AnyUser): Promise<Set<string>> {
     if (!user.isActive) return new Set();
-    if (user.isSuperuser) return new Set((await this.stores.permissions.list()).map(permissionNameOf));
-    return new Set((await this.permissionsOf(user)).all);
+    const all = user.isSuperuser
+      ? new Set((await this.stores.permissions.list()).map(permissionNameOf))
+      : new Set((await this.permissionsOf(user)).all);
+    const scope = scopeOf(user);
+    if (scope !== undefined) for (const p of all) if (!scope.has(p)) all.delete(p);
+    return all;
   }
 
   /** Direct grants only (Django's `get_user_permissions`). */

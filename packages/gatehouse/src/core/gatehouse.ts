@@ -4,6 +4,7 @@
  * union, so every check is typed against the app's own declaration.
  */
 import { Accounts } from './accounts.js';
+import { ApiTokens } from './api-tokens.js';
 import { AuditLog } from './audit.js';
 import { type AuthBackend, type Credentials, ModelBackend, authenticateWith } from './authentication.js';
 import { Authorization, type PermissionExplanation } from './authorization.js';
@@ -73,6 +74,8 @@ export class Gatehouse<P extends string = string, R extends string = string> {
   readonly sessions: SessionManager;
   readonly audit: AuditLog;
   readonly resetTokens: PasswordResetTokens;
+  /** Personal API tokens (bearer credentials), each never more than its user. */
+  readonly apiTokens: ApiTokens;
   readonly backends: readonly AuthBackend[];
   /** Every permission name the app declares (with `auth`'s), sorted. */
   readonly permissionNames: readonly P[];
@@ -114,6 +117,7 @@ export class Gatehouse<P extends string = string, R extends string = string> {
     });
     this.groups = new Groups(this.stores, this.audit);
     this.sessions = new SessionManager(this.stores, config.session, this.clock, this.random);
+    this.apiTokens = new ApiTokens(this.stores, this.audit, this.authz, this.clock, this.random);
     this.resetTokens = new PasswordResetTokens({ secretKeys: config.secretKeys, timeoutSeconds: config.passwordResetTimeout, clock: this.clock });
     this.backends = options.backends ? options.backends({ stores: this.stores, hashers: this.hashers }) : [new ModelBackend(this.stores, this.hashers)];
   }

@@ -30,6 +30,9 @@ export { AuditLog, auditEntryHash, canonicalJson } from './audit.js';
 export type { AuditInput, AuditVerification } from './audit.js';
 export { PasswordResetTokens, uidToBase64, uidFromBase64 } from './tokens.js';
 export type { PasswordResetTokensOptions } from './tokens.js';
+export { ApiTokens, hashApiToken, API_TOKEN_PREFIX, DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS } from './api-tokens.js';
+export type { ApiTokenInfo, CreateApiTokenOptions, CreatedApiToken, ApiTokenAuthentication } from './api-tokens.js';
+export { scopeOf } from './token-scope.js';
 export {
   PasswordHashers,
   Argon2Hasher,
@@ -94,6 +97,9 @@ export type {
   UserPermissionRows,
   Mailer as CoreMailer,
   OutgoingMail,
+  ApiTokenStore,
+  ApiTokenRecord,
+  NewApiTokenRecord,
 } from './ports.js';
 export { throttleKeys, normalizeThrottleUsername, addressBucket, throttleDecision } from './throttle.js';
 export type { LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleKeyOptions, ThrottleAdmission, ThrottleReservation } from './throttle.js';

@@ -232,6 +232,42 @@ export interface Mailer {
   send(message: OutgoingMail): Promise<void>;
 }
 
+/** A personal API token as stored: never the token itself, only its SHA-256. */
+export interface ApiTokenRecord {
+  id: number;
+  userId: number;
+  /** What the user called it ("deploy script"). */
+  name: string;
+  /** SHA-256 (hex) of the whole token. */
+  tokenHash: string;
+  /** The token's first characters (`gh_1a2b3c4`), to tell tokens apart in lists; not a secret. */
+  prefix: string;
+  /** The permissions the token is limited to, or null: whatever its user may do. */
+  permissions: string[] | null;
+  createdAt: number;
+  /** Milliseconds since the epoch, or null for a token that does not expire (service accounts). */
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+}
+
+/** A token before the store gives it an id. */
+export type NewApiTokenRecord = Omit<ApiTokenRecord, 'id'>;
+
+export interface ApiTokenStore {
+  create(record: NewApiTokenRecord): Promise<ApiTokenRecord>;
+  /** The token with this hash and its user, in one round trip (with the authorization versions). */
+  getWithUser(tokenHash: string): Promise<{ token: ApiTokenRecord; user: User; authzVersions?: AuthzVersions } | null>;
+  get(id: number): Promise<ApiTokenRecord | null>;
+  /** One user's tokens, newest first. */
+  listByUser(userId: number): Promise<ApiTokenRecord[]>;
+  /** Deletes one token; with `userId`, only if it belongs to that user. */
+  delete(id: number, options?: { userId?: number }): Promise<boolean>;
+  deleteByUser(userId: number): Promise<number>;
+  /** Records a use (at most once per `touchInterval`, decided by the caller). */
+  touch(id: number, at: number, ip: string | null): Promise<void>;
+}
+
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
   users: UserStore;
@@ -239,6 +275,8 @@ export interface Stores {
   groups: GroupStore;
   sessions: SessionStore;
   audit: AuditStore;
+  /** Personal API tokens. */
+  apiTokens: ApiTokenStore;
   /** Runs `fn` with stores bound to one database transaction; commits if it resolves. */
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
 }

@@ -189,9 +189,43 @@ function authzVersions(): Migration {
   };
 }
 
+/**
+ * `gh_api_token`: personal API tokens. Only the SHA-256 of a token is kept (a token is 256
+ * random bits, so a fast hash is enough: nothing to guess), unique, so a bearer request is one
+ * indexed read joined with its user. Deleting a user deletes their tokens.
+ */
+function apiTokens(kind: DialectKind): Migration {
+  return {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema
+        .createTable('gh_api_token')
+        .addColumn('id', sql.raw(idColumn(kind)), (c) => (kind === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('auth_user.id').onDelete('cascade'))
+        .addColumn('name', 'varchar(100)', (c) => c.notNull())
+        .addColumn('token_hash', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('prefix', 'varchar(16)', (c) => c.notNull())
+        .addColumn('permissions', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('last_used_ip', 'varchar(64)')
+        .execute();
+      await db.schema.createIndex('gh_api_token_user_idx').on('gh_api_token').column('user_id').execute();
+    },
+    async down(db: AnyDb): Promise<void> {
+      await db.schema.dropTable('gh_api_token').ifExists().execute();
+    },
+  };
+}
+
 /** The ordered migrations for one dialect. Names sort in the order they run. */
 export function migrationsFor(kind: DialectKind): Record<string, Migration> {
-  return { '0001_initial': initial(kind), '0002_username_skeleton': usernameSkeletons(), '0003_authz_versions': authzVersions() };
+  return {
+    '0001_initial': initial(kind),
+    '0002_username_skeleton': usernameSkeletons(),
+    '0003_authz_versions': authzVersions(),
+    '0004_api_tokens': apiTokens(kind),
+  };
 }
 
 /** Feeds the in-code migrations to Kysely's Migrator. */

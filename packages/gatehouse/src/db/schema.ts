@@ -108,6 +108,21 @@ export interface AuthzVersionTable {
   version: number;
 }
 
+/** A personal API token (only its hash). */
+export interface ApiTokenTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  /** JSON array of permission names, or null: the user's own. */
+  permissions: string | null;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  last_used_ip: string | null;
+}
+
 /** The whole schema. */
 export interface Schema {
   auth_user: UserTable;
@@ -120,4 +135,5 @@ export interface Schema {
   gh_audit_log: AuditLogTable;
   gh_audit_head: AuditHeadTable;
   gh_authz_version: AuthzVersionTable;
+  gh_api_token: ApiTokenTable;
 }

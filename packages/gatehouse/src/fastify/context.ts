@@ -17,6 +17,8 @@ export const kExchange = Symbol('gatehouse.exchange');
 export const kHidden = Symbol('gatehouse.hidden');
 /** Headers an account route puts on every answer (route config key). */
 export const kRouteHeaders = Symbol('gatehouse.routeHeaders');
+/** Marks the account API's routes: they answer JSON only, denials and CSRF failures included. */
+export const kRouteJson = Symbol('gatehouse.routeJson');
 
 type WithContext = { [kContext]?: HttpSite };
 type WithExchange = { [kExchange]?: AuthExchange | null };

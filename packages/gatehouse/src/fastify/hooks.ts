@@ -15,11 +15,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessDeclaration } from '../http/access.js';
 import { AuthExchange, originResponse } from '../http/exchange.js';
 import type { HttpResponse } from '../http/response.js';
-import { exchangeOf, kRouteHeaders, setExchange, siteOf } from './context.js';
+import { exchangeOf, kRouteHeaders, kRouteJson, setExchange, siteOf } from './context.js';
 import { FastifyHttpRequest } from './http-request.js';
 import { sendResponse } from './reply.js';
 
-type RouteConfig = { access?: AccessDeclaration; csrf?: boolean; [kRouteHeaders]?: Readonly<Record<string, string>> } | undefined;
+type RouteConfig = { access?: AccessDeclaration; csrf?: boolean; [kRouteHeaders]?: Readonly<Record<string, string>>; [kRouteJson]?: boolean } | undefined;
 
 function routeConfig(request: FastifyRequest): RouteConfig {
   return request.routeOptions.config as RouteConfig;
@@ -37,6 +37,7 @@ export async function requestHook(request: FastifyRequest, reply: FastifyReply):
     onSessionChange(changed) {
       request.user = changed.user;
       request.session = changed.session;
+      request.auth = { via: changed.authenticatedBy, token: changed.apiToken };
     },
     whenSent(start) {
       const raw = reply.raw;
@@ -49,6 +50,9 @@ export async function requestHook(request: FastifyRequest, reply: FastifyReply):
     },
   });
   setExchange(request, exchange);
+  if (config?.[kRouteJson]) exchange.answerJson();
+  const refusal = exchange.credentialRefusal();
+  if (refusal) return sendResponse(reply, refusal);
   const headers = config?.[kRouteHeaders];
   if (headers) {
     // The account route's own headers go on every answer it gives (refusals and errors too).

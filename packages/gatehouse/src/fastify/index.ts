@@ -39,7 +39,7 @@ export type { PasswordCheckOutcome } from './login-attempts.js';
 export type { ObjectRule, ObjectRuleSpec, RuleWhere, PermissionChecker } from '../http/rules.js';
 export type { RouteAccessEntry } from '../http/inventory.js';
 export type { Mailer, MailMessage, LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleAdmission, ThrottleReservation } from '../http/ports.js';
-export type { GatehouseTypes, RegisteredPermission, RequestLoginOptions } from './types.js';
+export type { GatehouseTypes, RegisteredPermission, RequestLoginOptions, RequestAuth } from './types.js';
 export type { BackgroundTasks } from '../http/tasks.js';
 export { isSafeRedirect, resolveSafeRedirect, safeRedirectOr } from '../core/redirects.js';
 export type { SafeRedirectOptions } from '../core/redirects.js';

@@ -91,6 +91,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
   fastify.decorateRequest(kExchange, null, []);
   fastify.decorateRequest('user', null, []);
   fastify.decorateRequest('session', null, []);
+  fastify.decorateRequest('auth', null, []);
   fastify.decorateRequest('login', function (this: FastifyRequest, user: User, loginOptions?: LoginOptions) {
     return requireExchange(this).login(user, loginOptions);
   });
@@ -112,10 +113,8 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
 
   if (options.errorHandler !== false) fastify.setErrorHandler(gatehouseErrorHandler);
   if (options.notFoundHandler !== false) fastify.setNotFoundHandler(notFoundHandler);
-  if (site.accountViews) {
-    installResetBadUrlPage(fastify, site);
-    registerAccountViews(fastify, site);
-  }
+  if (site.accountViews) installResetBadUrlPage(fastify, site);
+  if (site.accountViews || site.api) registerAccountViews(fastify, site);
 }
 
 /** The gatehouse Fastify plugin; see the module comment. */

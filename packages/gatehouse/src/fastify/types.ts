@@ -14,6 +14,7 @@
  * Without that, those builders accept any string and `accessFor(gatehouse)` gives typed ones.
  */
 import type { Gatehouse } from '../core/gatehouse.js';
+import type { ApiTokenInfo } from '../core/api-tokens.js';
 import type { LoadedSession } from '../core/sessions.js';
 import type { AnyUser, User } from '../core/user.js';
 import type {
@@ -36,6 +37,13 @@ import type { LoginOptions, RegisteredPermission } from '../http/types.js';
 // Declared in the HTTP layer, so an augmentation of `gatehouse/fastify` (re-exporting it) types
 // the builders every adapter shares.
 export type { GatehouseTypes, RegisteredPermission } from '../http/types.js';
+
+/** How a request authenticated (`request.auth`). */
+export interface RequestAuth {
+  readonly via: 'session' | 'token' | null;
+  /** The personal API token of a bearer request, or null. */
+  readonly token: ApiTokenInfo | null;
+}
 
 /** Options of `request.login`. */
 export type RequestLoginOptions = LoginOptions;
@@ -66,6 +74,11 @@ declare module 'fastify' {
     user: UserForRoute<ContextConfig>;
     /** The server-side session, or null when the browser has none. */
     session: LoadedSession | null;
+    /**
+     * How the request authenticated: `via` a session cookie, a bearer API `token` (then `token`
+     * says which, and what it is limited to), or nobody (`null`).
+     */
+    auth: RequestAuth;
     /**
      * Logs `user` in: a new session id (the old one is deleted, so a planted id is worthless),
      * a new CSRF secret, last login and an audit entry. The cookie is set on the response.

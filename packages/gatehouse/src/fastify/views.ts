@@ -4,20 +4,22 @@
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { untypedAccess } from '../http/access.js';
-import { ACCOUNT_FORM_BODY_LIMIT, accountRoutes, disallowedMethods, methodNotAllowed, stylesheetResponse } from '../http/account-routes.js';
+import { ACCOUNT_FORM_BODY_LIMIT, disallowedMethods, methodNotAllowed, stylesheetResponse } from '../http/account-routes.js';
+import { openApiDocument } from '../http/api/openapi.js';
+import { mountedRoutes } from '../http/mounted-routes.js';
+import { jsonResponse } from '../http/response.js';
 import type { HttpSite } from '../http/site.js';
-import { kHidden, kRouteHeaders, requireExchange } from './context.js';
+import { kHidden, kRouteHeaders, kRouteJson, requireExchange } from './context.js';
 import { sendResponse } from './reply.js';
 
-/** Registers every account view of `site`. */
+/** Registers every account view and account API route of `site`. */
 export function registerAccountViews(fastify: FastifyInstance, site: HttpSite): void {
-  for (const route of accountRoutes(site)) {
-    const url = `${site.prefix}${route.path}`;
+  for (const { url, route } of mountedRoutes(site)) {
     for (const method of route.methods) {
       fastify.route({
         method,
         url,
-        config: { access: route.access, [kRouteHeaders]: route.headers },
+        config: { access: route.access, [kRouteHeaders]: route.headers, ...(route.json ? { [kRouteJson]: true } : {}) },
         ...(method === 'POST' ? { bodyLimit: ACCOUNT_FORM_BODY_LIMIT } : {}),
         handler: async (request, reply) => sendResponse(reply, await route.handler(requireExchange(request), request.params as Record<string, string>)),
       });
@@ -31,6 +33,13 @@ export function registerAccountViews(fastify: FastifyInstance, site: HttpSite): 
       handler: async (_request, reply) => sendResponse(reply, methodNotAllowed(route)),
     });
   }
+  if (site.api?.openApi) {
+    const document = JSON.stringify(openApiDocument({ prefix: site.api.prefix, title: `${site.siteName} account API` }));
+    fastify.get(`${site.api.prefix}/openapi.json`, { config: { access: untypedAccess.publicAccess({ session: false }) } }, async (_request, reply) =>
+      sendResponse(reply, { ...jsonResponse(200, null), body: document }),
+    );
+  }
+  if (!site.accountViews) return;
   fastify.get(`${site.prefix}/gatehouse.css`, { config: { access: untypedAccess.publicAccess({ session: false }) } }, async (_request, reply) =>
     sendResponse(reply, stylesheetResponse(site)),
   );

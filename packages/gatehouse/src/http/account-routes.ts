@@ -24,7 +24,7 @@ import {
 import { reauthGet, reauthPost } from './views/reauth.js';
 
 /** A method an account view answers. */
-export type AccountMethod = 'GET' | 'POST';
+export type AccountMethod = 'GET' | 'POST' | 'DELETE';
 
 /** The handler of an account route. */
 export type AccountHandler = (exchange: AuthExchange, params: Record<string, string>) => Promise<HttpResponse>;
@@ -42,6 +42,8 @@ export interface AccountRoute {
    * reset confirm pages stand for a token, so they are never cached and send no Referer.
    */
   readonly headers: Readonly<Record<string, string>>;
+  /** Answers JSON only, denials and CSRF failures included (the account API): adapters call `exchange.answerJson()`. */
+  readonly json?: boolean;
   /** Answers one request; the exchange has already authorized it and checked CSRF. */
   handler(exchange: AuthExchange, params: Record<string, string>): Promise<HttpResponse>;
 }

@@ -17,11 +17,13 @@
  * an allow is only marked pending and written by whichever comes first of `checkCsrf` (allowed,
  * or denied with the CSRF failure), `finish` (answered before the check: denied) and `end`.
  */
+import type { ApiTokenInfo } from '../core/api-tokens.js';
 import type { LoadedSession } from '../core/sessions.js';
 import { REAUTH_AT } from '../core/session-keys.js';
 import { type AnyUser, type User, anonymousUser } from '../core/user.js';
 import type { AccessDeclaration } from './access.js';
 import { type AuthorizeOptions, type Denial, declarationOutcome, outcomeDenial } from './authorize.js';
+import { authenticateBearer, bearerCredential, needsSession, tokenRefusedResponse } from './bearer.js';
 import { serializeCookie } from './cookies.js';
 import { CSRF_COOKIE_LIFETIME_MS, csrfFailure, csrfSecretFromCookie, isSafeMethod, maskCsrfSecret, newCsrfSecret } from './csrf.js';
 import { MAX_NEXT_LENGTH, denialLogFields, routeLabel, withNext } from './denials.js';
@@ -82,6 +84,12 @@ export function finishWithoutExchange(site: HttpSite, response: HttpResponse): H
 export class AuthExchange {
   user: AnyUser = anonymousUser;
   session: LoadedSession | null = null;
+  /** The personal API token this request authenticated with (bearer), or null (a session, or nobody). */
+  apiToken: ApiTokenInfo | null = null;
+  /** A bearer credential that did not authenticate: every route answers with this (401/429). */
+  private bearerRefusal: HttpResponse | null = null;
+  /** The route speaks JSON only (the account API): denials and CSRF failures too, whatever Accept says. */
+  private jsonOnly = false;
   private cookieAction: CookieAction = 'keep';
   /** The route never reads the session (`publicAccess({ session: false })`): loaded only when needed. */
   private sessionDeferred = false;
@@ -106,7 +114,17 @@ export class AuthExchange {
   /** Creates the exchange and loads the session, unless the declaration says the route never reads it. */
   static async open(site: HttpSite, request: HttpRequest, log: HttpLogger, declaration?: AccessDeclaration, hooks: ExchangeHooks = {}): Promise<AuthExchange> {
     const exchange = new AuthExchange(site, request, log, declaration, hooks);
-    if (declaration?.kind === 'public' && declaration.session === false) {
+    const bearer = bearerCredential(request);
+    if (bearer !== null) {
+      // A bearer request is authenticated by its token alone; the cookie, if any, is not read.
+      const outcome = await authenticateBearer(site, request, log, bearer);
+      if (outcome.ok) {
+        exchange.apiToken = outcome.token;
+        exchange.user = outcome.user;
+      } else {
+        exchange.bearerRefusal = outcome.response;
+      }
+    } else if (declaration?.kind === 'public' && declaration.session === false) {
       // No session query (a health check with a cookie costs what one without does); anything
       // that does need the session (login, logout, session data) loads it first.
       exchange.sessionDeferred = true;
@@ -234,6 +252,32 @@ export class AuthExchange {
     return maskCsrfSecret(this.currentSecret());
   }
 
+  /** This route answers JSON only (the account API), denials and CSRF failures included. */
+  answerJson(): void {
+    this.jsonOnly = true;
+  }
+
+  /**
+   * The answer every route gives this request whatever it declares, or null: a bearer credential
+   * that did not authenticate (401 `invalid_token`, or 429 while its address is blocked).
+   * Adapters send it right after `open`; `authorize` returns it too.
+   */
+  credentialRefusal(): HttpResponse | null {
+    return this.bearerRefusal;
+  }
+
+  /** How this request authenticated: a session cookie, a bearer token, or nobody. */
+  get authenticatedBy(): 'session' | 'token' | null {
+    if (this.apiToken) return 'token';
+    return this.user.isAuthenticated ? 'session' : null;
+  }
+
+  /** The 403 for a bearer token on what needs a session (critical, recent password check). */
+  tokenRefused(): HttpResponse {
+    this.noStore();
+    return tokenRefusedResponse();
+  }
+
   /** `authorizeObject` (or a rule filter) ran for this request. */
   markObjectChecked(): void {
     this.objectChecked = true;
@@ -257,6 +301,11 @@ export class AuthExchange {
    * before the CSRF check is written when the check settles it.
    */
   async authorize(declaration: AccessDeclaration, options: AuthorizeOptions = {}): Promise<HttpResponse | null> {
+    if (this.bearerRefusal) return this.bearerRefusal;
+    if (this.apiToken && needsSession(declaration)) {
+      if (declaration.kind === 'critical') await this.auditDecision(false, 'API tokens cannot use critical routes');
+      return this.tokenRefused();
+    }
     const audit = options.audit ?? declaration.kind === 'critical';
     const name = options.name ?? declaration.kind;
     const outcome = options.test
@@ -280,6 +329,7 @@ export class AuthExchange {
     else this.log.info(entry, 'access denied');
     if (options.audit) await this.auditDecision(false, denial.reason);
     this.noStore();
+    if (this.jsonOnly) return apiDenial(denial, this.site);
     const json = prefersJson(this.request);
     if (denial.kind === 'forbidden') {
       if (json) return jsonResponse(403, { error: 'forbidden', message: 'You do not have permission to do this.' });
@@ -301,11 +351,14 @@ export class AuthExchange {
    */
   async checkCsrf(exempt: boolean): Promise<HttpResponse | null> {
     this.csrfChecked = true;
-    const failure = exempt || isSafeMethod(this.request.method) ? null : csrfFailure(this.site, this.request);
+    // A bearer request carries no ambient credential (no cookie is read), so nothing to forge.
+    const tokenRequest = this.apiToken !== null || this.bearerRefusal !== null;
+    const failure = exempt || tokenRequest || isSafeMethod(this.request.method) ? null : csrfFailure(this.site, this.request);
     await this.settleAudit(failure === null, `csrf ${failure}`);
     if (failure === null) return null;
     this.log.warn({ gatehouse: { decision: 'deny', kind: 'csrf', ...denialLogFields(this.request, this.user), reason: failure } }, 'CSRF check failed');
     this.noStore();
+    if (this.jsonOnly) return jsonResponse(403, { error: { code: 'csrf_failed', message: 'CSRF check failed: send the token from GET csrf as the X-CSRFToken header.' } });
     if (prefersJson(this.request)) return jsonResponse(403, { error: 'csrf_failed', message: 'The form has expired. Reload the page and try again.' });
     return this.page('csrf_failure.html', 'Form expired', {}, 403);
   }
@@ -349,10 +402,16 @@ export class AuthExchange {
       out.body = 'Server error.';
     }
     const sessionSpec = this.site.sessionCookie;
-    if (this.cookieAction === 'set' && this.session) out.cookies.push(serializeCookie(sessionSpec, this.session.id, new Date(this.session.record.expiresAt)));
-    else if (this.cookieAction === 'clear') out.cookies.push(serializeCookie(sessionSpec, '', null));
-    if (this.csrfSecretChanged && this.csrfSecret) {
-      out.cookies.push(serializeCookie(this.site.csrfCookie, this.csrfSecret.toString('base64url'), new Date(Date.now() + CSRF_COOKIE_LIFETIME_MS)));
+    const bearer = this.apiToken !== null || this.bearerRefusal !== null;
+    if (bearer) {
+      // Nothing for a bearer client to keep: no cookie, no cache.
+      out.headers['cache-control'] = 'no-store';
+    } else {
+      if (this.cookieAction === 'set' && this.session) out.cookies.push(serializeCookie(sessionSpec, this.session.id, new Date(this.session.record.expiresAt)));
+      else if (this.cookieAction === 'clear') out.cookies.push(serializeCookie(sessionSpec, '', null));
+      if (this.csrfSecretChanged && this.csrfSecret) {
+        out.cookies.push(serializeCookie(this.site.csrfCookie, this.csrfSecret.toString('base64url'), new Date(Date.now() + CSRF_COOKIE_LIFETIME_MS)));
+      }
     }
     // Pages for a logged-in user must not land in a shared cache; the app may set its own policy.
     if (this.storeNothing) out.headers['cache-control'] = 'no-store';
@@ -403,4 +462,15 @@ export class AuthExchange {
 /** The denial reason for a request answered before its CSRF check. */
 export function unsettledReason(status: number): string {
   return status >= 400 ? `request failed before the CSRF check (${status})` : `request answered before the CSRF check (${status})`;
+}
+
+/** A denial in the account API's shape: `{ error: { code, message } }`. */
+function apiDenial(denial: Denial, site: HttpSite): HttpResponse {
+  const body =
+    denial.kind === 'forbidden'
+      ? { error: { code: 'forbidden', message: 'You do not have permission to do this.' } }
+      : denial.kind === 'reauth'
+        ? { error: { code: 'reauth_required', message: 'Confirm your password first (POST reauth).', reauthUrl: site.urls.reauth } }
+        : { error: { code: 'not_authenticated', message: 'Log in to continue.', loginUrl: site.gatehouse.config.loginUrl } };
+  return jsonResponse(denial.kind === 'forbidden' ? 403 : 401, body);
 }

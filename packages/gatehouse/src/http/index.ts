@@ -13,7 +13,14 @@ export { cookieSpecs, prefixedCookieName, serializeCookie } from './cookies.js';
 export type { HttpLogger } from './logger.js';
 export { consoleLogger } from './logger.js';
 export { createHttpSite, accountUrls, normalisePrefix, recodeConfigError } from './site.js';
-export type { GatehouseHttpOptions, AccountViewsOptions, AccountUrls, HttpSite, HttpSiteSettings } from './site.js';
+export type { GatehouseHttpOptions, AccountViewsOptions, AccountUrls, ApiOptions, HttpSite, HttpSiteSettings } from './site.js';
+export { mountedRoutes } from './mounted-routes.js';
+export type { MountedRoute } from './mounted-routes.js';
+export { API_ENDPOINTS, apiRoutes } from './api/routes.js';
+export type { ApiEndpoint, ApiMethod } from './api/routes.js';
+export { openApiDocument } from './api/openapi.js';
+export type { ApiErrorCode } from './api/errors.js';
+export { bearerCredential } from './bearer.js';
 export { AuthExchange, originResponse, finishWithoutExchange, unsettledReason } from './exchange.js';
 export type { ExchangeHooks, DenyOptions } from './exchange.js';
 export {

@@ -64,10 +64,24 @@ export interface GatehouseHttpOptions {
    * default is this machine's names (`localhost`, `*.localhost`, `127.0.0.1`, `[::1]`).
    */
   allowedHosts?: readonly string[];
+  /**
+   * The JSON account API for SPAs, mobile apps and scripts (`/api/auth/login`...), or `false`
+   * (the default) to mount none. `openApi`: also serve its OpenAPI document at
+   * `<prefix>/openapi.json` (default: outside production).
+   */
+  api?: ApiOptions | false;
   /** Routes allowed without an access declaration: `GET /docs/*`, `/metrics` (all methods). */
   allowUndeclaredRoutes?: readonly string[];
   /** The re-authentication page, when the account views are not mounted here. */
   reauthUrl?: string;
+}
+
+/** Where the JSON account API is mounted. */
+export interface ApiOptions {
+  /** URL prefix, `/api/auth` by default. */
+  prefix?: string;
+  /** Serve the OpenAPI document at `<prefix>/openapi.json` (default: not in production). */
+  openApi?: boolean;
 }
 
 /** The account view URLs, for links, redirects and templates. */
@@ -116,6 +130,8 @@ export interface HttpSite {
   readonly accountViews: boolean;
   /** Logout shows `registration/logged_out.html` instead of redirecting. */
   readonly loggedOutPage: boolean;
+  /** The JSON account API's prefix and whether its OpenAPI document is served, or null when it is not mounted. */
+  readonly api: { readonly prefix: string; readonly openApi: boolean } | null;
   readonly sessionCookie: CookieSpec;
   readonly csrfCookie: CookieSpec;
   /** Routes allowed without a declaration (`allowUndeclaredRoutes`). */
@@ -232,17 +248,20 @@ export async function createHttpSite(options: GatehouseHttpOptions, log: HttpLog
   const viewsOption = options.accountViews === false ? null : (options.accountViews ?? {});
   const prefix = normalisePrefix(viewsOption?.prefix ?? '/accounts');
   const siteUrl = checkSiteUrl(options.siteUrl, production);
-  checkProductionOptions(options, production, siteUrl, viewsOption !== null);
+  checkProductionOptions(options, production, siteUrl, viewsOption !== null || Boolean(options.api));
   const allowedHosts = [...(options.allowedHosts ?? DEVELOPMENT_HOSTS)];
   const hostPatterns = compileAllowedHosts(allowedHosts);
+  const apiOption = options.api ? options.api : null;
+  const apiPrefix = apiOption ? normalisePrefix(apiOption.prefix ?? '/api/auth') : '';
+  if (apiOption && apiPrefix === '') throw new ConfigError('gatehouse.http.invalid_prefix', 'api.prefix must start with a single "/" (e.g. "/api/auth").');
   let throttle: LoginThrottle | null = options.throttle || null;
-  if (options.throttle === undefined && viewsOption) {
+  if (options.throttle === undefined && (viewsOption || apiOption)) {
     // Development default: counts in this process only (every instance would count on its own).
     throttle = createMemoryLoginThrottle(config.throttle);
     log.warn({}, 'gatehouse: using an in-memory login throttle; pass throttle: createLoginThrottle(database, config.throttle) to count in the database.');
   }
   let resetLimits: PasswordResetRateLimits | null = options.rateLimits || null;
-  if (options.rateLimits === undefined && viewsOption) resetLimits = createMemoryRateLimits(config.passwordReset);
+  if (options.rateLimits === undefined && (viewsOption || apiOption)) resetLimits = createMemoryRateLimits(config.passwordReset);
 
   // The core mails password-changed notices; an app that gave its mailer only to the adapter
   // still gets them (and its site name counts as a word passwords may not be built from).
@@ -269,6 +288,7 @@ export async function createHttpSite(options: GatehouseHttpOptions, log: HttpLog
     logoutRedirectUrl: follow(config.logoutRedirectUrl, configDefaults.logoutRedirectUrl),
     accountViews: viewsOption !== null,
     loggedOutPage: viewsOption?.loggedOutPage ?? false,
+    api: apiOption ? { prefix: apiPrefix, openApi: apiOption.openApi ?? !production } : null,
     sessionCookie: cookies.session,
     csrfCookie: cookies.csrf,
     allowUndeclaredRoutes: [...(options.allowUndeclaredRoutes ?? [])],

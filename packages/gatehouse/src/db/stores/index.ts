@@ -1,5 +1,6 @@
 /** Builds the SQL implementation of every store over one connection or transaction. */
 import type { Stores } from '../../core/ports.js';
+import { SqlApiTokenStore } from './api-tokens.js';
 import { SqlAuditStore } from './audit.js';
 import type { StoreContext } from './common.js';
 import { SqlGroupStore } from './groups.js';
@@ -18,6 +19,7 @@ export function createSqlStores(ctx: StoreContext): Stores {
     permissions: new SqlPermissionStore(ctx),
     groups: new SqlGroupStore(ctx),
     sessions: new SqlSessionStore(ctx),
+    apiTokens: new SqlApiTokenStore(ctx),
     audit: new SqlAuditStore(ctx, (fn) => transaction((inner) => fn(inner.audit as SqlAuditStore))),
     transaction,
   };

@@ -75,7 +75,8 @@ async function withinResetLimits(site: HttpSite, log: HttpLogger, email: string,
   return true;
 }
 
-async function sendResetMails(site: HttpSite, log: HttpLogger, email: string, origin: string, ip: string): Promise<void> {
+/** Sends the reset mails for `email` (within the reset limits); run after the response. */
+export async function sendResetMails(site: HttpSite, log: HttpLogger, email: string, origin: string, ip: string): Promise<void> {
   const mailer = site.mailer;
   if (!mailer) return;
   if (!(await withinResetLimits(site, log, email, ip))) return;

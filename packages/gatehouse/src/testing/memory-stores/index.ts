@@ -6,6 +6,7 @@
  * migration. The store conformance suite (`defineStoreConformanceSuite`) holds it to the SQL stores.
  */
 import type { Stores } from '../../core/ports.js';
+import { MemoryApiTokenStore } from './api-tokens.js';
 import { MemoryAuditStore } from './audit.js';
 import { MemoryGroupStore } from './groups.js';
 import { MemoryPermissionStore } from './permissions.js';
@@ -26,6 +27,7 @@ function storesIn(scope: MemoryScope): Stores {
     groups: new MemoryGroupStore(scope),
     sessions: new MemorySessionStore(scope),
     audit: new MemoryAuditStore(scope),
+    apiTokens: new MemoryApiTokenStore(scope),
     transaction: <T>(fn: (inner: Stores) => Promise<T>): Promise<T> => {
       // Nested: joins the transaction it is in, as the SQL stores do.
       if (scope.working !== null) return fn(stores);

@@ -3,7 +3,7 @@
  * transaction works on. Everything is plain data (structured-cloneable), so a transaction can work
  * on a copy and commit by swapping it in, or drop it on a throw: all or nothing, as in SQL.
  */
-import type { AuditEntry, PermissionRecord } from '../../core/ports.js';
+import type { ApiTokenRecord, AuditEntry, PermissionRecord } from '../../core/ports.js';
 import type { UserRecord } from '../../core/user.js';
 
 /** One `auth_user` row: the record (writable here), its confusable skeleton and its authorization version. */
@@ -47,6 +47,9 @@ export interface MemoryTables {
   auditHead: { seq: number; hash: string };
   /** The one-row global authorization version (`gh_authz_version`). */
   globalAuthzVersion: number;
+  nextApiTokenId: number;
+  /** Personal API tokens by id (`gh_api_token`). */
+  apiTokens: Map<number, ApiTokenRecord>;
 }
 
 /** Empty tables, as a fresh migrated database has them. */
@@ -65,6 +68,8 @@ function emptyTables(): MemoryTables {
     audit: [],
     auditHead: { seq: 0, hash: '' },
     globalAuthzVersion: 0,
+    nextApiTokenId: 1,
+    apiTokens: new Map(),
   };
 }
 

@@ -165,6 +165,7 @@ export class MemoryUserStore implements UserStore {
       tables.memberships.delete(id);
       tables.userGrants.delete(id);
       for (const [hash, session] of tables.sessions) if (session.userId === id) tables.sessions.delete(hash);
+      for (const [tokenId, token] of tables.apiTokens) if (token.userId === id) tables.apiTokens.delete(tokenId);
       return true;
     });
   }

@@ -16,6 +16,7 @@ import { auditScenarios } from './audit.js';
 import { groupScenarios, permissionScenarios } from './permissions.js';
 import type { MakeStores, MakeStoresOptions, ScenarioContext, StoreConformanceRunner, StoresUnderTest } from './runner.js';
 import { sessionScenarios } from './sessions.js';
+import { apiTokenScenarios } from './api-tokens.js';
 import { transactionScenarios } from './transactions.js';
 import { sharedEmailScenarios, userScenarios } from './users.js';
 import { versionScenarios } from './versions.js';
@@ -44,7 +45,7 @@ function block(runner: StoreConformanceRunner, title: string, makeStores: MakeSt
 
 /**
  * Registers the suite under `describe(name)`: users, shared emails, permissions, groups,
- * sessions, authorization versions, audit and transactions.
+ * sessions, API tokens, authorization versions, audit and transactions.
  */
 export function defineStoreConformanceSuite(name: string, makeStores: MakeStores, runner: StoreConformanceRunner): void {
   runner.describe(name, () => {
@@ -54,6 +55,7 @@ export function defineStoreConformanceSuite(name: string, makeStores: MakeStores
     block(runner, 'PermissionStore', makeStores, unique, permissionScenarios);
     block(runner, 'GroupStore', makeStores, unique, groupScenarios);
     block(runner, 'SessionStore', makeStores, unique, sessionScenarios);
+    block(runner, 'ApiTokenStore', makeStores, unique, apiTokenScenarios);
     block(runner, 'authorization versions', makeStores, unique, versionScenarios);
     block(runner, 'AuditStore', makeStores, unique, auditScenarios);
     block(runner, 'Stores.transaction', makeStores, unique, transactionScenarios);

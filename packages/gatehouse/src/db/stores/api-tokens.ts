@@ -1,0 +1,166 @@
+/** `ApiTokenStore` over `gh_api_token`. */
+import { sql } from 'kysely';
+import type { AuthzVersions } from '../../core/authz-versions.js';
+import type { ApiTokenRecord, ApiTokenStore, NewApiTokenRecord } from '../../core/ports.js';
+import type { User } from '../../core/user.js';
+import type { ApiTokenTable } from '../schema.js';
+import { Precompiled, type StoreContext, toNumber } from './common.js';
+import { rowToStampedUser } from './users.js';
+
+type TokenRow = Omit<ApiTokenTable, 'id'> & { id: number | string };
+
+/** A token row joined with its user's columns and the global authorization version. */
+type WithUserRow = TokenRow & {
+  u_id: number;
+  username: string;
+  email: string;
+  password: string;
+  first_name: string;
+  last_name: string;
+  is_active: boolean | number;
+  is_staff: boolean | number;
+  is_superuser: boolean | number;
+  last_login: number | null;
+  date_joined: number;
+  u_auth_epoch: number;
+  u_authz_version: number | string | null;
+  g_authz_version: number | string | null;
+};
+
+function parsePermissions(text: string | null): string[] | null {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    // A row that does not hold a list of names limits the token to nothing rather than to everything.
+    return Array.isArray(value) ? value.filter((p): p is string => typeof p === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function rowToToken(row: TokenRow): ApiTokenRecord {
+  return {
+    id: toNumber(row.id),
+    userId: toNumber(row.user_id),
+    name: row.name,
+    tokenHash: row.token_hash,
+    prefix: row.prefix,
+    permissions: parsePermissions(row.permissions),
+    createdAt: toNumber(row.created_at),
+    expiresAt: row.expires_at === null ? null : toNumber(row.expires_at),
+    lastUsedAt: row.last_used_at === null ? null : toNumber(row.last_used_at),
+    lastUsedIp: row.last_used_ip,
+  };
+}
+
+/** The join behind every bearer request: token, user and global version in one round trip. */
+const withUser = new Precompiled<WithUserRow>((db) =>
+  db
+    .selectFrom('gh_api_token as t')
+    .innerJoin('auth_user as u', 'u.id', 't.user_id')
+    .leftJoin('gh_authz_version as g', (join) => join.on(sql<boolean>`g.id = 1`))
+    .select([
+      't.id',
+      't.user_id',
+      't.name',
+      't.token_hash',
+      't.prefix',
+      't.permissions',
+      't.created_at',
+      't.expires_at',
+      't.last_used_at',
+      't.last_used_ip',
+      'u.id as u_id',
+      'u.username',
+      'u.email',
+      'u.password',
+      'u.first_name',
+      'u.last_name',
+      'u.is_active',
+      'u.is_staff',
+      'u.is_superuser',
+      'u.last_login',
+      'u.date_joined',
+      'u.auth_epoch as u_auth_epoch',
+      'u.authz_version as u_authz_version',
+      'g.version as g_authz_version',
+    ])
+    .where('t.token_hash', '=', ''),
+);
+
+export class SqlApiTokenStore implements ApiTokenStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async create(record: NewApiTokenRecord): Promise<ApiTokenRecord> {
+    const row = await this.ctx.db
+      .insertInto('gh_api_token')
+      .values({
+        user_id: record.userId,
+        name: record.name,
+        token_hash: record.tokenHash,
+        prefix: record.prefix,
+        permissions: record.permissions === null ? null : JSON.stringify(record.permissions),
+        created_at: record.createdAt,
+        expires_at: record.expiresAt,
+        last_used_at: record.lastUsedAt,
+        last_used_ip: record.lastUsedIp,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { ...record, id: toNumber(row.id) };
+  }
+
+  async getWithUser(tokenHash: string): Promise<{ token: ApiTokenRecord; user: User; authzVersions?: AuthzVersions } | null> {
+    const [row] = await withUser.run(this.ctx, [tokenHash]);
+    if (!row) return null;
+    const authzVersions =
+      row.u_authz_version === null || row.g_authz_version === null ? undefined : { user: toNumber(row.u_authz_version), global: toNumber(row.g_authz_version) };
+    const user = rowToStampedUser(
+      {
+        id: row.u_id,
+        username: row.username,
+        email: row.email,
+        password: row.password,
+        first_name: row.first_name,
+        last_name: row.last_name,
+        is_active: row.is_active,
+        is_staff: row.is_staff,
+        is_superuser: row.is_superuser,
+        last_login: row.last_login,
+        date_joined: row.date_joined,
+        auth_epoch: row.u_auth_epoch,
+      },
+      authzVersions,
+    );
+    const token = rowToToken(row);
+    return authzVersions === undefined ? { token, user } : { token, user, authzVersions };
+  }
+
+  async get(id: number): Promise<ApiTokenRecord | null> {
+    if (!Number.isSafeInteger(id)) return null;
+    const row = await this.ctx.db.selectFrom('gh_api_token').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? rowToToken(row) : null;
+  }
+
+  async listByUser(userId: number): Promise<ApiTokenRecord[]> {
+    const rows = await this.ctx.db.selectFrom('gh_api_token').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    return rows.map(rowToToken);
+  }
+
+  async delete(id: number, options: { userId?: number } = {}): Promise<boolean> {
+    if (!Number.isSafeInteger(id)) return false;
+    let query = this.ctx.db.deleteFrom('gh_api_token').where('id', '=', id);
+    if (options.userId !== undefined) query = query.where('user_id', '=', options.userId);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async deleteByUser(userId: number): Promise<number> {
+    const result = await this.ctx.db.deleteFrom('gh_api_token').where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async touch(id: number, at: number, ip: string | null): Promise<void> {
+    await this.ctx.db.updateTable('gh_api_token').set({ last_used_at: at, last_used_ip: ip }).where('id', '=', id).execute();
+  }
+}
