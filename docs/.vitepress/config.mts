@@ -41,6 +41,7 @@ export default defineConfig({
         text: 'Accounts',
         items: [
           { text: 'Account views and templates', link: '/account-views' },
+          { text: 'SPAs, mobile apps and API tokens', link: '/api-clients' },
           { text: 'Audit log', link: '/audit-log' },
           { text: 'Migrating from Django', link: '/migrating-from-django' },
         ],

@@ -3,6 +3,8 @@
  * Every route declares its access class in its options; the plugin enforces it before the
  * handler runs and refuses to start if a route forgot to declare one.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { accessFor, gatehouseFastify, trustedProxies } from 'gatehouse/fastify';
 import { loadSettings } from './config.js';
@@ -14,6 +16,19 @@ import { registerOpsRoutes } from './routes/ops.js';
 import { registerShopRoutes } from './routes/shop.js';
 import { type Services, openServices } from './services.js';
 import { SITE_NAME, stylesheet, templatesDir } from './views.js';
+
+const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
+const publicFiles = new Map<string, string>();
+
+/** A file of example/public, read once. */
+function publicFile(name: string): string {
+  let text = publicFiles.get(name);
+  if (text === undefined) {
+    text = readFileSync(`${publicDir}${name}`, 'utf8');
+    publicFiles.set(name, text);
+  }
+  return text;
+}
 
 /** Options of `createServer`. */
 export interface CreateServerOptions {
@@ -45,6 +60,8 @@ export async function createServer(services: Services, options: CreateServerOpti
     // Links in mail: SITE_URL; in development without it, the request's own (allowed) origin.
     ...(settings.siteUrl !== null ? { siteUrl: settings.siteUrl } : {}),
     allowedHosts: settings.allowedHosts,
+    // The JSON account API at /api/auth (CONTRACT.md), for the SPA page below and for scripts.
+    api: { prefix: '/api/auth' },
   });
 
   const access = accessFor(gatehouse);
@@ -56,6 +73,11 @@ export async function createServer(services: Services, options: CreateServerOpti
   app.get('/health/', open, async () => ({ status: 'ok' }));
   app.get('/static/app.css', open, async (_request, reply) =>
     reply.header('Cache-Control', 'public, max-age=3600').type('text/css; charset=utf-8').send(stylesheet()),
+  );
+  // A tiny single-page app that signs in through the JSON API (public/spa.html and spa.js).
+  app.get('/spa/', open, async (_request, reply) => reply.type('text/html; charset=utf-8').send(publicFile('spa.html')));
+  app.get('/spa/app.js', open, async (_request, reply) =>
+    reply.header('Cache-Control', 'public, max-age=300').type('text/javascript; charset=utf-8').send(publicFile('spa.js')),
   );
   app.get('/favicon.ico', open, async (_request, reply) => reply.code(204).header('Cache-Control', 'public, max-age=86400').send());
 

@@ -49,6 +49,12 @@ export interface CsrfConfig {
   headerName: string;
   /** Extra origins (`https://admin.example.com`) allowed to post besides the request's own. */
   trustedOrigins: string[];
+  /**
+   * The CSRF cookie is HttpOnly (default true; Django's `CSRF_COOKIE_HTTPONLY`). false lets a
+   * single-page app read the secret from the cookie and send it back in the header instead of
+   * asking `GET csrf`; the header then carries the unmasked secret, which is accepted too.
+   */
+  cookieHttpOnly: boolean;
 }
 
 /** Login throttling settings. */
@@ -234,6 +240,7 @@ export const defaults = {
     fieldName: 'csrfmiddlewaretoken',
     headerName: 'x-csrftoken',
     trustedOrigins: [],
+    cookieHttpOnly: true,
   },
   throttle: { perAccountAndAddress: 5, perAddress: 50, window: 900 },
   passwordReset: { perEmail: 3, perAddress: 10, invalidLinksPerAddress: 20, window: 3600, maxQueuedMails: 1000 },
@@ -323,6 +330,9 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
     session.touchInterval = Math.min(defaults.session.touchInterval, Math.floor(session.idleTimeout / 10));
   }
   const csrf: CsrfConfig = { ...defaults.csrf, trustedOrigins: [], ...input.csrf };
+  if (typeof csrf.cookieHttpOnly !== 'boolean') {
+    throw new ConfigError('gatehouse.config.invalid_csrf', `csrf.cookieHttpOnly must be true or false, got ${String(csrf.cookieHttpOnly)}.`);
+  }
   const throttle: ThrottleConfig = { ...defaults.throttle, ...input.throttle };
 
   const config: GatehouseConfig = {

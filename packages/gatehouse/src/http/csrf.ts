@@ -128,7 +128,9 @@ export function csrfFailure(site: HttpSite, request: HttpRequest): CsrfFailure |
   if (!secret) return 'cookie_missing';
   const token = submittedToken(site, request);
   if (token === null) return 'token_missing';
-  const given = unmask(token);
+  // The masked token of a page or `GET csrf`; or, when the cookie is readable by scripts
+  // (`csrf.cookieHttpOnly: false`), the secret itself as read from it.
+  const given = site.csrfCookie.httpOnly || !SECRET_PATTERN.test(token) ? unmask(token) : Buffer.from(token, 'base64url');
   if (!given) return 'token_malformed';
   return timingSafeEqual(given, secret) ? null : 'token_incorrect';
 }

@@ -277,3 +277,42 @@ describe.each(testDatabases())('JSON account API on $label', ({ kind }) => {
   });
 
 });
+
+describe('csrf.cookieHttpOnly: false (an SPA reads the cookie)', () => {
+  it('sends a readable CSRF cookie whose value works as the header, and still refuses a wrong one', async () => {
+    const built = await buildApp({ config: { csrf: { cookieHttpOnly: false } }, plugin: { api: {} } });
+    try {
+      await built.app.listen({ port: 0, host: '127.0.0.1' });
+      const origin = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`;
+      const client = new SpaClient(origin);
+      const csrf = await client.call('GET', '/csrf');
+      const cookie = csrf.setCookies.find((c) => c.startsWith('csrftoken='));
+      expect(cookie).toBeDefined();
+      expect(cookie).not.toMatch(/HttpOnly/i);
+      const secret = client.jar.get('csrftoken') as string;
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      client.csrfToken = secret;
+      expect((await client.call('POST', '/login', { username: 'alice', password: PASSWORD })).status).toBe(200);
+      client.csrfToken = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
+      expect((await client.call('POST', '/logout')).status).toBe(403);
+    } finally {
+      await built.close();
+    }
+  });
+
+  it('keeps refusing the bare secret while the cookie is HttpOnly (only masked tokens count)', async () => {
+    const built = await buildApp({ plugin: { api: {} } });
+    try {
+      await built.app.listen({ port: 0, host: '127.0.0.1' });
+      const origin = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`;
+      const client = new SpaClient(origin);
+      await client.call('GET', '/csrf');
+      client.csrfToken = client.jar.get('csrftoken') as string;
+      const refused = await client.call('POST', '/login', { username: 'alice', password: PASSWORD });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.code).toBe('csrf_failed');
+    } finally {
+      await built.close();
+    }
+  });
+});
