@@ -22,6 +22,7 @@ import {
   setPasswordPost,
 } from './views/password-reset.js';
 import { reauthGet, reauthPost } from './views/reauth.js';
+import { sessionsGet, sessionsPost } from './views/sessions.js';
 
 /** A method an account view answers. */
 export type AccountMethod = 'GET' | 'POST' | 'DELETE';
@@ -90,6 +91,7 @@ const TABLE: readonly AccountRoute[] = Object.freeze([
   route('password_reset_confirm', '/reset/:uidb64/:token/', open, { GET: confirmGet }, RESET_PAGE_HEADERS),
   route('password_reset_complete', '/reset/done/', open, { GET: resetCompleteGet }),
   route('reauth', '/reauth/', loggedIn, { GET: reauthGet, POST: reauthPost }),
+  route('sessions', '/sessions/', loggedIn, { GET: sessionsGet, POST: sessionsPost }),
 ]);
 
 /** The account routes of `site` (none when the account views are not mounted). */

@@ -94,6 +94,8 @@ export interface AccountUrls {
   passwordResetDone: string;
   passwordResetComplete: string;
   reauth: string;
+  /** Where the user sees and ends their sessions and API tokens. */
+  sessions: string;
   /** `/accounts/reset/`: the confirm URLs continue with `<uidb64>/<token>/`. */
   resetBase: string;
   /** The default pages' stylesheet ('' when the account views are not mounted). */
@@ -169,6 +171,7 @@ export function accountUrls(prefix: string, reauthUrl: string | undefined, mount
     passwordResetDone: `${prefix}/password_reset/done/`,
     passwordResetComplete: `${prefix}/reset/done/`,
     reauth: reauthUrl ?? `${prefix}/reauth/`,
+    sessions: `${prefix}/sessions/`,
     resetBase: `${prefix}/reset/`,
     stylesheet: mounted ? `${prefix}/gatehouse.css` : '',
   };

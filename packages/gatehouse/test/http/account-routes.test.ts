@@ -49,7 +49,9 @@ describe('account routes', () => {
       'GET /reset/:uidb64/:token/',
       'GET /reset/done/',
       'GET+POST /reauth/',
+      'GET+POST /sessions/',
     ]);
+    expect(site.urls.sessions).toBe('/auth/sessions/');
     expect(site.prefix).toBe('/auth');
     expect(site.urls.login).toBe('/auth/login/');
     expect(site.urls.resetBase).toBe('/auth/reset/');
