@@ -60,7 +60,7 @@ describe('resolveConfig defaults', () => {
         touchInterval: 60,
       },
       permissionCache: { size: 10_000 },
-      csrf: { cookieName: 'csrftoken', fieldName: 'csrfmiddlewaretoken', headerName: 'x-csrftoken', trustedOrigins: [] },
+      csrf: { cookieName: 'csrftoken', fieldName: 'csrfmiddlewaretoken', headerName: 'x-csrftoken', trustedOrigins: [], cookieHttpOnly: true },
       throttle: { perAccountAndAddress: 5, perAddress: 50, window: 900 },
       passwordReset: { perEmail: 3, perAddress: 10, invalidLinksPerAddress: 20, window: 3600, maxQueuedMails: 1000 },
       warnings: [],

@@ -219,8 +219,10 @@ for (const database of testDatabases()) {
         expect(short.stdout.join('\n')).not.toContain('filled with the demo data');
         const fin = new HttpClient(short.url, HTML);
         const alice = new HttpClient(short.url, HTML);
-        const loggedInAt = Date.now();
         await Promise.all([fin.login('fin', DEMO_PASSWORD), alice.login('alice', DEMO_PASSWORD)]);
+        // Taken once both logins answered: the sessions began before it, so every wait below is
+        // long enough however slow the logins were (a loaded machine made them slow).
+        const loggedInAt = Date.now();
         await sleep(Math.max(0, loggedInAt + 2100 - Date.now()));
         const stale = await fin.request('/reports/export/');
         expect(stale.status).toBe(302);

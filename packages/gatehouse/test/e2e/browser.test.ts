@@ -134,8 +134,7 @@ describe.skipIf(!hasChromium)(title, () => {
     await page.fill('#username', 'sam');
     await page.fill('#password', 'not the password');
     await page.click('button[type=submit]');
-    // A string: it runs in the page, whose DOM types this Node project does not load.
-    await page.waitForFunction("document.getElementById('login-error').textContent !== ''");
+    await page.locator('#login-error:not(:empty)').waitFor();
     await expect(page.locator('#login-error').textContent()).resolves.toMatch(/correct username and password/);
     await page.fill('#password', DEMO_PASSWORD);
     await page.click('button[type=submit]');
