@@ -1,0 +1,18 @@
+/**
+ * The CSRF check of one request, run once: by the route's first guard after access is decided,
+ * or by the middleware when no guard will run first. The body is read first for unsafe methods
+ * (the token may be a form field), except on exempt routes, whose raw body is the app's (a
+ * signed webhook verifies its own signature over it).
+ */
+import type { Request } from 'express';
+import { isSafeMethod } from '../http/csrf.js';
+import type { HttpResponse } from '../http/response.js';
+import { ensureBody } from './request-body.js';
+import type { ExpressRequestState } from './request-state.js';
+
+/** Null to go on, else the 403 to send. Marks the check done before anything can throw. */
+export async function checkCsrfOnce(req: Request, state: ExpressRequestState, exempt: boolean, bodyLimit?: number): Promise<HttpResponse | null> {
+  state.csrfChecked = true;
+  if (!exempt && !isSafeMethod(req.method)) await ensureBody(req, state, bodyLimit);
+  return state.exchange.checkCsrf(exempt);
+}
