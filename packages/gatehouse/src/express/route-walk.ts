@@ -11,6 +11,7 @@
  * reported as misplaced. A whole Express app mounted inside another (`app.use('/x', subApp)`)
  * hides its routes from the walk and is refused; mount an `express.Router()` instead.
  */
+import { METHODS } from 'node:http';
 import { type GuardMark, guardMark } from './guard-mark.js';
 import { type ExpressRoute, type RouterLayer, type RouterLike, isErrorHandler, isMountedApp, isRouter, joinPath, layerPaths, routeMethods } from './router-stack.js';
 
@@ -65,17 +66,30 @@ function scopedGuard(scoped: readonly ScopedGuard[], inherited: GuardMark | null
   return scoped.find((g) => guardCovers(g.path, path))?.mark ?? null;
 }
 
+/** Every method Node knows, lower-case: `app.all()` registers the route for each of them. */
+const EVERY_METHOD = METHODS.map((m) => m.toLowerCase());
+
+/**
+ * One entry per method, except that a route answering every method alike (`app.all()`, which
+ * registers each of Node's 34 methods, or a router's `.all()`) is one `ALL` entry.
+ */
 function walkRoute(layer: RouterLayer, route: ExpressRoute, prefix: string, scoped: readonly ScopedGuard[], inherited: GuardMark | null, out: RouteWalk): void {
   for (const path of layerPaths(layer)) {
     const url = joinPath(prefix, path);
     const outer = scopedGuard(scoped, inherited, path);
+    const found: WalkedRoute[] = [];
     for (const method of routeMethods(route)) {
       const handlers = handlersFor(route, method);
       const first = guardMark(handlers[0]?.handle);
       const guard = first ?? outer;
       const misplacedGuard = guard === null && handlers.some((h) => guardMark(h.handle) !== undefined);
-      out.routes.push({ method: method === '_all' ? 'ALL' : method.toUpperCase(), url, guard, misplacedGuard });
+      found.push({ method: method === '_all' ? 'ALL' : method.toUpperCase(), url, guard, misplacedGuard });
     }
+    const methods = new Set(routeMethods(route));
+    const head = found[0];
+    const alike = head !== undefined && found.every((r) => r.guard === head.guard && r.misplacedGuard === head.misplacedGuard);
+    if (alike && EVERY_METHOD.every((m) => methods.has(m))) out.routes.push({ ...head, method: 'ALL' });
+    else out.routes.push(...found);
   }
 }
 
