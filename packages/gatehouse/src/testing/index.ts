@@ -11,3 +11,41 @@ export { testClient } from './test-client.js';
 export type { TestClient, TestClientOptions, TestRequestOptions, TestResponse } from './test-client.js';
 export { CookieJar } from './cookie-jar.js';
 export type { ResponseCookie } from './cookie-jar.js';
+export {
+  defineConformanceSuite,
+  temporarySqlite,
+  ConformanceClient,
+  rawRequest,
+  ACCEPT_HTML,
+  ACCEPT_JSON,
+  CONFORMANCE_GROUPS,
+  CONFORMANCE_USERS,
+  CONFORMANCE_PASSWORD,
+  conformanceApps,
+  conformanceRoles,
+  orderRule,
+} from './conformance/index.js';
+export type {
+  ConformanceAdapter,
+  ConformanceApp,
+  ConformanceAssertion,
+  ConformanceContext,
+  ConformanceDatabase,
+  ConformanceDatabaseHandle,
+  ConformanceOptions,
+  ConformanceResult,
+  ConformanceRoute,
+  ConformanceRunner,
+  ConformanceServer,
+  ConformanceSuiteOptions,
+  ConformanceAppState,
+  ConformanceOrder,
+  ConformancePermission,
+  ConformanceUsername,
+  ClientResponse,
+  ClientRequestOptions,
+  RawRequestOptions,
+  ConformanceScenario,
+  ConformanceScenarioGroup,
+  ConformanceWorld,
+} from './conformance/index.js';
