@@ -31,7 +31,7 @@ export function accountViewsRouter(site: HttpSite, errorHandler: ErrorRequestHan
   const notAllowedGuard = access(untypedAccess.publicAccess({ session: false }), { csrf: false }, { hidden: true });
   for (const route of accountRoutes(site)) {
     const entry = router.route(route.path);
-    const guard = access(route.access, {}, { bodyLimit: ACCOUNT_FORM_BODY_LIMIT, headers: route.headers });
+    const guard = access(route.access, {}, { body: { limit: ACCOUNT_FORM_BODY_LIMIT, formsOnly: true }, headers: route.headers });
     const handler = viewHandler(route);
     for (const method of route.methods) {
       if (method === 'GET') entry.get(guard, handler);

@@ -12,7 +12,7 @@ import type { Request } from 'express';
 /** A body gatehouse refused; `statusCode` is what the client gets. */
 export class BodyReadError extends Error {
   constructor(
-    readonly statusCode: 400 | 413,
+    readonly statusCode: 400 | 413 | 415,
     message: string,
     readonly code: string,
   ) {
@@ -27,6 +27,11 @@ export function mediaType(req: Request): string {
   if (typeof header !== 'string') return '';
   const semicolon = header.indexOf(';');
   return (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+}
+
+/** True when the request says it carries a body. */
+export function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 }
 
 /** True when the body has been read already (by gatehouse or an app parser). */

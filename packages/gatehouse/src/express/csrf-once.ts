@@ -7,12 +7,12 @@
 import type { Request } from 'express';
 import { isSafeMethod } from '../http/csrf.js';
 import type { HttpResponse } from '../http/response.js';
-import { ensureBody } from './request-body.js';
+import { type BodyRules, ensureBody } from './request-body.js';
 import type { ExpressRequestState } from './request-state.js';
 
 /** Null to go on, else the 403 to send. Marks the check done before anything can throw. */
-export async function checkCsrfOnce(req: Request, state: ExpressRequestState, exempt: boolean, bodyLimit?: number): Promise<HttpResponse | null> {
+export async function checkCsrfOnce(req: Request, state: ExpressRequestState, exempt: boolean, body: BodyRules = {}): Promise<HttpResponse | null> {
   state.csrfChecked = true;
-  if (!exempt && !isSafeMethod(req.method)) await ensureBody(req, state, bodyLimit);
+  if (!exempt && !isSafeMethod(req.method)) await ensureBody(req, state, body);
   return state.exchange.checkCsrf(exempt);
 }

@@ -21,6 +21,7 @@ import type { HttpResponse } from '../http/response.js';
 import type { RegisteredPermission } from '../http/types.js';
 import { type GuardMark, markGuard } from './guard-mark.js';
 import { checkCsrfOnce } from './csrf-once.js';
+import type { BodyRules } from './request-body.js';
 import { type ExpressRequestState, stateOf } from './request-state.js';
 import { sendHttpResponse } from './response-writer.js';
 
@@ -54,8 +55,8 @@ export interface AccessGuardOptions {
 
 /** Internal settings of a guard (the account views' own routes). */
 export interface GuardSettings {
-  /** Bytes the body may have (the account forms: 64 KiB). */
-  bodyLimit?: number;
+  /** How the route takes bodies (the account forms: 64 KiB, forms and JSON only). */
+  body?: BodyRules;
   /** Leave the route out of the inventory (gatehouse's own 405 answers). */
   hidden?: boolean;
   /** Headers every answer of the route carries, denials and CSRF refusals included. */
@@ -72,7 +73,7 @@ async function admit(req: Request, res: Response, decide: (exchange: AuthExchang
     return false;
   }
   if (state.csrfChecked) return true;
-  const refusal = await checkCsrfOnce(req, state, csrfExemptFor(state, mark), settings.bodyLimit);
+  const refusal = await checkCsrfOnce(req, state, csrfExemptFor(state, mark), settings.body);
   if (refusal) {
     sendHttpResponse(res, refusal);
     return false;

@@ -14,6 +14,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AccessDeclaration } from '../http/access.js';
+import { badUrlResponse, invalidResetLinkPage, isResetUrl } from '../http/bad-url.js';
 import { AuthExchange, originResponse } from '../http/exchange.js';
 import type { HttpLogger } from '../http/logger.js';
 import type { HttpResponse } from '../http/response.js';
@@ -60,6 +61,16 @@ export function sendBare(res: Response, site: HttpSite, response: HttpResponse):
 
 const SERVER_ERROR: HttpResponse = { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, cookies: [], body: 'Server error.' };
 
+function decodable(path: string): boolean {
+  if (!path.includes('%')) return true;
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function bindRequest(req: Request, exchange: AuthExchange): void {
   req.user = exchange.user;
   req.session = exchange.session;
@@ -75,6 +86,13 @@ async function handle(context: MiddlewareContext, req: Request, res: Response): 
   const app = req.app as unknown as ExpressAppLike;
   if (context.routeProblem(app) !== null) {
     sendBare(res, site, SERVER_ERROR);
+    return false;
+  }
+  if (!decodable(req.path)) {
+    // Express would match the raw path and answer 404 (or a route would get a mangled parameter):
+    // a URL that is not valid percent-encoded UTF-8 is refused plainly, as Fastify's router does.
+    const bare = new ExpressHttpRequest(req, null);
+    sendBare(res, site, isResetUrl(site, req.path) ? invalidResetLinkPage(site) : badUrlResponse(bare, false, log, 'bad_path_encoding'));
     return false;
   }
   const resolved = resolveRoute(routerOf(app), req.method, req.path);
