@@ -12,7 +12,7 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import { untypedAccess } from '../http/access.js';
 import { ACCOUNT_FORM_BODY_LIMIT, type AccountRoute, accountRoutes, methodNotAllowed, stylesheetResponse } from '../http/account-routes.js';
 import type { HttpSite } from '../http/site.js';
-import { access } from './guards.js';
+import { accessGuard } from './guards.js';
 import { stateOf } from './request-state.js';
 import { sendHttpResponse } from './response-writer.js';
 
@@ -28,10 +28,10 @@ function viewHandler(route: AccountRoute) {
 export function accountViewsRouter(site: HttpSite, errorHandler: ErrorRequestHandler): Router {
   // Strict routing: `/login` and `/login/` are not the same URL here, as with Fastify and Django.
   const router = express.Router({ strict: true, caseSensitive: true });
-  const notAllowedGuard = access(untypedAccess.publicAccess({ session: false }), { csrf: false }, { hidden: true });
+  const notAllowedGuard = accessGuard(untypedAccess.publicAccess({ session: false }), { csrf: false }, { hidden: true });
   for (const route of accountRoutes(site)) {
     const entry = router.route(route.path);
-    const guard = access(route.access, {}, { body: { limit: ACCOUNT_FORM_BODY_LIMIT, formsOnly: true }, headers: route.headers });
+    const guard = accessGuard(route.access, {}, { body: { limit: ACCOUNT_FORM_BODY_LIMIT, formsOnly: true }, headers: route.headers });
     const handler = viewHandler(route);
     for (const method of route.methods) {
       if (method === 'GET') entry.get(guard, handler);
@@ -43,7 +43,7 @@ export function accountViewsRouter(site: HttpSite, errorHandler: ErrorRequestHan
   }
   if (site.accountViews) {
     const stylesheet = stylesheetResponse(site);
-    router.get('/gatehouse.css', access(untypedAccess.publicAccess({ session: false })), (_req: Request, res: Response) => sendHttpResponse(res, stylesheet));
+    router.get('/gatehouse.css', accessGuard(untypedAccess.publicAccess({ session: false })), (_req: Request, res: Response) => sendHttpResponse(res, stylesheet));
   }
   router.use(errorHandler);
   return router;

@@ -103,15 +103,20 @@ export function makeGuard(
   return markGuard(guard, mark);
 }
 
-/**
- * The route's access declaration, enforced: `app.post('/payouts/:id/approve/',
- * access(critical('billing.approve_payout')), handler)`. Critical routes audit every decision.
- */
-export function access(declaration: AccessDeclaration, options: AccessGuardOptions = {}, settings: GuardSettings = {}): Guard {
+/** `access` with gatehouse's own settings (the account views' body rules, headers, hidden 405s). */
+export function accessGuard(declaration: AccessDeclaration, options: AccessGuardOptions = {}, settings: GuardSettings = {}): Guard {
   if (!isAccessDeclaration(declaration)) {
     throw new TypeError('access() needs a declaration: publicAccess(), authenticated(), permission(...) and so on.');
   }
   return makeGuard(declaration, (exchange) => exchange.authorize(declaration), 'config', options.csrf === false, settings);
+}
+
+/**
+ * The route's access declaration, enforced: `app.post('/payouts/:id/approve/',
+ * access(critical('billing.approve_payout')), handler)`. Critical routes audit every decision.
+ */
+export function access(declaration: AccessDeclaration, options: AccessGuardOptions = {}): Guard {
+  return accessGuard(declaration, options);
 }
 
 function authorizeOptions(options: GuardOptions): AuthorizeOptions {

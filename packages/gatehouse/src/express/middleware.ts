@@ -15,6 +15,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AccessDeclaration } from '../http/access.js';
 import { badUrlResponse, invalidResetLinkPage, isResetUrl } from '../http/bad-url.js';
+import { isSafeMethod } from '../http/csrf.js';
 import { AuthExchange, originResponse } from '../http/exchange.js';
 import type { HttpLogger } from '../http/logger.js';
 import type { HttpResponse } from '../http/response.js';
@@ -121,7 +122,7 @@ async function handle(context: MiddlewareContext, req: Request, res: Response): 
   if (resolved !== null && resolved.guards.length > 0) return true;
   // No guard will run first: check here, so no handler ever runs unchecked. A request no route
   // and no plain middleware can take is a 404/405, exempt as on Fastify.
-  const unanswerable = resolved === null && !plainMiddlewareMatches(routerOf(app), req.path);
+  const unanswerable = resolved === null && !isSafeMethod(req.method) && !plainMiddlewareMatches(routerOf(app), req.path);
   const refusal = await checkCsrfOnce(req, state, unanswerable);
   if (refusal) {
     sendHttpResponse(res, refusal);

@@ -1,8 +1,8 @@
 /**
  * The HTTP layer's view of an Express request. Client address, protocol and host are Express's
  * own (`req.ip`, `req.protocol`, `req.host`), so they follow the app's `trust proxy` setting;
- * the route pattern is read when asked, since Express only knows it once the router has
- * dispatched (the middleware runs before that, and uses the pattern it resolved itself).
+ * the route pattern is the one the middleware resolved before routing (Express only knows its
+ * own once the router has dispatched).
  */
 import type { Request } from 'express';
 import { normaliseClientAddress } from '../http/client-address.js';
@@ -27,9 +27,11 @@ export class ExpressHttpRequest implements HttpRequest {
   }
 
   get route(): string | null {
+    // The resolved pattern is the full path whenever routing can be foreseen; Express's own
+    // (`baseUrl` + `route.path`) is right only while the route's router is dispatching.
+    if (this.resolvedRoute !== null) return this.resolvedRoute;
     const route = this.req.route as { path?: unknown } | undefined;
-    if (route && typeof route.path === 'string') return `${this.req.baseUrl}${route.path}`;
-    return this.resolvedRoute;
+    return route && typeof route.path === 'string' ? `${this.req.baseUrl}${route.path}` : null;
   }
 
   header(name: string): string | undefined {
