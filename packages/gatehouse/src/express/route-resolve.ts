@@ -45,9 +45,11 @@ function handles(layer: RouterLayer, method: string): string | null {
   return null;
 }
 
-function pattern(layer: RouterLayer, prefix: string, match: LayerMatch): string {
-  const raw = layer.route?.path;
-  return joinPath(prefix, typeof raw === 'string' ? raw : match.path);
+/** The registered path that matched, as text (a RegExp as its source form), else the matched text. */
+function matchedPattern(match: LayerMatch): string {
+  if (typeof match.pattern === 'string') return match.pattern;
+  if (match.pattern instanceof RegExp) return String(match.pattern);
+  return match.path;
 }
 
 function search(router: RouterLike, path: string, method: string, prefix: string, outer: readonly GuardMark[]): ResolvedRoute | null {
@@ -60,14 +62,14 @@ function search(router: RouterLike, path: string, method: string, prefix: string
       const effective = handles(layer, method);
       if (effective === null) continue;
       const own = guardMark(handlersFor(layer.route, effective)[0]?.handle);
-      return { guards: own ? [...guards, own] : guards, pattern: pattern(layer, prefix, match) };
+      return { guards: own ? [...guards, own] : guards, pattern: joinPath(prefix, matchedPattern(match)) };
     }
     if (isRouter(layer.handle)) {
       const consumed = match.path;
       const next = path[consumed.length];
       if (consumed.length > 0 && (path.slice(0, consumed.length) !== consumed || (next !== undefined && next !== '/'))) continue;
       const rest = path.slice(consumed.length);
-      const found = search(layer.handle, rest.startsWith('/') ? rest : `/${rest}`, method, joinPath(prefix, consumed), guards);
+      const found = search(layer.handle, rest.startsWith('/') ? rest : `/${rest}`, method, joinPath(prefix, matchedPattern(match)), guards);
       if (found) return found;
       continue;
     }

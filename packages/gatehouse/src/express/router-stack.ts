@@ -10,8 +10,11 @@ import { ConfigError } from '../core/errors.js';
 
 /** What `layer.match(path)` returns. */
 export interface LayerMatch {
+  /** The part of the path matched. */
   path: string;
   params: Record<string, string>;
+  /** The registered path that matched (router 2.3+; one of them, for an array of paths). */
+  pattern?: unknown;
 }
 
 /** A layer of a router's or a route's stack. */
