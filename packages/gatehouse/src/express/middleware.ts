@@ -22,7 +22,7 @@ import type { HttpResponse } from '../http/response.js';
 import type { HttpSite } from '../http/site.js';
 import { checkCsrfOnce } from './csrf-once.js';
 import { markOwn } from './guard-mark.js';
-import { type ExpressRequestState, attachState } from './request-state.js';
+import { type ExpressRequestState, attachState, findState } from './request-state.js';
 import { ExpressHttpRequest } from './request-view.js';
 import { finishOnWrite, sendHttpResponse } from './response-writer.js';
 import { type ResolvedRoute, plainMiddlewareMatches, resolveRoute } from './route-resolve.js';
@@ -82,6 +82,8 @@ function bindRequest(req: Request, exchange: AuthExchange): void {
 
 async function handle(context: MiddlewareContext, req: Request, res: Response): Promise<boolean> {
   const { site, log } = context;
+  // Mounted twice (app and router): the request already has its exchange.
+  if (findState(req) !== undefined) return true;
   // Express names itself in every answer unless told not to; gatehouse's answers name no framework.
   res.removeHeader('x-powered-by');
   const app = req.app as unknown as ExpressAppLike;
@@ -119,11 +121,12 @@ async function handle(context: MiddlewareContext, req: Request, res: Response): 
   res.once('close', () => {
     if (!res.writableFinished) void exchange.end({ aborted: true });
   });
-  if (resolved !== null && resolved.guards.length > 0) return true;
+  if (resolved !== null && resolved.guards.length > 0 && !resolved.opaque) return true;
   // No guard will run first: check here, so no handler ever runs unchecked. A request no route
   // and no plain middleware can take is a 404/405, exempt as on Fastify.
   const unanswerable = resolved === null && !isSafeMethod(req.method) && !plainMiddlewareMatches(routerOf(app), req.path);
-  const refusal = await checkCsrfOnce(req, state, unanswerable);
+  const exempt = unanswerable || (resolved?.guards.some((g) => g.csrfExempt) ?? false);
+  const refusal = await checkCsrfOnce(req, state, exempt);
   if (refusal) {
     sendHttpResponse(res, refusal);
     return false;

@@ -11,13 +11,16 @@
  *   is checked by the middleware itself, so no handler ever runs unchecked.
  *
  * The search matches each layer with the layer's own matcher, in the router's order, recursing
- * into mounted routers as the router does (prefix stripped at a segment boundary). Plain
- * middleware is assumed to pass the request on; a gatehouse guard mounted with `use` applies to
- * what follows it.
+ * into mounted routers as the router does (prefix stripped at a segment boundary), from the layer
+ * after gatehouse's middleware. A gatehouse guard mounted with `use` applies to what follows it.
+ * Plain middleware that matches before the first guard might answer the request itself, so the
+ * route is then marked `opaque` and the middleware checks CSRF before it (fail closed), unless it
+ * is one of the well-known middleware that only ever pass a POST on (body parsers, static files,
+ * CORS, helmet, compression, loggers, cookie parsing).
  */
 import { type GuardMark, guardMark, isOwn } from './guard-mark.js';
 import { handlersFor } from './route-walk.js';
-import { type LayerMatch, type RouterLayer, type RouterLike, isErrorHandler, isRouter, joinPath } from './router-stack.js';
+import { type LayerMatch, type RouterLayer, type RouterLike, isErrorHandler, isPassThrough, isRouter, joinPath } from './router-stack.js';
 
 /** The route a request will reach. */
 export interface ResolvedRoute {
@@ -25,6 +28,11 @@ export interface ResolvedRoute {
   guards: readonly GuardMark[];
   /** The route's full pattern (`/orders/:id/`), for logs. */
   pattern: string;
+  /**
+   * Plain middleware that may answer (not a known pass-through such as a body parser) runs
+   * before the route's first guard: the request cannot be left to the guard's CSRF check.
+   */
+  opaque: boolean;
 }
 
 function matchLayer(layer: RouterLayer, path: string): LayerMatch | false {
@@ -52,47 +60,61 @@ function matchedPattern(match: LayerMatch): string {
   return match.path;
 }
 
-function search(router: RouterLike, path: string, method: string, prefix: string, outer: readonly GuardMark[]): ResolvedRoute | null {
-  let guards = outer;
-  for (const layer of router.stack) {
-    if (isErrorHandler(layer)) continue;
+interface SearchState {
+  guards: readonly GuardMark[];
+  opaque: boolean;
+}
+
+/** True for a layer that is neither a route, a router, an error handler nor gatehouse's own. */
+function isPlain(layer: RouterLayer): boolean {
+  return !layer.route && !isErrorHandler(layer) && !isOwn(layer.handle) && !isRouter(layer.handle);
+}
+
+/** The layers still to run: at the top, those after gatehouse's middleware (the rest ran already). */
+function pending(router: RouterLike, top: boolean): readonly RouterLayer[] {
+  if (!top) return router.stack;
+  const at = router.stack.findIndex((l) => isOwn(l.handle));
+  return at === -1 ? router.stack : router.stack.slice(at + 1);
+}
+
+function search(router: RouterLike, path: string, method: string, prefix: string, outer: SearchState, top: boolean): ResolvedRoute | null {
+  const state: SearchState = { ...outer };
+  for (const layer of pending(router, top)) {
+    if (isErrorHandler(layer) || isOwn(layer.handle)) continue;
     const match = matchLayer(layer, path);
     if (!match) continue;
     if (layer.route) {
       const effective = handles(layer, method);
       if (effective === null) continue;
       const own = guardMark(handlersFor(layer.route, effective)[0]?.handle);
-      return { guards: own ? [...guards, own] : guards, pattern: joinPath(prefix, matchedPattern(match)) };
+      return { guards: own ? [...state.guards, own] : state.guards, pattern: joinPath(prefix, matchedPattern(match)), opaque: state.opaque };
     }
     if (isRouter(layer.handle)) {
       const consumed = match.path;
       const next = path[consumed.length];
       if (consumed.length > 0 && (path.slice(0, consumed.length) !== consumed || (next !== undefined && next !== '/'))) continue;
       const rest = path.slice(consumed.length);
-      const found = search(layer.handle, rest.startsWith('/') ? rest : `/${rest}`, method, joinPath(prefix, matchedPattern(match)), guards);
+      const found = search(layer.handle, rest.startsWith('/') ? rest : `/${rest}`, method, joinPath(prefix, matchedPattern(match)), state, false);
       if (found) return found;
       continue;
     }
     const mark = guardMark(layer.handle);
-    if (mark) guards = [...guards, mark];
+    if (mark) state.guards = [...state.guards, mark];
+    // Middleware after a guard runs after its CSRF check; before any guard it might answer first.
+    else if (state.guards.length === 0 && !isPassThrough(layer)) state.opaque = true;
   }
   return null;
 }
 
 /** The route Express will dispatch `method path` to, or null when none matches (a 404). */
 export function resolveRoute(router: RouterLike, method: string, path: string): ResolvedRoute | null {
-  return search(router, path, method.toLowerCase(), '', []);
+  return search(router, path, method.toLowerCase(), '', { guards: [], opaque: false }, true);
 }
 
-function mayAnswer(router: RouterLike, path: string, skipUntilOwn: boolean): boolean {
-  let skipping = skipUntilOwn && router.stack.some((l) => isOwn(l.handle));
-  for (const layer of router.stack) {
-    if (skipping) {
-      // Middleware before gatehouse's has already passed the request on.
-      if (isOwn(layer.handle)) skipping = false;
-      continue;
-    }
-    if (isErrorHandler(layer) || layer.route || isOwn(layer.handle) || guardMark(layer.handle)) continue;
+function mayAnswer(router: RouterLike, path: string, top: boolean): boolean {
+  for (const layer of pending(router, top)) {
+    if (layer.route || guardMark(layer.handle) || (isPlain(layer) && isPassThrough(layer))) continue;
+    if (isErrorHandler(layer) || isOwn(layer.handle)) continue;
     const match = matchLayer(layer, path);
     if (!match) continue;
     if (!isRouter(layer.handle)) return true;
@@ -103,9 +125,9 @@ function mayAnswer(router: RouterLike, path: string, skipUntilOwn: boolean): boo
 }
 
 /**
- * True when plain middleware after gatehouse's (a `use` handler that is neither a router nor a
- * guard) matches `path`: it may answer a request no route takes, so such a request cannot be
- * treated as a 404 and skip the CSRF check.
+ * True when plain middleware after gatehouse's (a `use` handler that is neither a router, a
+ * guard nor a known pass-through) matches `path`: it may answer a request no route takes, so such
+ * a request cannot be treated as a 404 and skip the CSRF check.
  */
 export function plainMiddlewareMatches(router: RouterLike, path: string): boolean {
   return mayAnswer(router, path, true);

@@ -100,3 +100,16 @@ export function joinPath(prefix: string, path: string): string {
 export function routeMethods(route: ExpressRoute): string[] {
   return Object.keys(route.methods).filter((m) => route.methods[m] === true);
 }
+
+/**
+ * Function names of well-known middleware that never answer an unsafe request themselves (or
+ * only with an error): body-parser's four parsers, serve-static (GET/HEAD only, falls through
+ * otherwise), cors (answers OPTIONS only), helmet, compression, morgan, cookie-parser. Anything
+ * else may answer, as far as gatehouse can tell.
+ */
+const PASS_THROUGH = new Set(['jsonParser', 'urlencodedParser', 'rawParser', 'textParser', 'serveStatic', 'corsMiddleware', 'helmetMiddleware', 'compression', 'logger', 'cookieParser']);
+
+/** True for a layer whose handler is well-known middleware that passes unsafe requests on. */
+export function isPassThrough(layer: RouterLayer): boolean {
+  return PASS_THROUGH.has(layer.handle?.name ?? '');
+}

@@ -51,6 +51,18 @@ for (const database of testDatabases()) {
         databaseUrl: fresh.url,
         options: { allowUndeclaredRoutes: ['POST /legacy/echo/'] },
         routes: (app) => {
+          // Well-known pass-through middleware before the routes keeps the guard-first order.
+          app.use(express.json());
+          // Unknown middleware on a path before its guarded route might answer a POST itself.
+          app.use('/gated/', (req: Request, res: Response, next: () => void) => {
+            if (req.query.answer === '1') {
+              hits.plain += 1;
+              res.json({ answeredByMiddleware: true });
+            } else next();
+          });
+          app.post('/gated/', access(authenticated()), (_req: Request, res: Response) => {
+            res.json({ route: true });
+          });
           app.get('/whoami/', access(publicAccess()), (req: Request, res: Response) => {
             // req.user is typed: a username string for everyone (empty for visitors).
             const name: string = req.user.username;
@@ -157,8 +169,23 @@ for (const database of testDatabases()) {
       expect(hits).toEqual({ ...before, echo: before.echo + 1, plain: before.plain + 1 });
     });
 
+    it('plain middleware before a guarded route could answer first: the middleware checks CSRF before it', async () => {
+      const before = hits.plain;
+      const visitor = new Browser(t.origin);
+      expect((await visitor.request('/gated/?answer=1', { form: { a: '1' } })).status).toBe(403);
+      // The order differs from a route without such middleware: no token is refused before access.
+      expect((await visitor.request('/gated/', { form: { a: '1' } })).status).toBe(403);
+      expect(hits.plain).toBe(before);
+      const token = await visitor.freshToken();
+      const answered = await visitor.request('/gated/?answer=1', { form: { csrfmiddlewaretoken: token } });
+      expect(answered.json()).toEqual({ answeredByMiddleware: true });
+      const login = await visitor.request('/gated/', { form: { csrfmiddlewaretoken: token } });
+      expect(login.status).toBe(302);
+    });
+
     it('a CSRF-exempt route needs no token and gets its raw body untouched', async () => {
-      const res = await new Browser(t.origin).request('/hooks/signed/', { body: '{"event":"paid"}', headers: { 'content-type': 'application/json' } });
+      // (A JSON body would be read by the app's own express.json() above, as the app asked.)
+      const res = await new Browser(t.origin).request('/hooks/signed/', { body: '{"event":"paid"}', headers: { 'content-type': 'application/x-signed+event' } });
       expect(res.status).toBe(200);
       expect(res.json()).toEqual({ raw: '{"event":"paid"}' });
     });
