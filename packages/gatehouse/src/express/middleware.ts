@@ -22,7 +22,7 @@ import type { HttpResponse } from '../http/response.js';
 import type { HttpSite } from '../http/site.js';
 import { checkCsrfOnce } from './csrf-once.js';
 import { markOwn } from './guard-mark.js';
-import { type ExpressRequestState, attachState, findState } from './request-state.js';
+import { type ExpressRequestState, attachState, findState, stateOf } from './request-state.js';
 import { ExpressHttpRequest } from './request-view.js';
 import { finishOnWrite, sendHttpResponse } from './response-writer.js';
 import { type ResolvedRoute, plainMiddlewareMatches, resolveRoute } from './route-resolve.js';
@@ -72,12 +72,26 @@ function decodable(path: string): boolean {
   }
 }
 
-function bindRequest(req: Request, exchange: AuthExchange): void {
-  req.user = exchange.user;
-  req.session = exchange.session;
-  req.login = (user, options) => exchange.login(user, options);
-  req.logout = () => exchange.logout();
-  req.csrfToken = () => exchange.csrfToken();
+/** Prototypes (each app's `app.request`) that already carry `login`, `logout`, `csrfToken`. */
+const boundPrototypes = new WeakSet<object>();
+
+/**
+ * `req.login()`, `req.logout()`, `req.csrfToken()` as methods of the app's request prototype,
+ * defined once: no closures per request, and every request keeps one shape.
+ */
+function bindRequestMethods(req: Request): void {
+  const proto = Object.getPrototypeOf(req) as Partial<Pick<Request, 'login' | 'logout' | 'csrfToken'>> | null;
+  if (proto === null || boundPrototypes.has(proto)) return;
+  boundPrototypes.add(proto);
+  proto.login = function login(this: Request, user, options) {
+    return stateOf(this).exchange.login(user, options);
+  };
+  proto.logout = function logout(this: Request) {
+    return stateOf(this).exchange.logout();
+  };
+  proto.csrfToken = function csrfToken(this: Request) {
+    return stateOf(this).exchange.csrfToken();
+  };
 }
 
 async function handle(context: MiddlewareContext, req: Request, res: Response): Promise<boolean> {
@@ -113,7 +127,7 @@ async function handle(context: MiddlewareContext, req: Request, res: Response): 
   });
   const state: ExpressRequestState = { exchange, view, resolved, csrfChecked: false, bodyRead: false };
   attachState(req, state);
-  bindRequest(req, exchange);
+  bindRequestMethods(req);
   finishOnWrite(res, exchange, log);
   res.once('finish', () => {
     void exchange.end({ status: res.statusCode });

@@ -90,70 +90,101 @@ function patchWriteHead(call: HeldCall, finished: HttpResponse): void {
   call.args[index] = patched;
 }
 
-/** Routes every answer of this request through `exchange.finish`; see the module comment. */
-export function finishOnWrite(res: Response, exchange: AuthExchange, log: HttpLogger): void {
-  let held: HeldCall[] | null = null;
-  const holder = res as unknown as Record<Method, unknown>;
+const kHold = Symbol('gatehouse.express.hold');
 
-  const release = (): void => {
-    for (const method of METHODS) delete holder[method];
-  };
+/** One response's hold: what `finish` needs, and the calls held until it resolves. */
+interface Hold {
+  readonly exchange: AuthExchange;
+  readonly log: HttpLogger;
+  calls: HeldCall[] | null;
+  /** `finish` has been applied: calls go straight through. */
+  done: boolean;
+}
 
-  const replay = (calls: readonly HeldCall[]): void => {
-    for (const call of calls) {
-      try {
-        Reflect.apply(res[call.method] as (...args: unknown[]) => unknown, res, call.args);
-      } catch (error) {
-        // e.g. an error handler answering a second time after the first answer was held.
-        log.error({ err: error }, 'gatehouse: writing the response failed');
-      }
+type Writer = (this: Response, ...args: unknown[]) => unknown;
+type HoldingResponse = Response & { [kHold]?: Hold };
+
+/** Prototypes (each app's `app.response`) whose writers already consult the hold. */
+const patched = new WeakSet<object>();
+
+function replay(res: Response, originals: Record<Method, Writer>, hold: Hold, calls: readonly HeldCall[]): void {
+  for (const call of calls) {
+    try {
+      Reflect.apply(originals[call.method], res, call.args);
+    } catch (error) {
+      // e.g. an error handler answering a second time after the first answer was held.
+      hold.log.error({ err: error }, 'gatehouse: writing the response failed');
     }
-  };
+  }
+}
 
-  const replaceWith = (answer: HttpResponse): void => {
-    for (const name of res.getHeaderNames()) res.removeHeader(name);
-    sendHttpResponse(res, answer);
-  };
+function replaceWith(res: Response, answer: HttpResponse): void {
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  sendHttpResponse(res, answer);
+}
 
-  const settle = (first: HeldCall, before: HttpResponse, finished: HttpResponse): void => {
-    release();
-    const calls = held ?? [];
-    held = null;
-    if (finished.status !== before.status || finished.body !== null) {
-      replaceWith(finished);
-      return;
-    }
-    for (const [name, value] of Object.entries(finished.headers)) {
-      const current = res.getHeader(name);
-      if (current === undefined || headerText(current) !== value) res.setHeader(name, value);
-    }
-    appendCookies(res, finished.cookies);
-    if (first.method === 'writeHead') patchWriteHead(first, finished);
-    replay(calls);
-  };
+function settle(res: Response, originals: Record<Method, Writer>, hold: Hold, first: HeldCall, before: HttpResponse, finished: HttpResponse): void {
+  const calls = hold.calls ?? [];
+  hold.calls = null;
+  hold.done = true;
+  if (finished.status !== before.status || finished.body !== null) {
+    replaceWith(res, finished);
+    return;
+  }
+  for (const [name, value] of Object.entries(finished.headers)) {
+    const current = res.getHeader(name);
+    if (current === undefined || headerText(current) !== value) res.setHeader(name, value);
+  }
+  appendCookies(res, finished.cookies);
+  if (first.method === 'writeHead') patchWriteHead(first, finished);
+  replay(res, originals, hold, calls);
+}
 
-  const fail = (error: unknown): void => {
-    release();
-    held = null;
-    log.error({ err: error }, 'gatehouse: finishing the response failed');
-    if (!res.headersSent) replaceWith({ status: 500, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, cookies: [], body: 'Server error.' });
-  };
+function fail(res: Response, hold: Hold, error: unknown): void {
+  hold.calls = null;
+  hold.done = true;
+  hold.log.error({ err: error }, 'gatehouse: finishing the response failed');
+  if (!res.headersSent) replaceWith(res, { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, cookies: [], body: 'Server error.' });
+}
 
+/**
+ * Makes the writers of `proto` (an app's response prototype) hold the first call of a response
+ * that has a hold, once per prototype. Done on the prototype rather than on each response, so a
+ * response keeps its shape (no per-request closures or deleted properties, which would slow every
+ * later property access in Node's HTTP code), and a writer captured by other middleware
+ * (compression wraps `res.write`) still passes through once the answer is finished.
+ */
+function patchPrototype(proto: object): void {
+  if (patched.has(proto)) return;
+  patched.add(proto);
+  const target = proto as Record<Method, Writer>;
+  const originals = {} as Record<Method, Writer>;
+  for (const method of METHODS) originals[method] = target[method];
   for (const method of METHODS) {
-    holder[method] = function held_(...args: unknown[]): unknown {
+    const original = originals[method];
+    target[method] = function gatehouseWriter(this: HoldingResponse, ...args: unknown[]): unknown {
+      const hold = this[kHold];
+      if (hold === undefined || hold.done) return Reflect.apply(original, this, args);
       const call: HeldCall = { method, args };
-      if (held !== null) {
-        held.push(call);
+      if (hold.calls !== null) {
+        hold.calls.push(call);
       } else {
-        held = [call];
+        hold.calls = [call];
+        const res = this;
         const before = pendingAnswer(res, call);
-        exchange.finish(before).then(
-          (finished) => settle(call, before, finished),
-          (error: unknown) => fail(error),
+        hold.exchange.finish(before).then(
+          (finished) => settle(res, originals, hold, call, before, finished),
+          (error: unknown) => fail(res, hold, error),
         );
       }
       // write() reports no back-pressure while held; the others return the response.
-      return method === 'write' ? true : res;
+      return method === 'write' ? true : this;
     };
   }
+}
+
+/** Routes every answer of this request through `exchange.finish`; see the module comment. */
+export function finishOnWrite(res: Response, exchange: AuthExchange, log: HttpLogger): void {
+  patchPrototype(Object.getPrototypeOf(res) as object);
+  (res as HoldingResponse)[kHold] = { exchange, log, calls: null, done: false };
 }
