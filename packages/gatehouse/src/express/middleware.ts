@@ -16,7 +16,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AccessDeclaration } from '../http/access.js';
 import { badUrlResponse, invalidResetLinkPage, isResetUrl } from '../http/bad-url.js';
 import { isSafeMethod } from '../http/csrf.js';
-import { AuthExchange, originResponse } from '../http/exchange.js';
+import { AuthExchange, finishWithoutExchange, originResponse } from '../http/exchange.js';
 import type { HttpLogger } from '../http/logger.js';
 import type { HttpResponse } from '../http/response.js';
 import type { HttpSite } from '../http/site.js';
@@ -55,9 +55,7 @@ export function openingDeclaration(resolved: ResolvedRoute | null): AccessDeclar
 
 /** An answer written before there is an exchange (no session, no cookies): with the security headers. */
 export function sendBare(res: Response, site: HttpSite, response: HttpResponse): void {
-  const headers = { ...response.headers };
-  for (const [name, value] of Object.entries(site.securityHeaders ?? {})) if (headers[name] === undefined) headers[name] = value;
-  sendHttpResponse(res, { ...response, headers });
+  sendHttpResponse(res, finishWithoutExchange(site, response));
 }
 
 const SERVER_ERROR: HttpResponse = { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, cookies: [], body: 'Server error.' };
