@@ -35,7 +35,7 @@ import {
   ruleFilter,
 } from 'gatehouse/express';
 import { type ClosableMailer, mailerFromUrl } from 'gatehouse/mail';
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 
 export const apps = defineApps({
   notes: { models: { note: { permissions: { view_all_notes: 'Can view every note' } } } },
@@ -62,19 +62,20 @@ export const demoUsers = [
   { username: 'oscar', role: 'Operator', isStaff: true },
 ] as const;
 
-/** The example's own table. */
-interface NoteTable {
-  id: number;
+/** The example's own table (type aliases: Kysely's table map needs an index signature). */
+type NoteTable = {
+  id: Generated<number>;
   owner_id: number;
   title: string;
-}
+};
 
 /** The tables the example queries (gatehouse's own are reached through gatehouse). */
-export interface ExampleTables {
+export type ExampleTables = {
   example_note: NoteTable;
-}
+};
 
-type Note = Pick<NoteTable, 'id' | 'owner_id' | 'title'>;
+/** A note as read. */
+type Note = { id: number; owner_id: number; title: string };
 
 /** Own notes; every note for holders of notes.view_all_notes. One rule for the page and the list. */
 export const noteRule = defineRule<Note, ExampleTables, 'example_note'>({

@@ -138,6 +138,15 @@ for (const database of testDatabases()) {
   });
 }
 
+describe('example-express type-checks against the built gatehouse/express', () => {
+  it('tsc -p example-express (req.user typed through the package, strict settings)', async () => {
+    requireBuild();
+    const tsc = join(workspaceRoot(), 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(folder, 'tsconfig.json')], { cwd: folder }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? 'tsc failed' }));
+    expect(result.stdout).toBe('');
+  }, 120_000);
+});
+
 describe('gatehouse routes inside example-express', () => {
   it('reads the inventory from the Express app: every route, its access class and permissions', async () => {
     requireBuild();
