@@ -13,6 +13,7 @@ export { CookieJar } from './cookie-jar.js';
 export type { ResponseCookie } from './cookie-jar.js';
 export {
   defineConformanceSuite,
+  startConformanceWorld,
   temporarySqlite,
   ConformanceClient,
   rawRequest,
@@ -48,4 +49,5 @@ export type {
   ConformanceScenario,
   ConformanceScenarioGroup,
   ConformanceWorld,
+  RunningConformanceWorld,
 } from './conformance/index.js';

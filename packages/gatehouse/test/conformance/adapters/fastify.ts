@@ -4,7 +4,7 @@
  * the plugin's `authorizeObject`.
  */
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { authorizeObject, gatehouseFastify } from '../../../src/fastify/index.js';
 import type { ConformanceAdapter, ConformanceApp, ConformanceContext, ConformanceServer } from '../../../src/testing/conformance/index.js';
 
@@ -24,15 +24,25 @@ function contextOf(request: FastifyRequest): ConformanceContext {
   };
 }
 
+/**
+ * Knobs for the harness's own tests, which prove the suite fails a misbuilt adapter: Fastify
+ * options (`trustProxy`) and extra route config (`csrf: false`). The real adapter uses neither.
+ */
+export interface FastifyAdapterOptions {
+  readonly name?: string;
+  readonly fastify?: FastifyServerOptions;
+  readonly routeConfig?: { readonly csrf?: boolean };
+}
+
 /** Starts the conformance app on Fastify. */
-async function start(app: ConformanceApp): Promise<ConformanceServer> {
-  const fastify = Fastify({ logger: false });
+async function start(app: ConformanceApp, options: FastifyAdapterOptions): Promise<ConformanceServer> {
+  const fastify = Fastify({ logger: false, ...options.fastify });
   await fastify.register(gatehouseFastify, { ...app.options });
   for (const route of app.routes) {
     fastify.route({
       method: route.method,
       url: route.path,
-      config: { access: route.access },
+      config: { access: route.access, ...options.routeConfig },
       handler: async (request, reply) => {
         const result = await route.handler(contextOf(request));
         reply.code(result.status ?? 200);
@@ -47,5 +57,10 @@ async function start(app: ConformanceApp): Promise<ConformanceServer> {
   return { origin: `http://127.0.0.1:${port}`, close: () => fastify.close() };
 }
 
+/** A Fastify adapter with the given knobs (the harness's tests build misbuilt ones). */
+export function createFastifyAdapter(options: FastifyAdapterOptions = {}): ConformanceAdapter {
+  return { name: options.name ?? 'fastify', start: (app) => start(app, options) };
+}
+
 /** See the module comment. */
-export const fastifyAdapter: ConformanceAdapter = { name: 'fastify', start };
+export const fastifyAdapter: ConformanceAdapter = createFastifyAdapter();
