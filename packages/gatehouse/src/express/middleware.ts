@@ -127,11 +127,9 @@ async function handle(context: MiddlewareContext, req: Request, res: Response): 
   attachState(req, state);
   bindRequestMethods(req);
   finishOnWrite(res, exchange, log);
-  res.once('finish', () => {
-    void exchange.end({ status: res.statusCode });
-  });
+  // 'close' comes after 'finish' for an answer sent in full, and alone when the client left.
   res.once('close', () => {
-    if (!res.writableFinished) void exchange.end({ aborted: true });
+    void exchange.end(res.writableFinished ? { status: res.statusCode } : { aborted: true });
   });
   if (resolved !== null && resolved.guards.length > 0 && !resolved.opaque) return true;
   // No guard will run first: check here, so no handler ever runs unchecked. A request no route

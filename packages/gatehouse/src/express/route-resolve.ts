@@ -70,16 +70,18 @@ function isPlain(layer: RouterLayer): boolean {
   return !layer.route && !isErrorHandler(layer) && !isOwn(layer.handle) && !isRouter(layer.handle);
 }
 
-/** The layers still to run: at the top, those after gatehouse's middleware (the rest ran already). */
-function pending(router: RouterLike, top: boolean): readonly RouterLayer[] {
-  if (!top) return router.stack;
+/** Where the layers still to run start: at the top, after gatehouse's middleware (the rest ran already). */
+function firstPending(router: RouterLike, top: boolean): number {
+  if (!top) return 0;
   const at = router.stack.findIndex((l) => isOwn(l.handle));
-  return at === -1 ? router.stack : router.stack.slice(at + 1);
+  return at === -1 ? 0 : at + 1;
 }
 
 function search(router: RouterLike, path: string, method: string, prefix: string, outer: SearchState, top: boolean): ResolvedRoute | null {
-  const state: SearchState = { ...outer };
-  for (const layer of pending(router, top)) {
+  const state: SearchState = { guards: outer.guards, opaque: outer.opaque };
+  const stack = router.stack;
+  for (let i = firstPending(router, top); i < stack.length; i += 1) {
+    const layer = stack[i] as RouterLayer;
     if (isErrorHandler(layer) || isOwn(layer.handle)) continue;
     const match = matchLayer(layer, path);
     if (!match) continue;
@@ -112,7 +114,9 @@ export function resolveRoute(router: RouterLike, method: string, path: string): 
 }
 
 function mayAnswer(router: RouterLike, path: string, top: boolean): boolean {
-  for (const layer of pending(router, top)) {
+  const stack = router.stack;
+  for (let i = firstPending(router, top); i < stack.length; i += 1) {
+    const layer = stack[i] as RouterLayer;
     if (layer.route || guardMark(layer.handle) || (isPlain(layer) && isPassThrough(layer))) continue;
     if (isErrorHandler(layer) || isOwn(layer.handle)) continue;
     const match = matchLayer(layer, path);
