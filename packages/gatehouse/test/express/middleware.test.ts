@@ -279,6 +279,21 @@ for (const database of testDatabases()) {
       expect(t.logs.some((l) => l.message.includes('without authorizeObject'))).toBe(true);
     });
 
+    it('spellings Express also routes to a guarded route (case, no trailing slash, HEAD) meet its guard; others find nothing', async () => {
+      const visitor = new Browser(t.origin);
+      for (const path of ['/dashboard/', '/DASHBOARD/', '/Dashboard', '/dashboard', '/staff/REPORTS', '/dashboard/?x=1']) {
+        const res = await visitor.request(path);
+        expect(res.status, path).toBe(302);
+        expect(res.headers.get('location') ?? '', path).toContain('/accounts/login/');
+      }
+      expect((await visitor.request('/dashboard/', { method: 'HEAD' })).status).toBe(302);
+      for (const path of ['//dashboard/', '/dash%62oard/', '/dashboard%2F', '/./dashboard/', '/dashboard/x/']) {
+        const res = await visitor.request(path, { headers: { accept: 'application/json' } });
+        expect([302, 400, 401, 404], path).toContain(res.status);
+        expect(res.body, path).not.toContain('"user"');
+      }
+    });
+
     it('a guard mounted with router.use protects the routes of that router', async () => {
       const visitor = new Browser(t.origin);
       const res = await visitor.request('/staff/reports/');
