@@ -141,10 +141,10 @@ async function seed(gatehouse: Gatehouse<Permission>, db: Kysely<ExampleTables>,
 }
 
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1>${body}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -164,7 +164,7 @@ export function buildApp(gh: GatehouseExpress, db: Kysely<ExampleTables>): Expre
 
   app.get('/', access(publicAccess()), (req: Request, res: Response) => {
     const who = req.user.isAuthenticated
-      ? `<p>Logged in as ${escape(req.user.username)}.</p><form method="post" action="/accounts/logout/"><input type="hidden" name="csrfmiddlewaretoken" value="${req.csrfToken()}"><button>Log out</button></form>`
+      ? `<p>Logged in as ${escapeHtml(req.user.username)}.</p><form method="post" action="/accounts/logout/"><input type="hidden" name="csrfmiddlewaretoken" value="${req.csrfToken()}"><button>Log out</button></form>`
       : '<p><a href="/accounts/login/">Log in</a></p>';
     res.send(page('Notes', `${who}<ul><li><a href="/notes/">Notes</a></li><li><a href="/reports/">Reports</a></li><li><a href="/account/">Account</a></li></ul>`));
   });
@@ -187,7 +187,7 @@ export function buildApp(gh: GatehouseExpress, db: Kysely<ExampleTables>): Expre
   app.get('/account/', loginRequired(), (req: Request, res: Response) => {
     const user = loggedInUser(req);
     const form = `<form method="post" action="/ops/cache/reset/"><input type="hidden" name="csrfmiddlewaretoken" value="${req.csrfToken()}"><button>Reset the cache</button></form>`;
-    res.send(page('Account', `<p>${escape(user.username)} (${escape(user.email)})</p>${user.isStaff ? form : ''}`));
+    res.send(page('Account', `<p>${escapeHtml(user.username)} (${escapeHtml(user.email)})</p>${user.isStaff ? form : ''}`));
   });
 
   app.get('/account/security/', recentAuthRequired(600), (req: Request, res: Response) => {

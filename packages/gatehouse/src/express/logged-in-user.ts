@@ -11,6 +11,6 @@ import type { User } from '../core/user.js';
 /** `req.user`, logged in; throws `PermissionDenied` for a visitor. */
 export function loggedInUser(req: Request): User {
   const user = req.user;
-  if (!user || !user.isAuthenticated) throw new PermissionDenied('not logged in');
+  if (!user?.isAuthenticated) throw new PermissionDenied('not logged in');
   return user;
 }

@@ -170,11 +170,10 @@ function patchPrototype(proto: object): void {
         hold.calls.push(call);
       } else {
         hold.calls = [call];
-        const res = this;
-        const before = pendingAnswer(res, call);
+        const before = pendingAnswer(this, call);
         hold.exchange.finish(before).then(
-          (finished) => settle(res, originals, hold, call, before, finished),
-          (error: unknown) => fail(res, hold, error),
+          (finished) => settle(this, originals, hold, call, before, finished),
+          (error: unknown) => fail(this, hold, error),
         );
       }
       // write() reports no back-pressure while held; the others return the response.

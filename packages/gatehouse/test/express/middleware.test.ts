@@ -130,8 +130,10 @@ for (const database of testDatabases()) {
           });
         },
       });
-      orders.set('1', { id: 1, ownerId: t.users.alice!.id });
-      orders.set('2', { id: 2, ownerId: t.users.bob!.id });
+      const { alice, bob } = t.users;
+      if (!alice || !bob) throw new Error('fixture users missing');
+      orders.set('1', { id: 1, ownerId: alice.id });
+      orders.set('2', { id: 2, ownerId: bob.id });
     });
     afterAll(async () => {
       await t?.close();
