@@ -10,9 +10,14 @@ import type { HttpResponse } from '../http/response.js';
 import { type BodyRules, ensureBody } from './request-body.js';
 import type { ExpressRequestState } from './request-state.js';
 
-/** Null to go on, else the 403 to send. Marks the check done before anything can throw. */
+/**
+ * Null to go on, else the 403 to send. The check counts as done only once it has run: if reading
+ * the body fails and an error handler of the app passes the request on regardless, the next
+ * guard checks again (and finds no token).
+ */
 export async function checkCsrfOnce(req: Request, state: ExpressRequestState, exempt: boolean, body: BodyRules = {}): Promise<HttpResponse | null> {
-  state.csrfChecked = true;
   if (!exempt && !isSafeMethod(req.method)) await ensureBody(req, state, body);
-  return state.exchange.checkCsrf(exempt);
+  const refusal = await state.exchange.checkCsrf(exempt);
+  state.csrfChecked = true;
+  return refusal;
 }
