@@ -25,6 +25,7 @@ export default defineConfig({
         items: [
           { text: 'Introduction', link: '/' },
           { text: 'Getting started', link: '/getting-started' },
+          { text: 'Express', link: '/express' },
           { text: 'Deploying to production', link: '/deploying' },
         ],
       },

@@ -4,7 +4,8 @@
 //      a permission-checked route, an object-rule route and the rule-filtered orders list over 100k
 //      orders — requests/s, p50/p99, ratio to the bare route;
 //   2. a peer app with the same routes on Express 5 + passport-local + express-session (SQLite
-//      store) + a hand-written permission check (bench/peer/), over the same database file;
+//      store) + a hand-written permission check (bench/peer/), over the same database file; and
+//      the same routes on gatehouse/express (bench/express/), the example's services on Express;
 //   3. logins per second, and the p99 of authenticated GETs while a login storm runs;
 //   4. session lookup and hasPerm at 10k, 100k and 1M users and sessions, on SQLite and PostgreSQL
 //      (bench/scale.ts; PostgreSQL is a throwaway server, see scripts/pg.mjs);
@@ -440,9 +441,8 @@ function machine() {
   };
 }
 
-/** Whether the two apps answered each route with the same JSON, for the report. */
-function sameBodies(apps) {
-  const [a, b] = apps;
+/** Whether two apps answered each route with the same JSON, for the report. */
+function sameBodies([a, b]) {
   const parse = (text) => {
     try {
       return JSON.stringify(JSON.parse(text));
@@ -504,6 +504,27 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
         `Throughput per round (req/s): ${routes.map((r) => `${r.path} ${gh[r.key].rounds.map((v) => fmt(v)).join(', ')} / ${peer[r.key].rounds.map((v) => fmt(v)).join(', ')}`).join('; ')}.`,
       '',
     );
+    const ex = routeResults.express;
+    if (ex) {
+      push(
+        '### gatehouse on Express (bench/express/)',
+        '',
+        'The same routes on `gatehouse/express` and Express 5 (bench/express/server.ts): the example\'s services, database, configuration ' +
+          'and queries, each route declared with a guard first, the account views mounted (the bench logs in through them). Measured in the ' +
+          `same rounds as the two above; ${sameBodies([apps[0], apps[2]]).replace('their bodies', 'its bodies and the example\'s')}`,
+        '',
+        '| route | req/s | p50 | p99 | CPU µs/req | × bare | ÷ peer | ÷ gatehouse on Fastify |',
+        '|---|--:|--:|--:|--:|--:|--:|--:|',
+      );
+      for (const route of routes) {
+        const e = ex[route.key];
+        push(
+          `| \`GET ${route.path}\`${route.user ? ` as ${route.user}` : ''} | ${fmt(e.requestsPerSecond)} | ${e.p50} | ${e.p99} | ${fmt(e.cpu)} | ${fmt(e.requestsPerSecond / ex.bare.requestsPerSecond, 2)} | ` +
+            `${fmt(e.requestsPerSecond / peer[route.key].requestsPerSecond, 2)} | ${fmt(e.requestsPerSecond / gh[route.key].requestsPerSecond, 2)} |`,
+        );
+      }
+      push('', `Throughput per round (req/s): ${routes.map((r) => `${r.path} ${ex[r.key].rounds.map((v) => fmt(v)).join(', ')}`).join('; ')}.`, '');
+    }
     if (anatomy) {
       const bare = gh.bare.cpu;
       const sum = bare + anatomy.sessionLoad + anatomy.firstHasPerm + anatomy.invoicesQuery;
@@ -541,6 +562,14 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
       measured: peerRatios.map((p) => `${p.path} ${fmt(p.ratio, 2)}×`).join(', '),
       ok: peerRatios.every((p) => p.ratio >= 1.5),
     });
+    if (ex) {
+      const expressRatios = authRoutes.map((r) => ({ path: r.path, ratio: ex[r.key].requestsPerSecond / peer[r.key].requestsPerSecond }));
+      targets.push({
+        target: 'gatehouse on Express beats the Express/Passport peer on the same routes (each authenticated route)',
+        measured: expressRatios.map((p) => `${p.path} ${fmt(p.ratio, 2)}×`).join(', '),
+        ok: expressRatios.every((p) => p.ratio > 1),
+      });
+    }
   }
 
   if (storm) {
@@ -693,7 +722,7 @@ async function main() {
     db = await prepareDatabase(databaseFile);
     log(`database: ${db.counts.users} users, ${db.counts.orders} orders, alice owns ${db.counts.aliceOrders}`);
 
-    const [examplePort, peerPort] = [await freePort(), await freePort()];
+    const [examplePort, peerPort, expressPort] = [await freePort(), await freePort(), await freePort()];
     const example = startProcess('example', tsx(exampleMain), exampleEnv(examplePort, databaseFile));
     const peer = startProcess('peer', tsx('bench/peer/server.ts'), {
       PORT: String(peerPort),
@@ -702,15 +731,18 @@ async function main() {
       SECRET: SECRET_KEY,
       ORDER_LIST_LIMIT: String(ORDER_LIST_LIMIT),
     });
+    // gatehouse on Express: the example's services (same database, configuration and throttle).
+    const onExpress = startProcess('express', tsx('bench/express/server.ts'), exampleEnv(expressPort, databaseFile));
     apps = [
       { key: 'example', name: 'gatehouse', base: `http://127.0.0.1:${examplePort}`, handle: example, cookies: {}, bodies: {}, login: loginGatehouse },
       { key: 'peer', name: 'peer', base: `http://127.0.0.1:${peerPort}`, handle: peer, cookies: {}, bodies: {}, login: loginPeer },
+      { key: 'express', name: 'gh-express', base: `http://127.0.0.1:${expressPort}`, handle: onExpress, cookies: {}, bodies: {}, login: loginGatehouse },
     ];
     for (const app of apps) {
       await waitUntilHealthy(app.handle, `${app.base}/health/`);
       for (const user of ['alice', 'fin']) app.cookies[user] = cookieHeader(await app.login(app.base, user, DEMO_PASSWORD));
     }
-    log('both apps up, alice and fin logged in on each');
+    log('the apps are up, alice and fin logged in on each');
 
     if (only.has('routes')) routeResults = await runRoutes(apps);
     if (only.has('storm')) {

@@ -22,7 +22,7 @@ async function showRoutes(loaded: LoadedApp, options: { format: string; json?: b
     throw new CliError(
       loaded.path === null
         ? 'No config module (gatehouse.config.{js,mjs,ts,mts} or --config), so there is no route inventory to show.'
-        : `${loaded.path} declares no \`routes\`: add \`routes: async () => ...\` returning the inventory (the Fastify plugin provides one).`,
+        : `${loaded.path} declares no \`routes\`: add \`routes: async () => ...\` returning the inventory (\`app.gatehouseRoutes()\` on Fastify, \`gh.routes(app)\` on Express).`,
     );
   }
   let inventory: Awaited<ReturnType<typeof source>>;
