@@ -26,6 +26,7 @@ export default defineConfig({
           { text: 'Introduction', link: '/' },
           { text: 'Getting started', link: '/getting-started' },
           { text: 'Deploying to production', link: '/deploying' },
+          { text: 'Hono', link: '/hono' },
         ],
       },
       {
