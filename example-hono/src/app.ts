@@ -99,12 +99,12 @@ export interface ExampleApp {
   close(): Promise<void>;
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)} · Notes</title></head><body><h1>${escape(title)}</h1>${body}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Notes</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
 async function prepare(database: Database, gatehouse: Gatehouse<Permission>): Promise<void> {
@@ -164,7 +164,7 @@ export async function createExampleApp(settings: ExampleSettings): Promise<Examp
     app.get('/', access(publicAccess()), (c) => {
       const user = c.get('user');
       const who = user.isAuthenticated
-        ? `<p>Logged in as ${escape(user.username)}.</p><form method="post" action="/accounts/logout/"><input type="hidden" name="csrfmiddlewaretoken" value="${csrfToken(c)}"><button>Log out</button></form>`
+        ? `<p>Logged in as ${escapeHtml(user.username)}.</p><form method="post" action="/accounts/logout/"><input type="hidden" name="csrfmiddlewaretoken" value="${csrfToken(c)}"><button>Log out</button></form>`
         : '<p><a href="/accounts/login/">Log in</a> (alice, bob, mod or root).</p>';
       return c.html(page('Notes', `${who}<p><a href="/notes/">Your notes</a> · <a href="/admin/">Admin</a></p>`));
     });
@@ -175,7 +175,7 @@ export async function createExampleApp(settings: ExampleSettings): Promise<Examp
       const visible = await ruleFilter(c, noteRule);
       const rows = await notes.selectFrom('example_note').selectAll().where(visible).orderBy('id').execute();
       if (c.req.header('accept')?.includes('application/json')) return c.json({ notes: rows });
-      const items = rows.map((note) => `<li><a href="/notes/${note.id}/">${escape(note.text)}</a></li>`).join('');
+      const items = rows.map((note) => `<li><a href="/notes/${note.id}/">${escapeHtml(note.text)}</a></li>`).join('');
       const form = `<form method="post" action="/notes/"><input type="hidden" name="csrfmiddlewaretoken" value="${csrfToken(c)}"><input name="text" required maxlength="200"><button>Add</button></form>`;
       return c.html(page(`Notes of ${c.get('user').username}`, `<ul>${items}</ul>${form}`));
     });

@@ -19,6 +19,7 @@ import {
   defineRule,
   gatehouseHono,
   login,
+  loginRequired,
   objectRule,
   permissionRequired,
   publicAccess,
@@ -51,8 +52,8 @@ for (const database of testDatabases()) {
       server = await startHonoApp({
         kind: database.kind,
         build(app, { gh, users }) {
-          orders.set(1, { id: 1, ownerId: users.alice!.id });
-          orders.set(2, { id: 2, ownerId: users.bob!.id });
+          orders.set(1, { id: 1, ownerId: users.alice.id });
+          orders.set(2, { id: 2, ownerId: users.bob.id });
           const typed = app as unknown as Hono<GatehouseEnv>;
           typed.use('*', gh.middleware);
           typed.onError(gh.onError);
@@ -80,8 +81,15 @@ for (const database of testDatabases()) {
           });
           typed.get('/sensitive/', recentAuthRequired(60), (c) => c.json({ sensitive: true }));
           typed.get('/bob-only/', userPassesTest((user) => user.isAuthenticated && user.username === 'bob'), (c) => c.json({ bob: true }));
+          // A sub-app with its own error handler (Hono then wraps its handlers) and a guard on all of it.
+          const api = new Hono<GatehouseEnv>();
+          api.onError((_error, c) => c.json({ error: 'api' }, 500));
+          api.use('*', loginRequired());
+          api.get('/me/', (c) => c.json({ me: c.get('user').username }));
+          typed.route('/api', api);
+          typed.basePath('/v2').get('/ping/', access(publicAccess()), (c) => c.text('pong'));
           typed.post('/login-as-alice/', access(publicAccess()), async (c) => {
-            await login(c, users.alice!);
+            await login(c, users.alice);
             return c.json({ loggedIn: c.get('user').isAuthenticated });
           });
         },
@@ -108,7 +116,7 @@ for (const database of testDatabases()) {
       expect(login.headers.get('location')).toBe('/dashboard/');
       const dashboard = await browser.fetch('/dashboard/');
       expect(dashboard.status).toBe(200);
-      expect(await dashboard.json()).toEqual({ id: server.users.alice!.id });
+      expect(await dashboard.json()).toEqual({ id: server.users.alice.id });
       expect(dashboard.headers.get('cache-control')).toBe('private, no-store');
       expect(dashboard.headers.get('vary')).toContain('Cookie');
       expect(dashboard.headers.get('x-frame-options')).toBe('DENY');
@@ -274,6 +282,14 @@ for (const database of testDatabases()) {
       expect((await browser.fetch('/dashboard/')).status).toBe(200);
     });
 
+    it('finds guards of mounted sub-apps (even wrapped by their own error handler) and routes under a basePath', async () => {
+      expect((await fetch(`${server.origin}/api/me/`, { redirect: 'manual' })).status).toBe(302);
+      const alice = new Browser(server.origin);
+      await alice.login('alice');
+      expect(await (await alice.fetch('/api/me/')).json()).toEqual({ me: 'alice' });
+      expect(await (await fetch(`${server.origin}/v2/ping/`)).text()).toBe('pong');
+    });
+
     it('lists every route with its access, guards on app.use patterns included', () => {
       const app = new Hono();
       const { gh } = server;
@@ -288,6 +304,15 @@ for (const database of testDatabases()) {
       expect(routes.find((r) => r.url === '/accounts/password_change/' && r.method === 'GET')).toMatchObject({ access: 'authenticated' });
       // The views' own 405 answers are not routes of the inventory.
       expect(routes.filter((r) => r.url === '/accounts/logout/').map((r) => r.method)).toEqual(['POST']);
+      const sub = new Hono();
+      sub.onError((_error, c) => c.text('sub', 500));
+      sub.use('*', loginRequired());
+      sub.get('/me/', (c) => c.text('me'));
+      app.route('/api', sub);
+      app.basePath('/v2').get('/ping/', access(publicAccess()), (c) => c.text('pong'));
+      const all = gh.routes(app);
+      expect(all.find((r) => r.url === '/api/me/')).toMatchObject({ access: 'authenticated', declaredBy: 'guard' });
+      expect(all.find((r) => r.url === '/v2/ping/')).toMatchObject({ access: 'public', declaredBy: 'config' });
       expect(() => gh.check(app)).not.toThrow();
     });
 
@@ -383,7 +408,7 @@ for (const database of testDatabases()) {
         build(app, { gh, users }) {
           app.use('*', gh.middleware);
           app.post('/as-alice/', access(publicAccess(), { csrf: false }), async (c) => {
-            await login(c, users.alice!);
+            await login(c, users.alice);
             return c.text('ok');
           });
         },

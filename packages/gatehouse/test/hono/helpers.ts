@@ -34,7 +34,10 @@ export function captureLogger(lines: LogLine[]): HttpLogger {
   return { info: keep('info'), warn: keep('warn'), error: keep('error') };
 }
 
-const FIXTURES: [string, { isStaff?: boolean; isSuperuser?: boolean; isActive?: boolean }, string[]][] = [
+/** The fixture users' names. */
+export type FixtureName = 'alice' | 'bob' | 'fin' | 'fin_nostaff' | 'ops' | 'root' | 'inactive';
+
+const FIXTURES: [FixtureName, { isStaff?: boolean; isSuperuser?: boolean; isActive?: boolean }, string[]][] = [
   ['alice', {}, ['Regular User']],
   ['bob', {}, ['Regular User']],
   ['fin', { isStaff: true }, ['Finance Approver']],
@@ -48,7 +51,7 @@ const FIXTURES: [string, { isStaff?: boolean; isSuperuser?: boolean; isActive?: 
 export interface HonoTestSetup {
   t: TestGatehouse<Perm>;
   gh: GatehouseHono;
-  users: Record<string, User>;
+  users: Record<FixtureName, User>;
   logs: LogLine[];
   mailer: MemoryMailer;
 }
@@ -91,7 +94,7 @@ export async function listen(fetch: (request: Request, env: unknown) => Response
 export async function startHonoApp(start: StartOptions): Promise<HonoTestApp> {
   const database = await freshDatabaseUrl(start.kind);
   const t = await createTestGatehouse({ apps, roles, databaseUrl: database.url, config: { loginRedirectUrl: '/dashboard/', ...start.config } });
-  const users: Record<string, User> = {};
+  const users = {} as Record<FixtureName, User>;
   for (const [username, flags, groups] of FIXTURES) {
     const created = await t.gatehouse.accounts.createUser({ username, password: PASSWORD, email: `${username}@example.com`, ...flags });
     for (const group of groups) await t.gatehouse.accounts.addToGroup(created, group);
