@@ -53,13 +53,10 @@ export function apiClient(world: ConformanceWorld): ConformanceClient {
 
 /** A client logged in as `username` through the login form (a fresh password check). */
 export async function loggedIn(world: ConformanceWorld, username: ConformanceUsername, password: string, accept: string = ACCEPT_HTML): Promise<ConformanceClient> {
-  const client = new ConformanceClient(world.origin, accept);
-  // The form is a page: fetch it as a browser would, then go on with the client's own Accept.
-  const page = client.clone(ACCEPT_HTML);
+  // The form is a page: log in as a browser would, then go on with the client's own Accept.
+  const page = new ConformanceClient(world.origin, ACCEPT_HTML);
   await page.login(username, password);
-  for (const [name, value] of page.cookies) client.cookies.set(name, value);
-  client.lastToken = page.lastToken;
-  return client;
+  return page.clone(accept);
 }
 
 /** Audit entries newer than `afterSeq`, oldest first. */

@@ -94,6 +94,20 @@ export const accessMatrixScenarios: ConformanceScenarioGroup = {
   scenarios: [
     ...VISITORS.map(([visitor, description]) => visitorScenario(visitor, description)),
     {
+      name: 'HEAD is guarded like GET: the login for anonymous visitors, 403 without the permission, 200 with it',
+      async run(world, expect) {
+        const anonymous = await browser(world).request('/invoices/', { method: 'HEAD' });
+        expect(anonymous.status).toBe(302);
+        expect(anonymous.location).toBe('/accounts/login/?next=/invoices/');
+        const alice = await loggedIn(world, 'alice', CONFORMANCE_PASSWORD);
+        expect((await alice.request('/invoices/', { method: 'HEAD' })).status).toBe(403);
+        const fin = await loggedIn(world, 'fin', CONFORMANCE_PASSWORD);
+        const allowed = await fin.request('/invoices/', { method: 'HEAD' });
+        expect(allowed.status).toBe(200);
+        expect(allowed.body).toBe('');
+      },
+    },
+    {
       name: 'a missing object looks the same as someone else’s to users who cannot see all',
       async run(world, expect) {
         const alice = await loggedIn(world, 'alice', CONFORMANCE_PASSWORD);

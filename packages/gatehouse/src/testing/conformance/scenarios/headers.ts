@@ -72,6 +72,17 @@ export const headerScenarios: ConformanceScenarioGroup = {
       },
     },
     {
+      name: 'the account views’ stylesheet is served to anyone, cacheable, as CSS',
+      async run(world, expect) {
+        const res = await browser(world).request('/accounts/gatehouse.css', { headers: { accept: 'text/css,*/*;q=0.1' } });
+        expect(res.status).toBe(200);
+        expect(res.headers['content-type'] ?? '').toMatch(/^text\/css/);
+        expect(res.headers['cache-control']).toBe('public, max-age=3600');
+        expect(res.setCookies).toEqual([]);
+        expect((await browser(world).request('/accounts/login/')).body).toContain('href="/accounts/gatehouse.css"');
+      },
+    },
+    {
       name: 'Vary: Cookie on answers shaped by the session',
       async run(world, expect) {
         const alice = await loggedIn(world, 'alice', CONFORMANCE_PASSWORD);

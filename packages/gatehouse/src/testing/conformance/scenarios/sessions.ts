@@ -41,6 +41,8 @@ export const sessionScenarios: ConformanceScenarioGroup = {
         expect(cookie).toMatch(/Path=\//i);
         // Plain HTTP in development: a Secure cookie would never come back.
         expect(cookie).not.toMatch(/Secure/i);
+        // A persistent cookie, ending with the session (not when the browser closes).
+        expect(cookie).toMatch(/Expires=|Max-Age=/i);
         expect((await client.request('/whoami/', { headers: { accept: ACCEPT_JSON } })).json()).toEqual({ user: 'frank', anonymous: false });
         const logins = (await auditSince(world, before)).filter((e) => e.action === 'auth.login');
         expect(logins.map((e) => e.actor)).toEqual(['frank']);
@@ -64,6 +66,22 @@ export const sessionScenarios: ConformanceScenarioGroup = {
           pages.push(stablePage(res.body).replace(`value="${username}"`, 'value="USER"'));
         }
         expect(new Set(pages).size).toBe(1);
+      },
+    },
+    {
+      name: 'missing fields: a field error; what was typed is escaped when shown again; usernames are NFKC-normalised',
+      async run(world, expect) {
+        const empty = await browser(world).submit('/accounts/login/', { username: '', password: '' });
+        expect(empty.status).toBe(200);
+        expect(empty.body).toContain('This field is required.');
+        const typed = await browser(world).submit('/accounts/login/', { username: '"><script>alert(1)</script>', password: 'x' });
+        expect(typed.status).toBe(200);
+        expect(typed.body).not.toContain('<script>alert(1)</script>');
+        expect(typed.body).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+        const client = browser(world);
+        const wide = await client.submit('/accounts/login/', { username: 'ｆｒａｎｋ', password: CONFORMANCE_PASSWORD });
+        expect(wide.status).toBe(302);
+        expect((await client.request('/whoami/', { headers: { accept: ACCEPT_JSON } })).json()).toEqual({ user: 'frank', anonymous: false });
       },
     },
     {
