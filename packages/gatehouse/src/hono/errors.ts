@@ -15,7 +15,7 @@ import type { HttpLogger } from '../http/logger.js';
 import type { HttpSite } from '../http/site.js';
 import { buildHttpRequest, type RequestSettings } from './http-request.js';
 import { roleOf } from './route-table.js';
-import { toResponse } from './respond.js';
+import { type SecurityHeaderList, toResponse } from './respond.js';
 import { findState } from './state.js';
 import type { RouterRoute } from 'hono/types';
 
@@ -27,6 +27,8 @@ export interface ProbedRouter {
 /** What the handlers are built from. */
 export interface ErrorSettings {
   readonly site: HttpSite;
+  /** The security headers (added here only when the middleware did not run: it adds them otherwise). */
+  readonly security: SecurityHeaderList;
   readonly log: HttpLogger;
   readonly request: RequestSettings;
   /** The app's router, once `gh.check(app)` ran. */
@@ -57,7 +59,7 @@ function otherMethods(router: ProbedRouter, method: string, path: string): strin
 
 /** Builds `onError` and `notFound`. */
 export function createErrorHandlers(settings: ErrorSettings): { onError: ErrorHandler; notFound: NotFoundHandler } {
-  const { site, log } = settings;
+  const { log, security } = settings;
   const requestOf = (c: Context) => findState(c)?.exchange.request ?? buildHttpRequest(c, null, { ...settings.request, remoteAddress: () => '' });
 
   const onError: ErrorHandler = async (error, c) => {
@@ -65,8 +67,7 @@ export function createErrorHandlers(settings: ErrorSettings): { onError: ErrorHa
     if (state) state.errorHandled = true;
     const response = await errorResponse(state?.exchange ?? null, requestOf(c), error, log);
     // Before the middleware (an app middleware registered ahead of it failed): the headers it would have added.
-    if (!state) for (const [name, value] of Object.entries(site.securityHeaders ?? {})) response.headers[name] ??= value;
-    return toResponse(response);
+    return toResponse(response, state ? [] : security);
   };
 
   const notFound: NotFoundHandler = (c) => {
@@ -75,9 +76,7 @@ export function createErrorHandlers(settings: ErrorSettings): { onError: ErrorHa
     const router = settings.router();
     // The path as Hono routes it (decoded), not as received.
     const allowed = router ? otherMethods(router, request.method, c.req.path) : [];
-    const response = notFoundResponse(state?.exchange ?? null, request, allowed);
-    if (!state) for (const [name, value] of Object.entries(site.securityHeaders ?? {})) response.headers[name] ??= value;
-    return toResponse(response);
+    return toResponse(notFoundResponse(state?.exchange ?? null, request, allowed), state ? [] : security);
   };
   return { onError, notFound };
 }

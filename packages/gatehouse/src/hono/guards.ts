@@ -73,9 +73,9 @@ export function makeGuard<E extends GatehouseEnv | AuthenticatedEnv>(spec: Guard
   };
   const guard = async (c: Context, next: () => Promise<void>): Promise<Response | undefined> => {
     const state = stateOf(c);
-    if (!state.enforced.has(part)) {
-      // Not seen by the middleware (registered outside the chain it read): enforce it here.
-      state.enforced.add(part);
+    if (!state.enforced.includes(part)) {
+      // Not enforced by the middleware (another route's guard, reached by a fall-through): here.
+      state.enforced.push(part);
       const denial = await state.exchange.authorize(part.access, part.options);
       // The middleware finishes whatever answer comes back (cookies, headers, the pending audit).
       if (denial) return toResponse(denial);

@@ -4,8 +4,9 @@
  * rules as Fastify's `trustProxy` under `trustedProxies(...)`), starting from the runtime's
  * connection info (conn-info.ts).
  *
- * The host is the request URL's: what the runtime built the URL from (the Host header, or an
- * absolute request target), and what Hono routed on.
+ * The host is the request URL's authority: what the runtime built the URL from (the Host header,
+ * or an absolute request target), and what Hono routed on. It is read from the URL string as is,
+ * without a `new URL()` per request; the allow-list check parses and lower-cases it.
  */
 import type { Context } from 'hono';
 import { normaliseClientAddress } from '../http/client-address.js';
@@ -28,14 +29,22 @@ function pathAndQuery(url: string): string {
   return start === -1 ? '/' : url.slice(start);
 }
 
+/** Scheme and authority of the absolute URL the runtime built (`https://example.com:8443/...`). */
+function origin(url: string): { protocol: 'http' | 'https'; host: string } {
+  const scheme = url.indexOf('://');
+  const end = url.indexOf('/', scheme + 3);
+  const query = url.indexOf('?', scheme + 3);
+  const stop = end === -1 ? (query === -1 ? url.length : query) : query === -1 ? end : Math.min(end, query);
+  return { protocol: url.slice(0, scheme).toLowerCase() === 'https' ? 'https' : 'http', host: url.slice(scheme + 3, stop) };
+}
+
 /** Builds the request view; `route` is the matched pattern (route-table.ts). */
 export function buildHttpRequest(c: Context, route: string | null, settings: RequestSettings): HttpRequest {
   const raw = c.req.raw;
-  const url = new URL(raw.url);
-  const socketProtocol = url.protocol === 'https:' ? 'https' : 'http';
+  const { protocol: socketProtocol, host } = origin(raw.url);
   const header = (name: string): string | undefined => {
     const lower = name.toLowerCase();
-    if (lower === 'host') return url.host;
+    if (lower === 'host') return host;
     return raw.headers.get(lower) ?? undefined;
   };
   const view = resolveForwarded(settings.remoteAddress(c), header, settings.trust, socketProtocol);

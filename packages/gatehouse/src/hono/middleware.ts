@@ -36,14 +36,16 @@ import type { HttpResponse } from '../http/response.js';
 import type { HttpSite } from '../http/site.js';
 import { readFields } from './body.js';
 import { buildHttpRequest, type RequestSettings } from './http-request.js';
-import { markPart } from './parts.js';
+import { type GuardPart, markPart } from './parts.js';
 import { type ChainPlan, planChain } from './route-table.js';
-import { applyFinished, responseView, toResponse } from './respond.js';
+import { type SecurityHeaderList, applyFinished, responseView, toResponse } from './respond.js';
 import { attachState, findState, type HonoRequestState } from './state.js';
 
 /** What the middleware is built from. */
 export interface MiddlewareSettings {
   readonly site: HttpSite;
+  /** The security headers every answer carries unless it sets its own. */
+  readonly security: SecurityHeaderList;
   readonly log: HttpLogger;
   readonly request: RequestSettings;
   /** Largest body read for the app's routes (the account forms have their own, smaller one). */
@@ -68,12 +70,9 @@ function exchangeDeclaration(plan: ChainPlan): AccessDeclaration | undefined {
   return plan.guards.find((guard) => guard.access.kind !== 'public')?.access ?? plan.guards[plan.guards.length - 1]?.access;
 }
 
-/** The security headers and the route's own on an answer made before any exchange existed. */
-function bare(site: HttpSite, response: HttpResponse): HttpResponse {
-  const headers = { ...response.headers };
-  for (const [name, value] of Object.entries(site.securityHeaders ?? {})) headers[name] ??= value;
-  headers['cache-control'] = 'no-store';
-  return { ...response, headers };
+/** An answer made before any exchange existed: never cached. */
+function bare(response: HttpResponse): HttpResponse {
+  return { ...response, headers: { ...response.headers, 'cache-control': 'no-store' } };
 }
 
 function withRouteHeaders(response: HttpResponse, plan: ChainPlan): HttpResponse {
@@ -115,14 +114,14 @@ function malformedUrlResponse(site: HttpSite, request: HttpRequest, log: HttpLog
     decodeURIComponent(path);
     return null;
   } catch {
-    if (isResetUrl(site, path)) return bare(site, invalidResetLinkPage(site));
+    if (isResetUrl(site, path)) return invalidResetLinkPage(site);
     return badUrlResponse(request, false, log, 'GATEHOUSE_MALFORMED_PATH');
   }
 }
 
 /** Builds the middleware. */
 export function createMiddleware(settings: MiddlewareSettings): MiddlewareHandler {
-  const { site, log } = settings;
+  const { site, log, security } = settings;
   let warnedUnchecked = false;
 
   const middleware = async (c: Context, next: () => Promise<void>): Promise<Response | undefined> => {
@@ -138,13 +137,13 @@ export function createMiddleware(settings: MiddlewareSettings): MiddlewareHandle
     } catch (error) {
       // No client address: refuse rather than count this client under a made-up one.
       log.error({ err: error }, 'gatehouse: request refused');
-      return toResponse(bare(site, errorPage(null, buildHttpRequest(c, plan.route, { ...settings.request, remoteAddress: () => '' }), 500, SERVER_ERROR)));
+      return toResponse(bare(errorPage(null, buildHttpRequest(c, plan.route, { ...settings.request, remoteAddress: () => '' }), 500, SERVER_ERROR)), security);
     }
 
     const refused = originResponse(site, request, log);
-    if (refused) return toResponse(bare(site, refused));
+    if (refused) return toResponse(bare(refused), security);
     const malformed = malformedUrlResponse(site, request, log);
-    if (malformed) return toResponse(malformed);
+    if (malformed) return toResponse(malformed, security);
 
     if (!settings.checked() && !warnedUnchecked) {
       warnedUnchecked = true;
@@ -154,7 +153,7 @@ export function createMiddleware(settings: MiddlewareSettings): MiddlewareHandle
     const routeMethod = request.method === 'HEAD' ? 'GET' : request.method;
     if (plan.hasHandler && plan.guards.length === 0 && !site.allowUndeclaredRoutes.some((p) => matchesRoutePattern(p, routeMethod, plan.route ?? ''))) {
       log.error({ gatehouse: { route: `${request.method} ${plan.route}` } }, 'gatehouse: this route declares no access; refused. Give it access(...) (publicAccess() for open routes) or list it in allowUndeclaredRoutes.');
-      return toResponse(bare(site, errorPage(null, request, 500, SERVER_ERROR)));
+      return toResponse(bare(errorPage(null, request, 500, SERVER_ERROR)), security);
     }
 
     let exchange: AuthExchange;
@@ -167,15 +166,15 @@ export function createMiddleware(settings: MiddlewareSettings): MiddlewareHandle
         ...(nodeWhenSent(c) ? { whenSent: nodeWhenSent(c) } : {}),
       });
     } catch (error) {
-      return toResponse(bare(site, await errorResponse(null, request, error, log)));
+      return toResponse(bare(await errorResponse(null, request, error, log)), security);
     }
-    const state: HonoRequestState = { exchange, plan, enforced: new Set(), errorHandled: false };
+    // The plan's own list (made for this request): once the loop below passes, all of it is enforced.
+    const state: HonoRequestState = { exchange, plan, enforced: plan.guards as GuardPart[], errorHandled: false };
     attachState(c, state);
 
     let early: HttpResponse | null = null;
     try {
       for (const guard of plan.guards) {
-        state.enforced.add(guard);
         early = await exchange.authorize(guard.access, guard.options);
         if (early) break;
       }
@@ -192,7 +191,7 @@ export function createMiddleware(settings: MiddlewareSettings): MiddlewareHandle
     if (early) {
       const finished = withRouteHeaders(await exchange.finish(early), plan);
       void exchange.end({ status: finished.status });
-      return toResponse(finished);
+      return toResponse(finished, security);
     }
 
     try {
@@ -200,15 +199,15 @@ export function createMiddleware(settings: MiddlewareSettings): MiddlewareHandle
     } catch (error) {
       // Hono hands Errors to the app's error handler; anything else thrown lands here.
       c.res = undefined;
-      c.res = toResponse(await errorResponse(exchange, request, error, log));
+      c.res = toResponse(await errorResponse(exchange, request, error, log), security);
     }
     if (c.error && !state.errorHandled && isGatehouseAnswered(c.error)) {
       c.res = undefined;
-      c.res = toResponse(await errorResponse(exchange, request, c.error, log));
+      c.res = toResponse(await errorResponse(exchange, request, c.error, log), security);
     }
     const before = responseView(c.res);
     const finished = withRouteHeaders(await exchange.finish(before), plan);
-    applyFinished(c, before, finished);
+    applyFinished(c, before, finished, security);
     void exchange.end({ status: finished.status });
     return undefined;
   };

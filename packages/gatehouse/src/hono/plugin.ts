@@ -21,7 +21,7 @@ import { compileTrust, type ProxyTrust } from '../http/forwarded.js';
 import type { RouteAccessEntry } from '../http/inventory.js';
 import { consoleLogger, type HttpLogger } from '../http/logger.js';
 import { createHttpSite, type GatehouseHttpOptions, type HttpSite, recodeConfigError } from '../http/site.js';
-import type { SecurityHeaderOverrides } from '../http/security-headers.js';
+import { type SecurityHeaderOverrides, securityHeaders } from '../http/security-headers.js';
 import type { BackgroundTasks } from '../http/tasks.js';
 import { buildAccountViews } from './account-views.js';
 import { type HonoRoutes, checkRoutes, walkRoutes } from './app-routes.js';
@@ -113,14 +113,16 @@ export async function gatehouseHono(options: GatehouseHonoOptions): Promise<Gate
     if (options?.getConnInfo !== undefined && typeof options.getConnInfo !== 'function') {
       throw new ConfigError('gatehouse.hono.invalid_conn_info', 'getConnInfo must be a function (c) => ConnInfo, e.g. getConnInfo from hono/bun or hono/deno.');
     }
-    site = await createHttpSite(options, log, { securityHeaders: options?.securityHeaders ?? {} });
+    // The adapter writes the security headers itself (respond.ts says why), so the site has none.
+    site = await createHttpSite(options, log, { securityHeaders: false });
   } catch (error) {
     throw recodeConfigError(error, 'hono');
   }
   const request = { remoteAddress: remoteAddressReader(options.getConnInfo), trust };
+  const security = Object.entries(securityHeaders(site.gatehouse.config.production, options.securityHeaders ?? {}));
   let checkedApp: (HonoRoutes & { router?: ProbedRouter }) | null = null;
-  const middleware = createMiddleware({ site, log, request, bodyLimit, checked: () => checkedApp !== null });
-  const { onError, notFound } = createErrorHandlers({ site, log, request, router: () => checkedApp?.router ?? null });
+  const middleware = createMiddleware({ site, security, log, request, bodyLimit, checked: () => checkedApp !== null });
+  const { onError, notFound } = createErrorHandlers({ site, security, log, request, router: () => checkedApp?.router ?? null });
   return {
     middleware,
     accountViews: buildAccountViews(site),

@@ -47,6 +47,20 @@ export interface ChainPlan {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The headers the route's guards ask every answer to carry (most routes: none, and nothing is allocated). */
+function routeHeaders(guards: readonly GuardPart[]): Readonly<Record<string, string>> {
+  let merged: Record<string, string> | null = null;
+  for (const guard of guards) {
+    for (const name in guard.headers) {
+      merged ??= {};
+      merged[name] = guard.headers[name] as string;
+    }
+  }
+  return merged ?? NO_HEADERS;
+}
+
 /**
  * Reads a matched chain. The guards that count are those before the first route handler: Hono
  * runs the chain in registration order, and the first handler answers. Guards further on belong
@@ -74,7 +88,7 @@ export function planChain(chain: readonly RouterRoute[]): ChainPlan {
     onlyGatehouse,
     csrfExempt: guards.some((guard) => guard.csrfExempt),
     accountView: guards.some((guard) => guard.accountView !== null),
-    headers: guards.length === 0 ? {} : Object.assign({}, ...guards.map((guard) => guard.headers)),
+    headers: routeHeaders(guards),
   };
 }
 

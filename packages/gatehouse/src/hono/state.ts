@@ -13,8 +13,11 @@ import type { ChainPlan } from './route-table.js';
 export interface HonoRequestState {
   readonly exchange: AuthExchange;
   readonly plan: ChainPlan;
-  /** Guards already enforced by the middleware (the route's guards run before any of the app's code). */
-  readonly enforced: Set<GuardPart>;
+  /**
+   * Guards already enforced: the route's own, by the middleware before any of the app's code,
+   * then any a fall-through reached (they enforce themselves and are added here).
+   */
+  readonly enforced: GuardPart[];
   /** gatehouse's `onError` answered an error of this request. */
   errorHandled: boolean;
 }

@@ -88,6 +88,9 @@ for (const database of testDatabases()) {
           api.get('/me/', (c) => c.json({ me: c.get('user').username }));
           typed.route('/api', api);
           typed.basePath('/v2').get('/ping/', access(publicAccess()), (c) => c.text('pong'));
+          // Answers gatehouse did not see being made: a plain Response, and a fetch() answer (immutable headers).
+          typed.get('/raw/', access(publicAccess()), () => new Response('raw', { headers: { 'content-security-policy': "default-src 'none'" } }));
+          typed.get('/proxied/', access(publicAccess({ session: false })), () => fetch(`${server.origin}/health/`));
           typed.post('/login-as-alice/', access(publicAccess()), async (c) => {
             await login(c, users.alice);
             return c.json({ loggedIn: c.get('user').isAuthenticated });
@@ -239,6 +242,16 @@ for (const database of testDatabases()) {
       const forgot = await alice.fetch('/forgetful/2/');
       expect(forgot.status).toBe(500);
       expect(await forgot.text()).not.toContain('ownerId');
+    });
+
+    it("adds the security headers to any answer, keeping the app's own, even a fetch() answer's immutable ones", async () => {
+      const raw = await fetch(`${server.origin}/raw/`);
+      expect(raw.headers.get('content-security-policy')).toBe("default-src 'none'");
+      expect(raw.headers.get('x-frame-options')).toBe('DENY');
+      const proxied = await fetch(`${server.origin}/proxied/`);
+      expect(proxied.status).toBe(200);
+      expect(await proxied.json()).toEqual({ ok: true, user: false });
+      expect(proxied.headers.get('x-content-type-options')).toBe('nosniff');
     });
 
     it('refuses a Host that is not allowed before reading the session', async () => {
