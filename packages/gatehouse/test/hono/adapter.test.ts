@@ -16,6 +16,7 @@ import {
   authenticated,
   authorizeObject,
   critical,
+  csrfToken,
   defineRule,
   gatehouseHono,
   login,
@@ -29,7 +30,7 @@ import {
   userPassesTest,
 } from '../../src/hono/index.js';
 import { testDatabases } from '../support/databases.js';
-import { Browser, type HonoTestApp, captureLogger, rawRequest, startHonoApp } from './helpers.js';
+import { Browser, type HonoTestApp, captureLogger, chunkedUpload, listen, rawRequest, startHonoApp } from './helpers.js';
 
 interface Order {
   id: number;
@@ -191,6 +192,10 @@ for (const database of testDatabases()) {
       const many = Array.from({ length: 250 }, (_, i) => `f${i}=1`).join('&');
       const fields = await alice.fetch('/echo/', { method: 'POST', body: `csrfmiddlewaretoken=${token}&${many}`, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.origin } });
       expect(fields.status).toBe(413);
+      // Chunked, no Content-Length: the reader stops at the limit and answers before the upload ends.
+      const chunked = await chunkedUpload(server.origin, '/echo/', { 'content-type': 'application/x-www-form-urlencoded', origin: server.origin, 'x-csrftoken': token, cookie: alice.cookieHeader() });
+      expect(chunked.status).toBe(413);
+      expect(chunked.sentBeforeAnswer).toBeLessThan(8 * 1024 * 1024);
       const loginForm = await new Browser(server.origin).fetch('/accounts/login/', {
         method: 'POST',
         body: `username=alice&password=${'p'.repeat(70 * 1024)}`,
@@ -390,6 +395,22 @@ for (const database of testDatabases()) {
 
     afterAll(async () => {
       await server?.close();
+    });
+
+    it('opens one exchange per request even with the middleware registered twice', async () => {
+      const twice = new Hono();
+      twice.use('*', server.gh.middleware);
+      twice.use('*', server.gh.middleware);
+      twice.get('/token/', access(publicAccess()), (c) => c.text(csrfToken(c)));
+      const served = await listen(twice.fetch);
+      try {
+        const response = await fetch(`${served.origin}/token/`);
+        expect(response.status).toBe(200);
+        expect(response.headers.getSetCookie().filter((cookie) => cookie.startsWith('csrftoken='))).toHaveLength(1);
+        expect(response.headers.get('x-frame-options')).toBe('DENY');
+      } finally {
+        await served.close();
+      }
     });
 
     it('refuses (500, logged, generic) every request to an undeclared route', async () => {

@@ -152,6 +152,11 @@ export class Browser {
     return response;
   }
 
+  /** The jar as a Cookie header. */
+  cookieHeader(): string {
+    return [...this.cookies].map(([n, v]) => `${n}=${v}`).join('; ');
+  }
+
   /** The CSRF token a page embeds (`name="csrfmiddlewaretoken" value="…"`). */
   async csrfFrom(path: string): Promise<string> {
     const html = await (await this.fetch(path)).text();
@@ -186,5 +191,38 @@ export function rawRequest(origin: string, path: string, headers: Record<string,
     });
     request.on('error', reject);
     request.end();
+  });
+}
+
+/**
+ * Streams a chunked body (no Content-Length) of up to 8 MiB on a connection of its own, stopping
+ * as soon as an answer arrives: how much was sent by then shows the server did not wait for it all.
+ */
+export function chunkedUpload(origin: string, path: string, headers: Record<string, string>): Promise<{ status: number; sentBeforeAnswer: number }> {
+  const url = new URL(origin);
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const request = httpRequest({ host: url.hostname, port: url.port, path, method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' }, agent: false }, (response) => {
+      answered = true;
+      response.resume();
+      resolve({ status: response.statusCode ?? 0, sentBeforeAnswer: sent });
+      request.destroy();
+    });
+    request.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    const pump = (): void => {
+      while (!answered && sent < 8 * 1024 * 1024) {
+        sent += chunk.length;
+        if (!request.write(chunk)) {
+          request.once('drain', pump);
+          return;
+        }
+      }
+      if (!answered) request.end();
+    };
+    pump();
   });
 }
