@@ -10,14 +10,14 @@
  * hands it over. Without it every unknown method is a plain 404.
  */
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import type { RouterRoute } from 'hono/types';
 import { errorResponse, notFoundResponse } from '../http/errors.js';
 import type { HttpLogger } from '../http/logger.js';
-import type { HttpSite } from '../http/site.js';
+import type { HttpRequest } from '../http/request.js';
 import { buildHttpRequest, type RequestSettings } from './http-request.js';
 import { roleOf } from './route-table.js';
 import { type SecurityHeaderList, toResponse } from './respond.js';
 import { findState } from './state.js';
-import type { RouterRoute } from 'hono/types';
 
 /** The part of a Hono app the not-found handler probes. */
 export interface ProbedRouter {
@@ -26,7 +26,6 @@ export interface ProbedRouter {
 
 /** What the handlers are built from. */
 export interface ErrorSettings {
-  readonly site: HttpSite;
   /** The security headers (added here only when the middleware did not run: it adds them otherwise). */
   readonly security: SecurityHeaderList;
   readonly log: HttpLogger;
@@ -60,7 +59,7 @@ function otherMethods(router: ProbedRouter, method: string, path: string): strin
 /** Builds `onError` and `notFound`. */
 export function createErrorHandlers(settings: ErrorSettings): { onError: ErrorHandler; notFound: NotFoundHandler } {
   const { log, security } = settings;
-  const requestOf = (c: Context) => findState(c)?.exchange.request ?? buildHttpRequest(c, null, { ...settings.request, remoteAddress: () => '' });
+  const requestOf = (c: Context): HttpRequest => findState(c)?.exchange.request ?? buildHttpRequest(c, null, { ...settings.request, remoteAddress: () => '' });
 
   const onError: ErrorHandler = async (error, c) => {
     const state = findState(c);

@@ -14,10 +14,12 @@
  *    form fields), sharing it with the app through Hono's body cache;
  * 7. checks CSRF (unsafe methods, unless a guard exempts the route);
  * 8. lets the app answer, then writes what the answer must carry (`finish`: cookies, cache
- *    headers, security headers, the object-rule safety net, a pending critical audit).
+ *    headers, the object-rule safety net, a pending critical audit; and the security headers
+ *    the answer does not set, respond.ts).
  *
- * Any of gatehouse's answers on the way (a denial, the CSRF page, 413) goes through the same
- * `finish`, so it carries the same headers as the app's own.
+ * Once the exchange is open, every answer gatehouse makes on the way (a denial, the CSRF page,
+ * a 413) goes through the same `finish` as the app's own; the answers before it (the Host 400,
+ * a malformed path, an undeclared route) are never cached and carry the security headers.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
@@ -75,9 +77,9 @@ function bare(response: HttpResponse): HttpResponse {
   return { ...response, headers: { ...response.headers, 'cache-control': 'no-store' } };
 }
 
+/** The route's own headers over an answer (the reset pages': no-store, no Referer). */
 function withRouteHeaders(response: HttpResponse, plan: ChainPlan): HttpResponse {
-  const names = Object.keys(plan.headers);
-  if (names.length === 0) return response;
+  if (Object.keys(plan.headers).length === 0) return response;
   return { ...response, headers: { ...response.headers, ...plan.headers } };
 }
 
@@ -158,12 +160,13 @@ export function createMiddleware(settings: MiddlewareSettings): MiddlewareHandle
 
     let exchange: AuthExchange;
     try {
+      const whenSent = nodeWhenSent(c);
       exchange = await AuthExchange.open(site, request, log, exchangeDeclaration(plan), {
         onSessionChange: (changed) => {
           c.set('user', changed.user);
           c.set('session', changed.session);
         },
-        ...(nodeWhenSent(c) ? { whenSent: nodeWhenSent(c) } : {}),
+        ...(whenSent ? { whenSent } : {}),
       });
     } catch (error) {
       return toResponse(bare(await errorResponse(null, request, error, log)), security);

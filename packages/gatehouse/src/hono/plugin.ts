@@ -122,7 +122,7 @@ export async function gatehouseHono(options: GatehouseHonoOptions): Promise<Gate
   const security = Object.entries(securityHeaders(site.gatehouse.config.production, options.securityHeaders ?? {}));
   let checkedApp: (HonoRoutes & { router?: ProbedRouter }) | null = null;
   const middleware = createMiddleware({ site, security, log, request, bodyLimit, checked: () => checkedApp !== null });
-  const { onError, notFound } = createErrorHandlers({ site, security, log, request, router: () => checkedApp?.router ?? null });
+  const { onError, notFound } = createErrorHandlers({ security, log, request, router: () => checkedApp?.router ?? null });
   return {
     middleware,
     accountViews: buildAccountViews(site),
