@@ -8,7 +8,7 @@
  * one with the demo users and notes, and returns the Hono app without serving it (main.ts serves
  * it with @hono/node-server; the tests drive it over a real socket).
  */
-import { type Gatehouse, type PermissionName, createGatehouse, defineApps, defineRoles } from 'gatehouse';
+import { type Gatehouse, type GatehouseConfigInput, type PermissionName, createGatehouse, defineApps, defineRoles } from 'gatehouse';
 import { type Database, createLoginThrottle, createRateLimits, openDatabase } from 'gatehouse/db';
 import {
   type GatehouseEnv,
@@ -74,6 +74,11 @@ export const noteRule = defineRule<Note, NotesSchema, 'example_note'>({
   where: (user, eb) => eb('example_note.owner_id', '=', user.id),
 });
 
+/** The gatehouse configuration (the server's and the `gatehouse` command's). */
+export function gatehouseConfig(secretKey: string): GatehouseConfigInput {
+  return { secretKey, loginRedirectUrl: '/notes/' };
+}
+
 /** What the app is built from (main.ts reads them from the environment). */
 export interface ExampleSettings {
   /** `sqlite:<file>` or `postgres://…`. */
@@ -137,7 +142,7 @@ export async function createExampleApp(settings: ExampleSettings): Promise<Examp
   const mailer = mailerFromUrl(settings.emailUrl ?? 'console:');
   try {
     await database.migrate();
-    const gatehouse = createGatehouse({ stores: database.stores, apps, roles, config: { secretKey: settings.secretKey, loginRedirectUrl: '/notes/' } });
+    const gatehouse = createGatehouse({ stores: database.stores, apps, roles, config: gatehouseConfig(settings.secretKey) });
     await gatehouse.setup();
     await prepare(database, gatehouse);
     const notes = database.db as unknown as Kysely<NotesSchema>;

@@ -3,7 +3,7 @@
  * then driven over HTTP on SQLite and PostgreSQL — every access class of its routes, the object
  * rule on the detail page and the list, the critical delete, and the account views.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,6 +112,19 @@ for (const db of testDatabases()) {
     });
   });
 }
+
+describe('gatehouse routes in example-hono/', () => {
+  it("lists the Hono app's routes with their access, from its gatehouse.config.ts", () => {
+    const bin = fileURLToPath(new URL('../../bin/gatehouse.mjs', import.meta.url));
+    const result = spawnSync(process.execPath, [bin, 'routes', '--json'], { cwd: exampleDir, encoding: 'utf8', env: { ...process.env, DATABASE_URL: 'sqlite::memory:' } });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as { routes: { method: string; url: string; access: string }[] };
+    const rows = report.routes.map((route) => `${route.method} ${route.url} ${route.access}`);
+    expect(rows).toEqual(expect.arrayContaining(['POST /notes/:id/delete/ critical', 'GET /admin/ staff', 'GET /notes/:id/ object', 'GET /health/ public']));
+    expect(rows.some((row) => row.endsWith('undeclared'))).toBe(false);
+  }, 60_000);
+});
 
 describe('npm start -w gatehouse-example-hono', () => {
   it('starts on a fresh SQLite database, answers, and stops on SIGTERM', async () => {
