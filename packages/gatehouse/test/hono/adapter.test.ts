@@ -259,6 +259,17 @@ for (const database of testDatabases()) {
       expect(proxied.headers.get('x-content-type-options')).toBe('nosniff');
     });
 
+    it('cannot be walked around with dot segments, doubled slashes or another case', async () => {
+      const alice = new Browser(server.origin);
+      await alice.login('alice');
+      const cookie = alice.cookieHeader();
+      for (const path of ['/dashboard/../admin/panel/', '/admin/../admin/panel/', '//admin/panel/', '/ADMIN/panel/', '/admin/panel/.', '/admin/./panel/', '/%61dmin/panel/']) {
+        const response = await rawRequest(server.origin, path, { cookie, host: new URL(server.origin).host });
+        expect(response.status, path).not.toBe(200);
+        expect(response.body, path).not.toContain('panel');
+      }
+    });
+
     it('refuses a Host that is not allowed before reading the session', async () => {
       const response = await rawRequest(server.origin, '/public/', { host: 'evil.example' });
       expect(response.status).toBe(400);
