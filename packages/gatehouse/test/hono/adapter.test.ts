@@ -29,6 +29,7 @@ import {
   trustedProxies,
   userPassesTest,
 } from '../../src/hono/index.js';
+import { createTestGatehouse } from '../../src/testing/index.js';
 import { testDatabases } from '../support/databases.js';
 import { Browser, type HonoTestApp, captureLogger, chunkedUpload, listen, rawRequest, startHonoApp } from './helpers.js';
 
@@ -502,3 +503,31 @@ for (const database of testDatabases()) {
     }, 60_000);
   });
 }
+
+describe('gatehouse/hono start-up refusals (no database of its own: in-memory SQLite)', () => {
+  it('refuses a production start without siteUrl, allowedHosts or a shared throttle, with gatehouse.hono.* codes', async () => {
+    const t = await createTestGatehouse({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' } });
+    try {
+      const base = { gatehouse: t.gatehouse, logger: captureLogger([]) };
+      await expect(gatehouseHono({ ...base, throttle: false, rateLimits: false })).rejects.toMatchObject({ code: 'gatehouse.hono.site_url_missing' });
+      await expect(gatehouseHono({ ...base, siteUrl: 'https://notes.example.com', throttle: false, rateLimits: false })).rejects.toMatchObject({
+        code: 'gatehouse.hono.allowed_hosts_missing',
+      });
+      await expect(gatehouseHono({ ...base, siteUrl: 'https://notes.example.com', allowedHosts: ['notes.example.com'], rateLimits: false })).rejects.toMatchObject({
+        code: 'gatehouse.hono.throttle_missing',
+      });
+      await expect(gatehouseHono({ ...base, accountViews: false, bodyLimit: -1 })).rejects.toMatchObject({ code: 'gatehouse.hono.invalid_body_limit' });
+      const gh = await gatehouseHono({ ...base, siteUrl: 'https://notes.example.com', allowedHosts: ['notes.example.com'], throttle: false, rateLimits: false });
+      // HSTS in production, on every answer.
+      const app = new Hono();
+      app.use('*', gh.middleware);
+      app.route('/accounts', gh.accountViews);
+      app.get('/x/', access(publicAccess()), (c) => c.text('x'));
+      const response = await app.request('https://notes.example.com/x/', {}, { incoming: { socket: { remoteAddress: '192.0.2.7' } } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('strict-transport-security')).toContain('max-age=');
+    } finally {
+      await t.close();
+    }
+  });
+});
