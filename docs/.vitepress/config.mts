@@ -27,6 +27,7 @@ export default defineConfig({
           { text: 'Getting started', link: '/getting-started' },
           { text: 'Express', link: '/express' },
           { text: 'Deploying to production', link: '/deploying' },
+          { text: 'Hono', link: '/hono' },
         ],
       },
       {
