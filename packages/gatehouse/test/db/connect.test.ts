@@ -42,8 +42,9 @@ describe.each(testDatabases())('openDatabase and migrate on $label', ({ kind }) 
       { name: '0001_initial', executedAt: null },
       { name: '0002_username_skeleton', executedAt: null },
       { name: '0003_authz_versions', executedAt: null },
+      { name: '0005_admin_indexes', executedAt: null },
     ]);
-    expect(await database.migrate({ emailUnique: true })).toEqual({ applied: ['0001_initial', '0002_username_skeleton', '0003_authz_versions'] });
+    expect(await database.migrate({ emailUnique: true })).toEqual({ applied: ['0001_initial', '0002_username_skeleton', '0003_authz_versions', '0005_admin_indexes'] });
     expect(await database.migrate({ emailUnique: true })).toEqual({ applied: [] });
     const [shown] = await database.showMigrations();
     expect(shown?.name).toBe('0001_initial');

@@ -1,5 +1,6 @@
 /** Builds the SQL implementation of every store over one connection or transaction. */
 import type { Stores } from '../../core/ports.js';
+import { SqlAdminStore } from './admin.js';
 import { SqlAuditStore } from './audit.js';
 import type { StoreContext } from './common.js';
 import { SqlGroupStore } from './groups.js';
@@ -19,6 +20,7 @@ export function createSqlStores(ctx: StoreContext): Stores {
     groups: new SqlGroupStore(ctx),
     sessions: new SqlSessionStore(ctx),
     audit: new SqlAuditStore(ctx, (fn) => transaction((inner) => fn(inner.audit as SqlAuditStore))),
+    admin: new SqlAdminStore(ctx),
     transaction,
   };
   return stores;
