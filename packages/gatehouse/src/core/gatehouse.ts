@@ -16,6 +16,7 @@ import { type PasswordValidator, validatorsFromNames } from './password-validati
 import { type AppLabel, type AppsDeclaration, type PermissionName, permissionDefinitions } from './permissions.js';
 import type { Mailer, Stores } from './ports.js';
 import { type RoleApplyResult, type RolePlan, type RolesDeclaration, applyRoles, planRoles } from './roles.js';
+import { REAUTH_AT, RESET_TOKEN, RESET_UID } from './session-keys.js';
 import { type LoadedSession, type SessionMeta, SessionManager, SessionRevokedError } from './sessions.js';
 import { PasswordResetTokens } from './tokens.js';
 import { type AnyUser, type User, toUser, userRecord } from './user.js';
@@ -46,6 +47,11 @@ export interface GatehouseOptions<Apps extends AppsDeclaration> {
 export interface LoginMeta extends SessionMeta {
   /** How the user proved who they are, for the audit log. */
   backend?: string;
+  /**
+   * The user has just typed their password: the new session records it (`reauthAt`), so routes
+   * wanting a recent password check accept it. The HTTP layer's login sets this.
+   */
+  passwordChecked?: boolean;
 }
 
 /**
@@ -157,7 +163,13 @@ export class Gatehouse<P extends string = string, R extends string = string> {
   async login(user: User, current: LoadedSession | null, meta: LoginMeta = {}): Promise<LoadedSession> {
     let session: LoadedSession;
     try {
-      session = await this.sessions.rotate(current, user, { meta, login: true });
+      // A password login is a password check (it counts for routes wanting recent
+      // authentication), and a reset pending from before the login has no business in the
+      // logged-in session: both in the write that creates the session, so it never exists
+      // without them.
+      const patch: Record<string, unknown> = { [RESET_UID]: undefined, [RESET_TOKEN]: undefined };
+      if (meta.passwordChecked) patch[REAUTH_AT] = this.clock.now();
+      session = await this.sessions.rotate(current, user, { meta: { ip: meta.ip ?? null, userAgent: meta.userAgent ?? null }, login: true, patch });
     } catch (error) {
       if (error instanceof SessionRevokedError) {
         await this.audit.record({ actor: null, action: 'auth.login_failed', target: user.username, ip: meta.ip ?? null, data: { reason: 'credentials_changed', ...(meta.backend ? { backend: meta.backend } : {}) } });
@@ -171,6 +183,15 @@ export class Gatehouse<P extends string = string, R extends string = string> {
     session = { ...session, user: toUser({ ...userRecord(user), lastLogin: touched.lastLogin }) };
     await this.audit.record({ actor: user.username, action: 'auth.login', target: user.username, ip: meta.ip ?? null, data: meta.backend ? { backend: meta.backend } : {} });
     return session;
+  }
+
+  /**
+   * The user proved their password again (re-authentication, a password change): the session
+   * continues under a new id, same end, with `reauthAt` now, in one write. Throws
+   * `SessionRevokedError` when `user`'s row moved on since the snapshot.
+   */
+  async reauthenticated(current: LoadedSession | null, user: User, meta: SessionMeta = {}): Promise<LoadedSession> {
+    return this.sessions.rotate(current, user, { meta, keepExpiry: true, patch: { [REAUTH_AT]: this.clock.now() } });
   }
 
   /** Ends the session and records it. */

@@ -92,6 +92,11 @@ export type {
 } from './ports.js';
 export { throttleKeys, normalizeThrottleUsername, addressBucket, throttleDecision } from './throttle.js';
 export type { LoginThrottle, ThrottleKey, ThrottleDecision, ThrottleKeyOptions, ThrottleAdmission, ThrottleReservation } from './throttle.js';
+export { CounterLoginThrottle } from './counter-throttle.js';
+export type { ClosableLoginThrottle, CounterStore, CounterState } from './counter-throttle.js';
+export { createMemoryLoginThrottle } from './memory-throttle.js';
+export { CounterRateLimiter } from './counter-rate-limiter.js';
+export { createMemoryRateLimits } from './memory-rate-limits.js';
 export { isSafeRedirect, resolveSafeRedirect, safeRedirectOr, MAX_REDIRECT_LENGTH } from './redirects.js';
 export type { SafeRedirectOptions } from './redirects.js';
 export { rateLimitKey } from './rate-limit.js';

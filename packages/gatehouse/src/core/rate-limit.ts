@@ -1,7 +1,8 @@
 /**
  * A generic counter port: "may this key act once more in the current window?". The password-reset
  * flow counts with it (mails per target address, requests per client, invalid links per client);
- * the stores live in `gatehouse/db` (SQL for every instance to share, memory for one process).
+ * the stores are `createRateLimits` in `gatehouse/db` (SQL, for every instance to share) and
+ * `createMemoryRateLimits` here in the core (memory-rate-limits.ts, for one process).
  *
  * `consume` counts before it answers, in one atomic step in every store, so a burst of concurrent
  * requests cannot all be admitted before any of them is counted.
@@ -19,7 +20,7 @@ export interface RateLimiter {
   refund(key: string): Promise<void>;
 }
 
-/** The counters of the password-reset flow (`createRateLimits` / `createMemoryRateLimits` in `gatehouse/db`). */
+/** The counters of the password-reset flow (`createRateLimits` in `gatehouse/db`, or `createMemoryRateLimits`). */
 export interface PasswordResetRateLimits {
   /** Reset mails per target address. */
   readonly perEmail: RateLimiter;

@@ -51,6 +51,11 @@ export interface RotateOptions {
    * does not count as a change. A new owner is always treated as a login.
    */
   login?: boolean;
+  /**
+   * Keys set over the data carried across (`undefined` deletes one), in the same write that
+   * creates the new session: a login stamps `reauthAt` and drops a pending reset this way.
+   */
+  patch?: Record<string, unknown>;
 }
 
 /**
@@ -161,7 +166,12 @@ export class SessionManager {
     const expiresAt = options.keepExpiry && sameOwner ? current.record.expiresAt : null;
     const continuing = sameOwner && options.login !== true;
     const guard: SessionGuard = user && !continuing ? { password: user.password } : {};
-    const next = await this.create(user, options.meta ?? {}, options.data ?? (keep ? current.record.data : {}), expiresAt, guard);
+    const data = { ...(options.data ?? (keep ? current.record.data : {})) };
+    for (const [key, value] of Object.entries(options.patch ?? {})) {
+      if (value === undefined) delete data[key];
+      else data[key] = value;
+    }
+    const next = await this.create(user, options.meta ?? {}, data, expiresAt, guard);
     if (current) await this.stores.sessions.delete(current.record.idHash);
     return next;
   }

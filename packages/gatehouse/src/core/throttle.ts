@@ -14,7 +14,9 @@
  * never holds usernames or addresses in clear. Without a secret an IPv4 digest can be reversed by
  * trying all 2^32 addresses; pass a secret where that matters.
  *
- * This file imports no framework and no driver; `gatehouse/db` and `gatehouse/redis` implement it.
+ * This file imports no framework and no driver. `counter-throttle.ts` implements the port over any
+ * counter store; `memory-throttle.ts` (one process) and `gatehouse/db` (the app's database) give it
+ * counters.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -78,6 +80,11 @@ export type ThrottleAdmission = ThrottleReservation | { readonly allowed: false;
 export interface LoginThrottle {
   /** Counts one attempt for `key`, atomically, and says whether it may verify a password. */
   reserve(key: ThrottleKey): Promise<ThrottleAdmission>;
+  /**
+   * False for a throttle whose counts live in one process (`createMemoryLoginThrottle`): production
+   * refuses it, since each instance and each restart would count from zero. Absent means shared.
+   */
+  readonly shared?: boolean;
 }
 
 /** The two counter keys for one attempt. */

@@ -8,8 +8,9 @@
  * the path nor names the framework.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { PluginContext } from './context.js';
-import { wantsJson } from './denials.js';
+import { badUrlResponse, invalidResetLinkPage, isResetUrl } from '../http/bad-url.js';
+import type { HttpSite } from '../http/site.js';
+import { sendResponse } from './reply.js';
 
 type FrameworkErrors = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void;
 
@@ -26,47 +27,12 @@ function serverOptions(fastify: FastifyInstance): { frameworkErrors?: FrameworkE
   return null;
 }
 
-/** The invalid-link page, rendered without session or CSRF state (no route ran to load them). */
-function invalidLinkPage(context: PluginContext, reply: FastifyReply): void {
-  const html = context.templates.page('registration/password_reset_confirm.html', {
-    siteName: context.siteName,
-    urls: { ...context.urls },
-    user: { isAuthenticated: false, username: '' },
-    csrf: { field: context.gatehouse.config.csrf.fieldName, token: '' },
-    title: 'Password reset unsuccessful',
-    validlink: false,
-    form: { errors: [], fieldErrors: {} },
-  });
-  reply.code(200).header('Cache-Control', 'no-store').header('Referrer-Policy', 'no-referrer').type('text/html; charset=utf-8').send(html);
-}
-
-/**
- * Every other malformed URL, when the app has no `frameworkErrors` of its own: a plain 400 (414
- * for an overlong parameter) that does not repeat the path back, names no framework, and carries
- * the headers every other answer does (helmet's hooks never run for these).
- */
-function plainBadUrl(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-  const status = tooLong ? 414 : 400;
-  const message = tooLong ? 'The address is too long.' : 'The address is not valid.';
-  request.log.info({ gatehouse: { event: 'bad_url', code: error.code } }, 'malformed URL refused');
-  reply
-    .code(status)
-    .header('Cache-Control', 'no-store')
-    .header('X-Content-Type-Options', 'nosniff')
-    .header('X-Frame-Options', 'DENY')
-    .header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'")
-    .header('Referrer-Policy', 'no-referrer');
-  if (wantsJson(request)) reply.send({ error: tooLong ? 'uri_too_long' : 'bad_url', message });
-  else reply.type('text/plain; charset=utf-8').send(message);
-}
-
 /**
  * Makes malformed URLs under the reset prefix show the invalid-link page, chaining to the app's own
  * `frameworkErrors` for everything else. Returns false (and logs a warning) when this Fastify
  * version hides its options, in which case such URLs get Fastify's 400.
  */
-export function installResetBadUrlPage(fastify: FastifyInstance, context: PluginContext): boolean {
+export function installResetBadUrlPage(fastify: FastifyInstance, site: HttpSite): boolean {
   const options = serverOptions(fastify);
   if (options === null) {
     fastify.log.warn('gatehouse: cannot reach the Fastify server options; malformed reset links will get a 400 instead of the invalid-link page.');
@@ -74,10 +40,17 @@ export function installResetBadUrlPage(fastify: FastifyInstance, context: Plugin
   }
   const appHandler = options.frameworkErrors;
   options.frameworkErrors = (error, request, reply) => {
-    const isReset = (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') && context.accountViews && request.url.startsWith(context.urls.resetBase);
-    if (isReset) return invalidLinkPage(context, reply);
+    const isReset = (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') && isResetUrl(site, request.url);
+    if (isReset) {
+      sendResponse(reply, invalidResetLinkPage(site));
+      return;
+    }
     if (appHandler) return appHandler(error, request, reply);
-    return plainBadUrl(error, request, reply);
+    const header = (name: string): string | undefined => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    };
+    sendResponse(reply, badUrlResponse({ header }, error.code === 'FST_ERR_MAX_PARAM_LENGTH', request.log, error.code));
   };
   return true;
 }

@@ -1,70 +1,103 @@
 /**
- * The plugin's request hooks, in the order a request meets them:
+ * The plugin's request hooks: each translates between Fastify and the request's `AuthExchange`,
+ * which decides.
  *
- * - `onRequest`: the Host and protocol check (request-origin.ts), then load the session and set
- *   `request.user`;
- * - `preValidation`: the CSRF check on unsafe methods (the body is parsed by then, so the form
- *   field can be read, and nothing has run yet that could change anything);
- * - `onSend`: a critical decision still pending is written as denied (pending-audit.ts), then
- *   cookies, cache headers, and the object-rule safety net.
+ * - `onRequest`: the Host/protocol check (400 before any session is read), then the exchange is
+ *   opened (session and user) and the route's declared access is enforced, before the body is
+ *   read;
+ * - `preValidation`: the CSRF check (the body is parsed by then, and nothing has run yet that
+ *   could change anything);
+ * - `onSend`: `exchange.finish` (pending audit, object-rule safety net, cookies, cache headers);
+ * - `onResponse` / `onRequestAbort`: `exchange.end`, the backstop for a pending audit, and the
+ *   start of work deferred until after the response.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { stateOf } from './context.js';
-import { checkCsrf, isCsrfExempt, isSafeMethod, writeCsrfCookie } from './csrf.js';
-import { denialLogFields, routeLabel, wantsJson } from './denials.js';
-import { settlePendingAudit, unsettledReason } from './pending-audit.js';
-import { markNoStore, sendPage } from './render.js';
-import { deferSession, loadSession, writeSessionCookie } from './session-cookie.js';
+import type { AccessDeclaration } from '../http/access.js';
+import { AuthExchange, originResponse } from '../http/exchange.js';
+import type { HttpResponse } from '../http/response.js';
+import { exchangeOf, kRouteHeaders, setExchange, siteOf } from './context.js';
+import { FastifyHttpRequest } from './http-request.js';
+import { sendResponse } from './reply.js';
 
-/** onRequest. */
-export async function sessionHook(request: FastifyRequest): Promise<void> {
-  const state = stateOf(request);
-  const access = request.routeOptions.config?.access;
-  if (access?.kind === 'public' && access.session === false) {
-    // The route said it never reads the user: no session query (a health check with a cookie
-    // costs what one without does). Anything that does need the session loads it first.
-    state.sessionDeferred = true;
-    deferSession(request);
-    return;
-  }
-  await loadSession(request);
+type RouteConfig = { access?: AccessDeclaration; csrf?: boolean; [kRouteHeaders]?: Readonly<Record<string, string>> } | undefined;
+
+function routeConfig(request: FastifyRequest): RouteConfig {
+  return request.routeOptions.config as RouteConfig;
 }
 
-/** preValidation. */
+/** onRequest: origin check, exchange, route guard. */
+export async function requestHook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const site = siteOf(request);
+  const view = new FastifyHttpRequest(request);
+  const refused = originResponse(site, view, request.log);
+  if (refused) return sendResponse(reply, refused);
+  const config = routeConfig(request);
+  const declaration = config?.access;
+  const exchange = await AuthExchange.open(site, view, request.log, declaration, {
+    onSessionChange(changed) {
+      request.user = changed.user;
+      request.session = changed.session;
+    },
+    whenSent(start) {
+      const raw = reply.raw;
+      if (raw.writableFinished || raw.destroyed) {
+        start();
+        return;
+      }
+      raw.once('finish', start);
+      raw.once('close', start);
+    },
+  });
+  setExchange(request, exchange);
+  const headers = config?.[kRouteHeaders];
+  if (headers) {
+    // The account route's own headers go on every answer it gives (refusals and errors too).
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+    if (headers['cache-control'] === 'no-store') exchange.noStore();
+  }
+  if (declaration && declaration.kind !== 'public') {
+    const denied = await exchange.authorize(declaration);
+    if (denied) return sendResponse(reply, denied);
+  }
+  return undefined;
+}
+
+/** preValidation: the CSRF check. */
 export async function csrfHook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-  const state = stateOf(request);
-  state.csrfChecked = true;
-  const exempt = isSafeMethod(request.method) || request.is404 || isCsrfExempt(request);
-  const failure = exempt ? null : checkCsrf(request);
-  await settlePendingAudit(request, failure === null, `csrf ${failure}`);
-  if (failure === null) return undefined;
-  request.log.warn({ gatehouse: { decision: 'deny', kind: 'csrf', ...denialLogFields(request), reason: failure } }, 'CSRF check failed');
-  markNoStore(request);
-  if (wantsJson(request)) return reply.code(403).send({ error: 'csrf_failed', message: 'The form has expired. Reload the page and try again.' });
-  return sendPage(request, reply, 'csrf_failure.html', 'Form expired', {}, 403);
+  const exchange = exchangeOf(request);
+  if (!exchange) return undefined;
+  const refused = await exchange.checkCsrf(request.is404 || routeConfig(request)?.csrf === false);
+  return refused ? sendResponse(reply, refused) : undefined;
 }
 
-/** onSend. */
+function headerValue(reply: FastifyReply, name: string): string | undefined {
+  const value = reply.getHeader(name);
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}
+
+/** onSend: what the exchange adds to the answer. */
 export async function responseHook(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
-  const state = stateOf(request);
-  // The request was answered without reaching the CSRF check: nothing ran, so it was refused.
-  if (state.auditPending) await settlePendingAudit(request, false, unsettledReason(reply));
-  let body = payload;
-  if (request.routeOptions.config?.access?.kind === 'object' && reply.statusCode < 300 && !state.objectChecked) {
-    // Fail closed: the route promised an object check and answered without one.
-    request.log.error({ gatehouse: { route: routeLabel(request) } }, 'gatehouse: objectRule route answered without authorizeObject()');
-    reply.code(500).type('text/plain; charset=utf-8');
-    body = 'Server error.';
-  }
-  writeSessionCookie(request, reply);
-  writeCsrfCookie(request, reply);
-  // Pages for a logged-in user must not land in a shared cache; the app may set its own policy.
-  if (state.noStore) reply.header('Cache-Control', 'no-store');
-  else if (request.user?.isAuthenticated && !reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'private, no-store');
-  if (state.session || state.sessionCookie !== 'keep') {
-    const vary = reply.getHeader('Vary');
-    if (!vary) reply.header('Vary', 'Cookie');
-    else if (!String(vary).toLowerCase().includes('cookie')) reply.header('Vary', `${String(vary)}, Cookie`);
-  }
-  return body;
+  const exchange = exchangeOf(request);
+  if (!exchange) return payload;
+  const before: HttpResponse = { status: reply.statusCode, headers: {}, cookies: [], body: null };
+  const cacheControl = headerValue(reply, 'cache-control');
+  const vary = headerValue(reply, 'vary');
+  if (cacheControl !== undefined) before.headers['cache-control'] = cacheControl;
+  if (vary !== undefined) before.headers.vary = vary;
+  const after = await exchange.finish(before);
+  if (after.status !== before.status) reply.code(after.status);
+  for (const [name, value] of Object.entries(after.headers)) if (before.headers[name] !== value) reply.header(name, value);
+  for (const cookie of after.cookies) reply.header('set-cookie', cookie);
+  return after.body === null ? payload : after.body;
+}
+
+/** onResponse: the last chance for a pending audit (replies that skipped `onSend`). Never throws. */
+export async function endHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  await exchangeOf(request)?.end({ status: reply.statusCode });
+}
+
+/** onRequestAbort: the client left before any answer. Never throws. */
+export async function abortHook(request: FastifyRequest): Promise<void> {
+  await exchangeOf(request)?.end({ aborted: true });
 }

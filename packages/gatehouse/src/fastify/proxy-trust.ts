@@ -22,60 +22,25 @@
  * instance's option at start-up: a bare number is refused (it silently means "no proxy"), `true`
  * is warned about.
  */
-import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../core/errors.js';
+import { type ProxyTrust, trustedProxies as trustedProxiesOf } from '../http/forwarded.js';
+import { recodeConfigError } from '../http/site.js';
 
-/** What Fastify's `trustProxy` accepts from `trustedProxies`. */
-export type ProxyTrust = ((address: string, hop: number) => boolean) | string[];
-
-/** A hop count beyond this is surely a mistake (each hop is a proxy you run). */
-const MAX_HOPS = 32;
-/** proxy-addr's named ranges. */
-const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-function invalid(message: string): ConfigError {
-  return new ConfigError('gatehouse.fastify.invalid_trust_proxy', message);
-}
-
-/** True for `10.0.0.1`, `10.0.0.0/8`, `10.0.0.0/255.0.0.0`, `fd00::/8`, `loopback`... */
-export function isProxyAddress(entry: string): boolean {
-  if (NAMED_RANGES.has(entry)) return true;
-  const slash = entry.indexOf('/');
-  const address = slash === -1 ? entry : entry.slice(0, slash);
-  const family = isIP(address);
-  if (family === 0) return false;
-  if (slash === -1) return true;
-  const suffix = entry.slice(slash + 1);
-  if (/^\d{1,3}$/.test(suffix)) return Number(suffix) <= (family === 4 ? 32 : 128);
-  return family === 4 && isIP(suffix) === 4;
-}
+export type { ProxyTrust } from '../http/forwarded.js';
 
 /**
  * Fastify's `trustProxy` for a deployment behind proxies:
  * `Fastify({ trustProxy: trustedProxies(1) })` (one proxy in front: nginx, a load balancer) or
- * `trustedProxies('10.0.0.0/8, 192.168.1.7')` (the proxies' addresses). A hop count trusts the n
- * nearest hops whoever they are, so the app must not be reachable except through them; a list
- * trusts only those addresses and is the safer choice when they are known.
+ * `trustedProxies('10.0.0.0/8, 192.168.1.7')` (the proxies' addresses). The HTTP layer's
+ * setting, which Fastify takes as it is; errors are coded `gatehouse.fastify.invalid_trust_proxy`.
  */
 export function trustedProxies(setting: number | string | readonly string[]): ProxyTrust {
-  if (typeof setting === 'number') {
-    if (!Number.isInteger(setting) || setting < 1 || setting > MAX_HOPS) {
-      throw invalid(`trustedProxies: a hop count must be a whole number from 1 to ${MAX_HOPS} (the proxies in front of the app), got ${setting}.`);
-    }
-    const hops = setting;
-    // Hop 0 is the socket's peer, hop 1 the address it reported, and so on (proxy-addr's order).
-    return (_address: string, hop: number) => hop < hops;
+  try {
+    return trustedProxiesOf(setting);
+  } catch (error) {
+    throw recodeConfigError(error, 'fastify');
   }
-  const entries = (typeof setting === 'string' ? setting.split(',') : [...setting]).map((entry) => (typeof entry === 'string' ? entry.trim() : ''));
-  if (entries.length === 0 || entries.some((entry) => entry === '')) {
-    throw invalid('trustedProxies: give a hop count or a list of proxy addresses/CIDRs, e.g. "10.0.0.0/8, 192.168.1.7"; the list has an empty entry.');
-  }
-  const bad = entries.find((entry) => !isProxyAddress(entry));
-  if (bad !== undefined) {
-    throw invalid(`trustedProxies: "${bad}" is not an IP address or CIDR range (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8, or loopback).`);
-  }
-  return entries;
 }
 
 const OPTIONS_SYMBOL = 'fastify.options';

@@ -28,22 +28,17 @@ import type {
   RouteGenericInterface,
 } from 'fastify';
 import type { FastifyRequestType, ResolveFastifyRequestType } from 'fastify/types/type-provider.js';
-import type { AccessDeclaration, RestrictedDeclaration } from './access.js';
-import type { RouteAccessEntry } from './inventory.js';
-import type { BackgroundTasks } from './tasks.js';
+import type { AccessDeclaration, RestrictedDeclaration } from '../http/access.js';
+import type { RouteAccessEntry } from '../http/inventory.js';
+import type { BackgroundTasks } from '../http/tasks.js';
+import type { LoginOptions, RegisteredPermission } from '../http/types.js';
 
-/** Augment with `{ gatehouse: typeof yourGatehouse }` to type the free builders. */
-// biome-ignore lint/suspicious/noEmptyInterface: filled in by apps through declaration merging
-export interface GatehouseTypes {}
-
-/** The registered permission-name union, or `string` when none is registered. */
-export type RegisteredPermission = GatehouseTypes extends { gatehouse: Gatehouse<infer P> } ? P : string;
+// Declared in the HTTP layer, so an augmentation of `gatehouse/fastify` (re-exporting it) types
+// the builders every adapter shares.
+export type { GatehouseTypes, RegisteredPermission } from '../http/types.js';
 
 /** Options of `request.login`. */
-export interface RequestLoginOptions {
-  /** How the user proved who they are, for the audit log (`model` by default). */
-  backend?: string;
-}
+export type RequestLoginOptions = LoginOptions;
 
 /**
  * The user a route's handler sees: a logged-in `User` on a route whose declared access needs one

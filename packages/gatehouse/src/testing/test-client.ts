@@ -13,7 +13,7 @@ import type { FastifyInstance, HTTPMethods, LightMyRequestResponse } from 'fasti
 import { ConfigError } from '../core/errors.js';
 import type { User } from '../core/user.js';
 import { type PluginContext, kContext } from '../fastify/context.js';
-import { REAUTH_AT } from '../fastify/session-cookie.js';
+import { REAUTH_AT } from '../core/session-keys.js';
 import { CookieJar } from './cookie-jar.js';
 import { maskCsrfSecret, newCsrfSecret } from './csrf-pair.js';
 

@@ -8,7 +8,7 @@
  * `maxPending` jobs (counting those waiting for their response to finish), new jobs are dropped
  * with a warning in the log; the clients were answered already and learn nothing either way.
  */
-import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import type { HttpLogger } from './logger.js';
 
 /** Jobs pending at most, unless the constructor says otherwise. */
 export const DEFAULT_MAX_PENDING_TASKS = 1000;
@@ -22,7 +22,7 @@ export class BackgroundTasks {
   dropped = 0;
 
   constructor(
-    private readonly log: FastifyBaseLogger,
+    private readonly log: HttpLogger,
     /** Jobs pending (running or waiting) at most; set from `config.passwordReset.maxQueuedMails`. */
     public maxPending: number = DEFAULT_MAX_PENDING_TASKS,
   ) {}
@@ -57,24 +57,19 @@ export class BackgroundTasks {
   /**
    * Runs `job` once the response has gone (or the client hung up, so the work is not lost):
    * whatever it does, the answer the client got, and its timing, did not depend on it.
+   * `whenSent` calls its callback then (the adapter knows when; calling it twice is harmless).
    */
-  afterResponse(reply: FastifyReply, name: string, job: () => Promise<void>): boolean {
+  afterResponse(whenSent: (start: () => void) => void, name: string, job: () => Promise<void>): boolean {
     // The slot is taken now, not when the response finishes, so responses in flight count too.
     if (!this.admit(name)) return false;
     this.waiting += 1;
     let started = false;
-    const start = (): void => {
+    whenSent(() => {
       if (started) return;
       started = true;
       this.waiting -= 1;
       this.#run(name, job);
-    };
-    if (reply.raw.writableFinished || reply.raw.destroyed) {
-      start();
-      return true;
-    }
-    reply.raw.once('finish', start);
-    reply.raw.once('close', start);
+    });
     return true;
   }
 

@@ -15,17 +15,17 @@ import { ConfigError } from '../core/errors.js';
 
 /**
  * The default templates: beside this module in `src/` (tests, tsx) or when the build copied them
- * to `dist/fastify/templates`; else the `src/` copy next to `dist/` in a repository checkout.
+ * to `dist/http/templates`; else the `src/` copy next to `dist/` in a repository checkout.
  */
 function defaultTemplatesDir(): string {
-  const candidates = [new URL('./templates/', import.meta.url), new URL('../../src/fastify/templates/', import.meta.url)];
+  const candidates = [new URL('./templates/', import.meta.url), new URL('../../src/http/templates/', import.meta.url)];
   for (const candidate of candidates) {
     const dir = fileURLToPath(candidate);
     if (existsSync(join(dir, 'layout.html'))) return dir;
   }
   throw new ConfigError(
     'gatehouse.config.templates_missing',
-    `gatehouse's default templates were not found beside ${fileURLToPath(import.meta.url)}: copy src/fastify/templates to dist/fastify/templates when building.`,
+    `gatehouse's default templates were not found beside ${fileURLToPath(import.meta.url)}: copy src/http/templates to dist/http/templates when building.`,
   );
 }
 
