@@ -45,6 +45,8 @@ export async function createServer(services: Services, options: CreateServerOpti
     // Links in mail: SITE_URL; in development without it, the request's own (allowed) origin.
     ...(settings.siteUrl !== null ? { siteUrl: settings.siteUrl } : {}),
     allowedHosts: settings.allowedHosts,
+    // The staff admin (users, groups, permissions, audit log), each screen behind its auth.* permission.
+    admin: { prefix: '/admin' },
   });
 
   const access = accessFor(gatehouse);
