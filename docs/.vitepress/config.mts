@@ -42,6 +42,7 @@ export default defineConfig({
         items: [
           { text: 'Account views and templates', link: '/account-views' },
           { text: 'Audit log', link: '/audit-log' },
+          { text: 'Admin', link: '/admin' },
           { text: 'Migrating from Django', link: '/migrating-from-django' },
         ],
       },

@@ -248,7 +248,8 @@ export interface Stores {
 /**
  * How the admin's users list is filtered and paged. Without `search` the list is in id order and
  * pages by id; with it, in the searched column's lower-case order and pages by (that key, id), so
- * both are one ordered index range scan whatever the table's size.
+ * both are one ordered index range scan whatever the table's size. A search with a rare flag
+ * (staff, superuser, inactive) is in id order again: the flag's small index is read instead.
  */
 export interface AdminUserQuery {
   /**

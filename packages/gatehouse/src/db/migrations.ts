@@ -191,10 +191,11 @@ function authzVersions(): Migration {
 
 /**
  * Indexes for the admin (issue 13), so its screens stay one index range scan at a million users:
- * - username and email prefix search: on lower(x), with `text_pattern_ops` on PostgreSQL so a
- *   `LIKE 'prefix%'` is answered by the index whatever the database's collation, each with `id`
- *   last so a page continues from a (key, id) cursor; SQLite compares bytes, so a plain index
- *   serves the range predicate the store writes there;
+ * - username and email prefix search: on lower(x), collated "C" on PostgreSQL (byte order), so
+ *   that one index answers both a `LIKE 'prefix%'` and the page's `order by`, whatever the
+ *   database's own collation (`text_pattern_ops` would serve the LIKE but not the order), each with
+ *   `id` last so a page continues from a (key, id) cursor; SQLite compares bytes anyway, so a
+ *   plain index serves the range predicate the store writes there;
  * - the rare flags (staff, superuser, inactive) as partial indexes on id, so "all superusers"
  *   reads a handful of entries instead of the table;
  * - members of a group by user id, holders of a permission (direct and through groups);
@@ -205,10 +206,10 @@ function adminIndexes(kind: DialectKind): Migration {
   const staff = pg ? 'is_staff' : 'is_staff = 1';
   const superuser = pg ? 'is_superuser' : 'is_superuser = 1';
   const inactive = pg ? 'not is_active' : 'is_active = 0';
-  const ops = pg ? ' text_pattern_ops' : '';
+  const collate = pg ? ' collate "C"' : '';
   const statements = [
-    `create index auth_user_username_prefix_idx on auth_user (lower(username)${ops}, id)`,
-    `create index auth_user_email_prefix_idx on auth_user (lower(email)${ops}, id)`,
+    `create index auth_user_username_prefix_idx on auth_user (lower(username)${collate}, id)`,
+    `create index auth_user_email_prefix_idx on auth_user (lower(email)${collate}, id)`,
     `create index auth_user_staff_idx on auth_user (id) where ${staff}`,
     `create index auth_user_superuser_idx on auth_user (id) where ${superuser}`,
     `create index auth_user_inactive_idx on auth_user (id) where ${inactive}`,

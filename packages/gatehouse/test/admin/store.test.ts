@@ -94,6 +94,10 @@ describe.each(testDatabases())('AdminStore on $label', ({ kind }) => {
     expect(await allPages({ groupId, isActive: true })).toEqual(['Albert', 'bob']);
     expect(await allPages({ groupId, search: 'b' })).toEqual(['bob']);
     expect(await allPages({ groupId: groupId + 1000 })).toEqual([]);
+    // A search with a rare flag reads the flag's small index, in id order.
+    expect(await allPages({ search: 'a', isStaff: true }, 1)).toEqual(['alice']);
+    expect(await allPages({ search: 'd', isSuperuser: true })).toEqual(['dave']);
+    expect(await allPages({ search: 'C', isActive: false })).toEqual(['carol']);
   });
 
   it('lists who holds a permission directly or through groups, once each, with the sources', async () => {
