@@ -10,7 +10,11 @@ import { ConfigError } from './errors.js';
 import { type AppsDeclaration, type PermissionName, permissionDefinitions } from './permissions.js';
 import { ALL_PERMISSIONS, type RolesDeclaration, defineRoles } from './roles.js';
 
-/** One route as the web adapter enforces it: what the route inventory lists. */
+/**
+ * One route as the web adapter enforces it: what the route inventory lists. The HTTP layer's
+ * `RouteAccessEntry` (every adapter's inventory) is this type with every field known; a
+ * hand-written source may leave the optional ones out.
+ */
 export interface RouteInventoryEntry {
   /** HTTP method, upper case (`GET`, `POST`, ...). */
   method: string;

@@ -9,7 +9,9 @@ import type { HttpSite } from '../http/site.js';
 /** The site as the plugin shares it (`gatehouse/testing` reads it to build its client). */
 export type PluginContext = HttpSite;
 
+/** The instance decoration holding the site. */
 export const kContext = Symbol('gatehouse.context');
+/** The request property holding its exchange. */
 export const kExchange = Symbol('gatehouse.exchange');
 /** Marks the plugin's own 405 answers, left out of the route inventory. */
 export const kHidden = Symbol('gatehouse.hidden');

@@ -23,7 +23,7 @@ import type { User } from '../core/user.js';
 import { type GatehouseHttpOptions, type HttpSite, createHttpSite, recodeConfigError } from '../http/site.js';
 import type { LoginOptions } from '../http/types.js';
 import { installResetBadUrlPage } from './bad-url.js';
-import { kContext, requireExchange } from './context.js';
+import { kContext, kExchange, requireExchange } from './context.js';
 import { gatehouseErrorHandler, notFoundHandler } from './errors.js';
 import { formBodyOptions } from './form-parser.js';
 import { helmetOptions } from './headers.js';
@@ -87,6 +87,8 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
   fastify.decorate('gatehouse', gatehouse as FastifyInstance['gatehouse']);
   fastify.decorate('gatehouseRoutes', () => inventory.list());
   fastify.decorate('gatehouseTasks', site.tasks);
+  // Declared up front so every request object has the same shape (no property added later).
+  fastify.decorateRequest(kExchange, null, []);
   fastify.decorateRequest('user', null, []);
   fastify.decorateRequest('session', null, []);
   fastify.decorateRequest('login', function (this: FastifyRequest, user: User, loginOptions?: LoginOptions) {

@@ -62,7 +62,20 @@ export function originResponse(site: HttpSite, request: HttpRequest, log: HttpLo
   log.warn({ gatehouse: { decision: 'deny', kind: 'host', ...denialLogFields(request, null), reason: problem.reason } }, 'request refused: untrusted Host or protocol');
   const response = textResponse(400, problem.message);
   response.headers['cache-control'] = 'no-store';
-  return response;
+  return finishWithoutExchange(site, response);
+}
+
+/**
+ * What `finish` would add to an answer given before any exchange exists (the origin refusal, a
+ * malformed URL, an error before the session was read): the site's security headers the answer
+ * does not set itself. No cookies, nothing of a session.
+ */
+export function finishWithoutExchange(site: HttpSite, response: HttpResponse): HttpResponse {
+  const security = site.securityHeaders;
+  if (!security) return response;
+  const headers = { ...response.headers };
+  for (const [name, value] of Object.entries(security)) if (headers[name] === undefined) headers[name] = value;
+  return { ...response, headers };
 }
 
 /** One request's auth state; see the module comment. */
@@ -277,7 +290,7 @@ export class AuthExchange {
       if (json) return jsonResponse(401, { error: 'reauthentication_required', message: 'Confirm your password to continue.', reauthUrl });
       return redirectResponse(withNext(reauthUrl, this.request.url));
     }
-    const loginUrl = this.site.gatehouse.config.loginUrl;
+    const loginUrl = this.site.loginUrl;
     if (json) return jsonResponse(401, { error: 'not_authenticated', message: 'Log in to continue.', loginUrl });
     return redirectResponse(withNext(loginUrl, this.request.url));
   }
@@ -349,9 +362,7 @@ export class AuthExchange {
       if (!vary) out.headers.vary = 'Cookie';
       else if (!vary.toLowerCase().includes('cookie')) out.headers.vary = `${vary}, Cookie`;
     }
-    const security = this.site.securityHeaders;
-    if (security) for (const [name, value] of Object.entries(security)) if (out.headers[name] === undefined) out.headers[name] = value;
-    return out;
+    return finishWithoutExchange(this.site, out);
   }
 
   /**

@@ -14,7 +14,7 @@ export type { HttpLogger } from './logger.js';
 export { consoleLogger } from './logger.js';
 export { createHttpSite, accountUrls, normalisePrefix, recodeConfigError } from './site.js';
 export type { GatehouseHttpOptions, AccountViewsOptions, AccountUrls, HttpSite, HttpSiteSettings } from './site.js';
-export { AuthExchange, originResponse, unsettledReason } from './exchange.js';
+export { AuthExchange, originResponse, finishWithoutExchange, unsettledReason } from './exchange.js';
 export type { ExchangeHooks, DenyOptions } from './exchange.js';
 export {
   accessFor,

@@ -5,6 +5,7 @@
  * URLs under their prefix, the security headers). Each adapter's options extend
  * `GatehouseHttpOptions`; it calls `createHttpSite` and then only translates.
  */
+import { defaults as configDefaults } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import type { Gatehouse } from '../core/gatehouse.js';
 import { createMemoryRateLimits } from '../core/memory-rate-limits.js';
@@ -106,6 +107,13 @@ export interface HttpSite {
   /** The account views' prefix (`/accounts`, or `''`). */
   readonly prefix: string;
   readonly urls: AccountUrls;
+  /**
+   * Where anonymous visitors are sent to log in: the config's `loginUrl`, or, while it is the
+   * built-in `/accounts/login/` and the views are mounted under another prefix, their login URL.
+   */
+  readonly loginUrl: string;
+  /** Where logout sends people: `logoutRedirectUrl`, following the prefix the same way. */
+  readonly logoutRedirectUrl: string;
   /** Whether the account views are mounted (so `urls` point somewhere). */
   readonly accountViews: boolean;
   /** Logout shows `registration/logged_out.html` instead of redirecting. */
@@ -247,6 +255,9 @@ export async function createHttpSite(options: GatehouseHttpOptions, log: HttpLog
   gatehouse.accounts.adoptMailer(options.mailer, options.siteName);
   const cookies = cookieSpecs(config);
   const tasks = new BackgroundTasks(log, config.passwordReset.maxQueuedMails);
+  const urls = accountUrls(prefix, options.reauthUrl, viewsOption !== null);
+  // The built-in defaults name `/accounts/login/`; views mounted elsewhere move them along.
+  const follow = (value: string, builtIn: string): string => (viewsOption !== null && value === builtIn ? urls.login : value);
   return {
     gatehouse,
     templates: new Templates(options.templatesDir),
@@ -259,7 +270,9 @@ export async function createHttpSite(options: GatehouseHttpOptions, log: HttpLog
     allowedHosts,
     hostPatterns,
     prefix,
-    urls: accountUrls(prefix, options.reauthUrl, viewsOption !== null),
+    urls,
+    loginUrl: follow(config.loginUrl, configDefaults.loginUrl),
+    logoutRedirectUrl: follow(config.logoutRedirectUrl, configDefaults.logoutRedirectUrl),
     accountViews: viewsOption !== null,
     loggedOutPage: viewsOption?.loggedOutPage ?? false,
     sessionCookie: cookies.session,

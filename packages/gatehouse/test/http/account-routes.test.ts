@@ -53,6 +53,9 @@ describe('account routes', () => {
     expect(site.prefix).toBe('/auth');
     expect(site.urls.login).toBe('/auth/login/');
     expect(site.urls.resetBase).toBe('/auth/reset/');
+    // The built-in loginUrl and logoutRedirectUrl follow the prefix; a configured one is kept.
+    expect(site.loginUrl).toBe('/auth/login/');
+    expect(site.logoutRedirectUrl).toBe('/auth/login/');
     // The reset confirm pages never get cached and send no Referer, whatever they answer.
     for (const route of routes.filter((r) => r.path.startsWith('/reset/:'))) expect(route.headers).toEqual({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
   });
@@ -77,6 +80,7 @@ describe('account routes', () => {
     expect(accountRoutes(bare)).toEqual([]);
     expect(bare.urls.stylesheet).toBe('');
     expect(bare.throttle).toBeNull();
+    expect(bare.loginUrl).toBe('/accounts/login/');
     const css = stylesheetResponse(site);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
     expect(css.body?.length).toBeGreaterThan(100);

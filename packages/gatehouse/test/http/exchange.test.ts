@@ -87,6 +87,7 @@ for (const database of testDatabases()) {
         const refused = originResponse(site, fakeRequest({ host: 'evil.example' }), log);
         expect(refused?.status).toBe(400);
         expect(refused?.headers['cache-control']).toBe('no-store');
+        expect(refused?.headers['x-frame-options']).toBe('DENY');
         expect(originResponse(site, fakeRequest({ protocol: 'https://evil.example/?' }), log)?.status).toBe(400);
         expect(originResponse(site, fakeRequest({ host: 'localhost:3000' }), log)).toBeNull();
       });

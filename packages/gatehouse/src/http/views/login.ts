@@ -81,7 +81,7 @@ export async function logoutPost(exchange: AuthExchange): Promise<HttpResponse> 
   let response: HttpResponse;
   if (next) response = redirectResponse(next);
   else if (site.loggedOutPage) response = exchange.page('registration/logged_out.html', 'Logged out', { wasLoggedIn });
-  else response = redirectResponse(site.gatehouse.config.logoutRedirectUrl);
+  else response = redirectResponse(site.logoutRedirectUrl);
   response.headers['clear-site-data'] = '"cache", "cookies", "storage"';
   return response;
 }

@@ -78,7 +78,7 @@ export async function passwordChangePost(exchange: AuthExchange): Promise<HttpRe
     if (error instanceof ValidationError) return showForm(exchange, { errors: [], fieldErrors: { new_password2: error.errors.map((e) => e.message) } });
     if (error instanceof StaleUserError) {
       exchange.dropSession();
-      return redirectResponse(withNext(gatehouse.config.loginUrl, request.url));
+      return redirectResponse(withNext(site.loginUrl, request.url));
     }
     throw error;
   }
