@@ -158,6 +158,10 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
       const granted = await root.post(`/admin/users/${alice.id}/flags/`, { is_staff: '1', is_superuser: '1' });
       expect(granted.status).toBe(303);
       expect((await world.user('alice'))!.isSuperuser).toBe(true);
+      const asSuperuser = await root.get(`/admin/users/${alice.id}/`);
+      expect(asSuperuser.body).toContain('Every permission, through the superuser flag.');
+      // Her one real grant still shows (it outlives the flag); the flag's blanket ones do not.
+      expect(asSuperuser.body).not.toContain('<code>billing.approve_payout</code>');
       const aliceClient = await world.as('alice');
       expect((await aliceClient.get('/admin/users/')).status).toBe(200);
       const removed = await root.post(`/admin/users/${alice.id}/flags/`, { is_staff: '1' });

@@ -50,10 +50,10 @@ export async function userDetail(request: AdminRequest): Promise<HttpResponse> {
   const effective = [];
   for (const name of all) {
     const explanation = await gatehouse.explainPerm(user, name);
-    effective.push({
-      name,
-      sources: explanation.sources.map((s) => (s.kind === 'superuser' ? 'superuser' : s.kind === 'direct' ? 'direct grant' : `group ${s.group}`)),
-    });
+    // A superuser holds everything through the flag: only the grants that would outlive it are listed.
+    const sources = explanation.sources.filter((s) => s.kind !== 'superuser');
+    if (user.isSuperuser && sources.length === 0) continue;
+    effective.push({ name, sources: sources.map((s) => (s.kind === 'direct' ? 'direct grant' : s.kind === 'group' ? `group ${s.group}` : 'superuser')) });
   }
   const canSessions = await request.can('auth.view_session');
   const sessions = canSessions
