@@ -175,6 +175,11 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
         ['root', { isSuperuser: [true, false] }],
       ]);
       await root.post(`/admin/users/${alice.id}/flags/`, {});
+      // Nobody demotes themselves here: 400 with the reason, nothing changed.
+      const self = await root.post(`/admin/users/${world.users.root!.id}/flags/`, { is_superuser: '1' });
+      expect(self.status).toBe(400);
+      expect(self.body).toContain('You cannot take away your own staff or superuser status');
+      expect((await world.user('root'))!).toMatchObject({ isStaff: true, isSuperuser: true });
     });
 
     it('demands a recent password check for sensitive screens and actions, then lets them through', async () => {
