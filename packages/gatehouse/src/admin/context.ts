@@ -22,6 +22,8 @@ export interface AdminSettings {
   readonly templates: AdminTemplates;
   /** The adapter's route inventory, for the access matrix. */
   readonly routes: () => readonly RouteAccessEntry[];
+  /** What an admin URL (`GET /admin/users/:id/`) requires beyond staff, for the access matrix. */
+  readonly requirements: ReadonlyMap<string, { perms: readonly string[]; recentAuth: boolean }>;
 }
 
 /** The screens, with the permission that opens each (the index and the layout's navigation). */

@@ -145,13 +145,18 @@ function drafts(): RouteDraft[] {
  */
 export function adminRoutes(site: HttpSite, options: AdminRouteOptions = {}): readonly AdminRoute[] {
   if (site.adminPrefix === null) return [];
+  const requirements = new Map<string, { perms: readonly string[]; recentAuth: boolean }>();
   const settings: AdminSettings = {
     site,
     prefix: site.adminPrefix,
     templates: new AdminTemplates(site.templatesDir),
     routes: options.routes ?? (() => []),
+    requirements,
   };
   const table = drafts().map((draft) => build(settings, draft));
+  for (const route of table) {
+    for (const [method, need] of Object.entries(route.requires)) requirements.set(`${method} ${site.adminPrefix}${route.path}`, need);
+  }
   const stylesheet: AdminRoute = Object.freeze({
     name: 'admin_css',
     path: '/admin.css',

@@ -190,5 +190,12 @@ describe.each(testDatabases())('admin access on $label', ({ kind }) => {
     expect(matrix.status).toBe(200);
     expect(matrix.body).toContain('GET /admin/users/');
     expect(matrix.body).toContain('Finance Approver');
+    // An admin screen is worked out as staff + its permission: Support (auth.view_user) reaches
+    // the users list with the staff flag, Finance Approver does not at all.
+    const row = /<code>GET \/admin\/users\/<\/code><\/th><td>staff \+ auth\.view_user<\/td>(.*?)<\/tr>/.exec(matrix.body.replace(/\n/g, ''));
+    expect(row).not.toBeNull();
+    const cells = [...row![1]!.matchAll(/<td class="reach[^"]*">([^<]*)<\/td>/g)].map((m) => m[1]);
+    const columns = [...matrix.body.matchAll(/<th scope="col">([^<(]+?)(?: \(ad hoc\))?<\/th>/g)].map((m) => m[1]).slice(2);
+    expect(Object.fromEntries(columns.map((c, i) => [c, cells[i]]))).toMatchObject({ anonymous: 'no', Support: 'staff only', 'Finance Approver': 'no', Admin: 'staff only' });
   });
 });
