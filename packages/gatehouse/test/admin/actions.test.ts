@@ -337,6 +337,24 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
       expect(await gatehouse().stores.groups.permissions(group.id)).toEqual(['auth.view_auditlog', 'auth.view_user']);
     });
 
+    it('narrows the picker with a search (no script), keeping the ticked permissions it hides', async () => {
+      const group = (await gatehouse().stores.groups.getByName('Auditors'))!;
+      const page = await root.get(`/admin/groups/${group.id}/change/?filter=billing`);
+      expect(page.status).toBe(200);
+      const boxes = [...page.body.matchAll(/type="checkbox"[^>]*name="perms" value="([^"]+)"/g)].map((m) => m[1]!);
+      expect(boxes.length).toBeGreaterThan(3);
+      expect(boxes.every((name) => name.startsWith('billing.'))).toBe(true);
+      const hidden = [...page.body.matchAll(/type="hidden" name="perms" value="([^"]+)"/g)].map((m) => m[1]);
+      expect(hidden).toEqual(['auth.view_auditlog', 'auth.view_user']);
+      // Saving the filtered view: what was hidden and ticked stays, the shown box ticked is added.
+      const token = root.client.lastToken;
+      const saved = await root.postRaw(`/admin/groups/${group.id}/change/`, { csrfmiddlewaretoken: token, perms: ['auth.view_auditlog', 'auth.view_user', 'billing.view_invoice'] });
+      expect(saved.status).toBe(303);
+      expect(await gatehouse().stores.groups.permissions(group.id)).toEqual(['auth.view_auditlog', 'auth.view_user', 'billing.view_invoice']);
+      await root.post(`/admin/groups/${group.id}/change/`, { perms: ['auth.view_auditlog', 'auth.view_user'] });
+      expect((await root.get(`/admin/groups/${group.id}/change/?filter=zzz`)).body).toContain('No permission matches.');
+    });
+
     it('marks roles kept in code, warns that roles apply reverts an edit, and shows the drift', async () => {
       const support = (await gatehouse().stores.groups.getByName('Support'))!;
       const list = await root.get('/admin/groups/');

@@ -11,7 +11,7 @@ import type { HttpResponse } from '../../http/response.js';
 import type { AdminRequest } from '../context.js';
 import { type FieldErrors, addError, bodyField, bodyList, fileError, hasErrors, parseId } from '../forms.js';
 import { userRow } from './users.js';
-import { byApp } from './user.js';
+import { byApp, picker } from './user.js';
 
 async function targetGroup(request: AdminRequest): Promise<GroupRecord> {
   const id = parseId(request.params.id);
@@ -80,7 +80,7 @@ async function changePage(request: AdminRequest, group: GroupRecord, checked: re
   return request.render('admin/groups/change.html', `Permissions of ${group.name}`, {
     group,
     ...(await roleStatus(request, group.name)),
-    apps: byApp(all),
+    ...picker(request, all),
     errors,
     action: request.url(`/groups/${group.id}/change/`),
     cancel: request.url(`/groups/${group.id}/`),

@@ -13,7 +13,7 @@ import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { User } from '../../core/user.js';
 import type { HttpResponse } from '../../http/response.js';
 import type { AdminRequest } from '../context.js';
-import { type FieldErrors, addError, bodyField, bodyFlag, bodyList, fileError, hasErrors, parseId } from '../forms.js';
+import { type FieldErrors, addError, bodyField, bodyFlag, bodyList, fileError, hasErrors, parseId, query } from '../forms.js';
 import { RESET_LINK_PROBLEMS, resetLinkProblem, sendResetLink } from '../reset-link.js';
 import { userRow } from './users.js';
 
@@ -29,6 +29,27 @@ export async function targetUser(request: AdminRequest): Promise<User> {
 async function superuserOnly(request: AdminRequest, target: User, what: string): Promise<HttpResponse | null> {
   if (!target.isSuperuser || request.actor.isSuperuser) return null;
   return request.exchange.deny({ kind: 'forbidden', reason: `only a superuser may ${what} a superuser` });
+}
+
+/**
+ * The picker's permissions narrowed by `filter` (a substring of the name or label), with no
+ * script: the ticked ones it hides stay in the form as hidden fields, so saving a filtered view
+ * changes only what was shown.
+ */
+export function pickerApps(
+  items: readonly { name: string; label: string; checked: boolean }[],
+  filter: string,
+): { apps: { app: string; items: { name: string; label: string; checked: boolean }[] }[]; hidden: string[] } {
+  const needle = filter.trim().toLowerCase();
+  const shown = needle === '' ? [...items] : items.filter((p) => p.name.toLowerCase().includes(needle) || p.label.toLowerCase().includes(needle));
+  const hidden = items.filter((p) => p.checked && !shown.includes(p)).map((p) => p.name);
+  return { apps: byApp(shown), hidden };
+}
+
+/** The picker of this request (`?filter=`), with the filter for the template. */
+export function picker(request: AdminRequest, items: readonly { name: string; label: string; checked: boolean }[]): Record<string, unknown> {
+  const filter = query(request.exchange.request, 'filter', 100);
+  return { ...pickerApps(items, filter), filter, filterUrl: request.exchange.request.url.split('?')[0] };
 }
 
 /** Permissions grouped by app label, for pickers and lists. */
@@ -129,7 +150,7 @@ async function changePage(request: AdminRequest, user: User, form: ChangeForm, e
       form,
       errors,
       groups: groups.map((g) => ({ id: String(g.id), name: g.name, checked: form.groups.includes(String(g.id)) })),
-      apps: byApp(permissions).map((a) => ({ ...a, items: a.items.map((p) => ({ ...p, checked: form.perms.includes(p.name) })) })),
+      ...picker(request, permissions.map((p) => ({ ...p, checked: form.perms.includes(p.name) }))),
       action: request.url(`/users/${user.id}/change/`),
       cancel: request.url(`/users/${user.id}/`),
     },
