@@ -34,7 +34,9 @@ export function query(request: HttpRequest, name: string, maxLength = 200): stri
 
 /** Adds `message` under `field`. */
 export function addError(errors: FieldErrors, field: string, message: string): void {
-  (errors[field] ??= []).push(message);
+  const list = errors[field] ?? [];
+  list.push(message);
+  errors[field] = list;
 }
 
 /** Whether any error was collected. */
