@@ -45,6 +45,7 @@ export default defineConfig({
           { text: 'Account views and templates', link: '/account-views' },
           { text: 'SPAs, mobile apps and API tokens', link: '/api-clients' },
           { text: 'Audit log', link: '/audit-log' },
+          { text: 'Admin', link: '/admin' },
           { text: 'Migrating from Django', link: '/migrating-from-django' },
         ],
       },

@@ -62,6 +62,8 @@ export async function createServer(services: Services, options: CreateServerOpti
     allowedHosts: settings.allowedHosts,
     // The JSON account API at /api/auth (CONTRACT.md), for the SPA page below and for scripts.
     api: { prefix: '/api/auth' },
+    // The staff admin (users, groups, permissions, audit log), each screen behind its auth.* permission.
+    admin: { prefix: '/admin' },
   });
 
   const access = accessFor(gatehouse);

@@ -2,3 +2,4 @@
 import { cpSync } from 'node:fs';
 
 cpSync(new URL('../src/http/templates', import.meta.url), new URL('../dist/http/templates', import.meta.url), { recursive: true });
+cpSync(new URL('../src/admin/templates', import.meta.url), new URL('../dist/admin/templates', import.meta.url), { recursive: true });

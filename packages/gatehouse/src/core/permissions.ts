@@ -32,9 +32,21 @@ export interface AppDeclaration {
 /** Every app by label. */
 export type AppsDeclaration = Readonly<Record<string, AppDeclaration>>;
 
-/** The `auth` app's own models, declared like any other so their permissions exist too. */
+/**
+ * The `auth` app's own models, declared like any other so their permissions exist too. Sessions
+ * and the audit log are models only for their permissions (the admin's screens): a session can be
+ * viewed or ended, an audit entry only viewed (the log is append-only).
+ */
 export const authApp = {
-  auth: { models: { user: {}, group: {}, permission: {} } },
+  auth: {
+    models: {
+      user: {},
+      group: {},
+      permission: {},
+      session: { defaultPermissions: ['view', 'delete'] },
+      auditlog: { defaultPermissions: ['view'], verboseName: 'audit log' },
+    },
+  },
 } as const satisfies AppsDeclaration;
 
 type ActionsOf<M> = M extends { readonly defaultPermissions: readonly (infer D extends DefaultAction)[] } ? D : DefaultAction;

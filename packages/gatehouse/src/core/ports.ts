@@ -277,6 +277,97 @@ export interface Stores {
   audit: AuditStore;
   /** Personal API tokens. */
   apiTokens: ApiTokenStore;
+  /** The admin's queries (`gatehouse/db` provides them); optional for other implementations. */
+  admin?: AdminStore;
   /** Runs `fn` with stores bound to one database transaction; commits if it resolves. */
   transaction<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
+}
+
+/**
+ * How the admin's users list is filtered and paged. Without `search` the list is in id order and
+ * pages by id; with it, in the searched column's lower-case order and pages by (that key, id), so
+ * both are one ordered index range scan whatever the table's size. A search with a rare flag
+ * (staff, superuser, inactive) is in id order again: the flag's small index is read instead.
+ */
+export interface AdminUserQuery {
+  /**
+   * A case-insensitive PREFIX: of the email when it contains `@`, else of the username. A prefix
+   * (not a substring) so an index answers it.
+   */
+  search?: string;
+  isActive?: boolean;
+  isStaff?: boolean;
+  isSuperuser?: boolean;
+  /** Members of this group only. */
+  groupId?: number;
+  /** Where the previous page ended (its `next`). */
+  after?: AdminUserCursor;
+  /** At most 500. */
+  limit: number;
+}
+
+/** The position after the last row of a users page. `key` is the searched column's value, lower-cased as the index holds it. */
+export interface AdminUserCursor {
+  id: number;
+  key?: string;
+}
+
+/** One page of users; `next` is absent on the last page. */
+export interface AdminUserPage {
+  users: User[];
+  next?: AdminUserCursor;
+}
+
+/** Who holds a permission otherwise than by the superuser flag. */
+export interface PermissionHolder {
+  user: User;
+  /** Granted to the user directly. */
+  direct: boolean;
+  /** Groups of the user that grant it, by name. */
+  groups: string[];
+}
+
+/** Audit-log filters of the admin. Times are milliseconds; `to` is exclusive. */
+export interface AdminAuditQuery {
+  actor?: string;
+  target?: string;
+  /** An exact event name, or a family ending in `.*` (`user.*`). */
+  action?: string;
+  /** `allowed`: `access.allowed` entries; `denied`: `access.denied` and `auth.login_failed`. */
+  decision?: 'allowed' | 'denied';
+  from?: number;
+  to?: number;
+  /** Newest first, entries older than this seq (keyset paging). */
+  beforeSeq?: number;
+  /** Oldest first, entries after this seq (exports); wins over `beforeSeq`. */
+  afterSeq?: number;
+  /** At most 10 000. */
+  limit: number;
+}
+
+/** One group with what the admin's list shows of it. */
+export interface GroupSummary {
+  id: number;
+  name: string;
+  members: number;
+  permissions: number;
+}
+
+/**
+ * The reads the admin needs beyond the core's ports, each one indexed query (migration
+ * `0005_admin_indexes`). Optional in `Stores`: an app with its own stores and no admin need not
+ * implement it; the admin refuses to mount without it.
+ */
+export interface AdminStore {
+  /** A page of users, filtered. */
+  listUsers(query: AdminUserQuery): Promise<AdminUserPage>;
+  /** Users holding `permission` directly or through a group, by id after `afterId`. Unknown permission: none. */
+  permissionHolders(permission: string, options: { afterId?: number; limit: number }): Promise<PermissionHolder[]>;
+  /** Audit entries matching every filter given. */
+  listAudit(query: AdminAuditQuery): Promise<AuditEntry[]>;
+  /** Every group with its member and permission counts, by name. */
+  groupSummaries(): Promise<GroupSummary[]>;
+  getGroup(id: number): Promise<GroupRecord | null>;
+  /** Members of a group by id after `afterId`. */
+  groupMembers(groupId: number, options: { afterId?: number; limit: number }): Promise<User[]>;
 }

@@ -218,6 +218,48 @@ function apiTokens(kind: DialectKind): Migration {
   };
 }
 
+/**
+ * Indexes for the admin (issue 13), so its screens stay one index range scan at a million users:
+ * - username and email prefix search: on lower(x), collated "C" on PostgreSQL (byte order), so
+ *   that one index answers both a `LIKE 'prefix%'` and the page's `order by`, whatever the
+ *   database's own collation (`text_pattern_ops` would serve the LIKE but not the order), each with
+ *   `id` last so a page continues from a (key, id) cursor; SQLite compares bytes anyway, so a
+ *   plain index serves the range predicate the store writes there;
+ * - the rare flags (staff, superuser, inactive) as partial indexes on id, so "all superusers"
+ *   reads a handful of entries instead of the table;
+ * - members of a group by user id, holders of a permission (direct and through groups);
+ * - the audit log by target, by event and by time (by actor exists since 0001).
+ */
+function adminIndexes(kind: DialectKind): Migration {
+  const pg = kind === 'postgres';
+  const staff = pg ? 'is_staff' : 'is_staff = 1';
+  const superuser = pg ? 'is_superuser' : 'is_superuser = 1';
+  const inactive = pg ? 'not is_active' : 'is_active = 0';
+  const collate = pg ? ' collate "C"' : '';
+  const statements = [
+    `create index auth_user_username_prefix_idx on auth_user (lower(username)${collate}, id)`,
+    `create index auth_user_email_prefix_idx on auth_user (lower(email)${collate}, id)`,
+    `create index auth_user_staff_idx on auth_user (id) where ${staff}`,
+    `create index auth_user_superuser_idx on auth_user (id) where ${superuser}`,
+    `create index auth_user_inactive_idx on auth_user (id) where ${inactive}`,
+    'create index auth_user_groups_group_user_idx on auth_user_groups (group_id, user_id)',
+    'create index auth_user_user_permissions_perm_idx on auth_user_user_permissions (permission_id, user_id)',
+    'create index auth_group_permissions_perm_idx on auth_group_permissions (permission_id, group_id)',
+    'create index gh_audit_log_target_idx on gh_audit_log (target, seq)',
+    'create index gh_audit_log_action_idx on gh_audit_log (action, seq)',
+    'create index gh_audit_log_at_idx on gh_audit_log (at)',
+  ];
+  const names = statements.map((s) => /create index (\S+)/.exec(s)![1]!);
+  return {
+    async up(db: AnyDb): Promise<void> {
+      for (const statement of statements) await sql.raw(statement).execute(db);
+    },
+    async down(db: AnyDb): Promise<void> {
+      for (const name of names) await sql.raw(`drop index if exists ${name}`).execute(db);
+    },
+  };
+}
+
 /** The ordered migrations for one dialect. Names sort in the order they run. */
 export function migrationsFor(kind: DialectKind): Record<string, Migration> {
   return {
@@ -225,6 +267,7 @@ export function migrationsFor(kind: DialectKind): Record<string, Migration> {
     '0002_username_skeleton': usernameSkeletons(),
     '0003_authz_versions': authzVersions(),
     '0004_api_tokens': apiTokens(kind),
+    '0005_admin_indexes': adminIndexes(kind),
   };
 }
 

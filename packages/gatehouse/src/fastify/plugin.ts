@@ -31,7 +31,7 @@ import { abortHook, csrfHook, endHook, requestHook, responseHook } from './hooks
 import { fastifyInventory } from './inventory.js';
 import { checkProxyTrust } from './proxy-trust.js';
 import { registerSecurityHeaders } from './security-headers.js';
-import { registerAccountViews } from './views.js';
+import { registerAccountViews, registerAdminViews } from './views.js';
 
 export type { AccountViewsOptions } from '../http/site.js';
 
@@ -115,6 +115,7 @@ async function plugin(fastify: FastifyInstance, options: GatehouseFastifyOptions
   if (options.notFoundHandler !== false) fastify.setNotFoundHandler(notFoundHandler);
   if (site.accountViews) installResetBadUrlPage(fastify, site);
   if (site.accountViews || site.api) registerAccountViews(fastify, site);
+  registerAdminViews(fastify, site);
 }
 
 /** The gatehouse Fastify plugin; see the module comment. */

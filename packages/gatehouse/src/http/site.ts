@@ -74,6 +74,8 @@ export interface GatehouseHttpOptions {
   allowUndeclaredRoutes?: readonly string[];
   /** The re-authentication page, when the account views are not mounted here. */
   reauthUrl?: string;
+  /** The staff admin (`gatehouse/admin`), opt-in: `{}` mounts it at `/admin`. */
+  admin?: { prefix?: string } | false;
 }
 
 /** Where the JSON account API is mounted. */
@@ -143,6 +145,10 @@ export interface HttpSite {
    * null when the adapter sets them itself (Fastify, through helmet).
    */
   readonly securityHeaders: Readonly<Record<string, string>> | null;
+  /** The admin's prefix (`/admin`), or null when it is not mounted. */
+  readonly adminPrefix: string | null;
+  /** The app's template folder (`templatesDir`), searched first by the admin's templates too. */
+  readonly templatesDir: string | null;
 }
 
 /** What `createHttpSite` takes besides the options: how the adapter deals with headers. */
@@ -296,6 +302,8 @@ export async function createHttpSite(options: GatehouseHttpOptions, log: HttpLog
     csrfCookie: cookies.csrf,
     allowUndeclaredRoutes: [...(options.allowUndeclaredRoutes ?? [])],
     securityHeaders: settings.securityHeaders === false ? null : securityHeaders(production, settings.securityHeaders ?? {}),
+    adminPrefix: options.admin ? normalisePrefix(options.admin.prefix ?? '/admin') : null,
+    templatesDir: options.templatesDir ?? null,
   };
 }
 

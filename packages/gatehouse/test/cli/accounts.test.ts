@@ -51,8 +51,8 @@ describe.concurrent.each(testDatabases())('gatehouse accounts commands on $label
 
     const first = await cli(['migrate']);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('Schema: applied 0001_initial, 0002_username_skeleton, 0003_authz_versions, 0004_api_tokens.');
-    expect(first.stdout).toContain('Permissions: 12 created');
+    expect(first.stdout).toContain('Schema: applied 0001_initial, 0002_username_skeleton, 0003_authz_versions, 0004_api_tokens, 0005_admin_indexes.');
+    expect(first.stdout).toContain('Permissions: 15 created');
     expect(first.stdout).toContain('+ auth.change_user');
     expect(first.stderr).toContain('No config module');
 
@@ -70,6 +70,7 @@ describe.concurrent.each(testDatabases())('gatehouse accounts commands on $label
       { name: '0002_username_skeleton', applied: true, appliedAt: expect.any(String) },
       { name: '0003_authz_versions', applied: true, appliedAt: expect.any(String) },
       { name: '0004_api_tokens', applied: true, appliedAt: expect.any(String) },
+      { name: '0005_admin_indexes', applied: true, appliedAt: expect.any(String) },
     ]);
   });
 

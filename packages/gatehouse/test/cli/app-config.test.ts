@@ -72,7 +72,7 @@ describe.concurrent.each(testDatabases())('gatehouse with a config module on $la
     const result = await cli(['migrate']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).not.toContain('No config module');
-    expect(result.stdout).toContain('Permissions: 23 created, 0 updated, 23 declared.');
+    expect(result.stdout).toContain('Permissions: 26 created, 0 updated, 26 declared.');
     expect(result.stdout).toContain('+ billing.approve_payout');
     expect(result.stdout).toContain('+ role Clerk (new group)');
     expect(result.stdout).toMatch(/Clerk: granted billing\.add_invoice, billing\.view_invoice/);
@@ -84,7 +84,7 @@ describe.concurrent.each(testDatabases())('gatehouse with a config module on $la
     const shown = JSON.parse((await cli(['roles', 'show', '--json'])).stdout);
     const admins = shown.find((r: { role: string }) => r.role === 'Ops & <Admins>');
     expect(admins).toMatchObject({ declared: true, allPermissions: true, inDatabase: true, members: 0 });
-    expect(admins.permissions).toHaveLength(23);
+    expect(admins.permissions).toHaveLength(26);
   });
 
   it.sequential('roles plan --check exits 1 on drift with a readable diff; apply (and --prune) brings it back in sync', async () => {
@@ -176,7 +176,7 @@ describe.concurrent.each(testDatabases())('gatehouse with a config module on $la
       ],
     });
     const all = JSON.parse(listAll.stdout);
-    expect(all).toHaveLength(24);
+    expect(all).toHaveLength(27);
     expect(all.find((p: { permission: string }) => p.permission === 'billing.approve_payout')).toEqual({ permission: 'billing.approve_payout', name: 'Can approve payouts', model: 'payout', declared: true });
     // Synced by the drift config, no longer declared by this one.
     expect(all.find((p: { permission: string }) => p.permission === 'support.escalate_ticket').declared).toBe(false);

@@ -1,6 +1,7 @@
 /** Builds the SQL implementation of every store over one connection or transaction. */
 import type { Stores } from '../../core/ports.js';
 import { SqlApiTokenStore } from './api-tokens.js';
+import { SqlAdminStore } from './admin.js';
 import { SqlAuditStore } from './audit.js';
 import type { StoreContext } from './common.js';
 import { SqlGroupStore } from './groups.js';
@@ -21,6 +22,7 @@ export function createSqlStores(ctx: StoreContext): Stores {
     sessions: new SqlSessionStore(ctx),
     apiTokens: new SqlApiTokenStore(ctx),
     audit: new SqlAuditStore(ctx, (fn) => transaction((inner) => fn(inner.audit as SqlAuditStore))),
+    admin: new SqlAdminStore(ctx),
     transaction,
   };
   return stores;
