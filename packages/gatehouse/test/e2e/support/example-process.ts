@@ -38,7 +38,7 @@ export const DEMO_PASSWORD = 'demo horse battery 42';
 
 /** Fails with a plain message when the library has not been built (the example imports dist/). */
 export function requireBuild(): void {
-  const missing = ['dist/core/index.js', 'dist/db/index.js', 'dist/fastify/index.js', 'dist/mail/index.js', 'dist/fastify/templates/layout.html'].filter(
+  const missing = ['dist/core/index.js', 'dist/db/index.js', 'dist/fastify/index.js', 'dist/mail/index.js', 'dist/http/templates/layout.html'].filter(
     (file) => !existsSync(join(repoRoot(), file)),
   );
   if (missing.length > 0) {
