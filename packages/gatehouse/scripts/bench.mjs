@@ -23,6 +23,7 @@
 // but 2xx, a login fails), never because a target is missed. All load stays on 127.0.0.1 and every
 // load is bounded in connections and time.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -249,6 +250,17 @@ async function prepareDatabase(databaseFile) {
       insertOrder.run(owner, `Item #${n}`, 100 + ((n * 7919) % 100_000), now - n * 60_000);
     }
   })();
+  // A personal API token for fin, as `gatehouse tokens create fin` would store it (only its
+  // SHA-256): the bearer route is fin's /invoices/ without a cookie.
+  const finToken = `gh_${randomBytes(32).toString('base64url')}`;
+  const fin = db.prepare('select id from auth_user where username = ?').get('fin');
+  db.prepare('insert into gh_api_token (user_id, name, token_hash, prefix, permissions, created_at, expires_at) values (?, ?, ?, ?, null, ?, null)').run(
+    fin.id,
+    'bench',
+    createHash('sha256').update(finToken).digest('hex'),
+    finToken.slice(0, 10),
+    now,
+  );
   db.exec('analyze');
   const counts = {
     users: db.prepare('select count(*) as n from auth_user').get().n,
@@ -256,7 +268,7 @@ async function prepareDatabase(databaseFile) {
     aliceOrders: db.prepare('select count(*) as n from shop_order where owner_id = ?').get(alice.id).n,
   };
   db.close();
-  return { usernames, counts };
+  return { usernames, counts, finToken };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -325,7 +337,13 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function runRoutes(apps) {
+/**
+ * fin's `/invoices/` with a bearer API token instead of the session cookie, on gatehouse (Fastify)
+ * only (the peer has no tokens): issue 12 wants it to cost no more than the session route.
+ */
+const tokenRoute = { key: 'token', path: '/invoices/', user: 'fin', what: 'billing.view_invoice with a bearer API token (no cookie)' };
+
+async function runRoutes(apps, finToken) {
   const results = {};
   for (let round = 0; round < plan.rounds; round++) {
     for (const route of routes) {
@@ -340,6 +358,16 @@ async function runRoutes(apps) {
         ((results[app.key] ??= {})[route.key] ??= []).push(summary);
         log(`round ${round + 1}/${plan.rounds} ${app.name.padEnd(9)} ${route.path.padEnd(12)} ${summary.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${summary.p50} ms  p99 ${summary.p99} ms  server CPU ${fmt(summary.cpuMicrosPerRequest)} µs/req`);
       }
+    }
+    const gatehouse = apps.find((a) => a.key === 'example');
+    if (gatehouse && finToken) {
+      const url = `${gatehouse.base}${tokenRoute.path}`;
+      const headers = { authorization: `Bearer ${finToken}`, accept: 'application/json' };
+      if (round === 0) gatehouse.bodies[tokenRoute.key] = await checkRoute(`${gatehouse.name} ${tokenRoute.path} (bearer)`, url, headers);
+      if (plan.warmupRequests > 0) await autocannon({ url, headers, connections: plan.connections, amount: plan.warmupRequests });
+      const summary = await load(`${gatehouse.name} ${tokenRoute.path} (bearer)`, { url, headers, duration: plan.seconds }, gatehouse.handle.child.pid);
+      ((results[gatehouse.key] ??= {})[tokenRoute.key] ??= []).push(summary);
+      log(`round ${round + 1}/${plan.rounds} ${gatehouse.name.padEnd(9)} ${'bearer /invoices/'.padEnd(12)} ${summary.requestsPerSecond.toFixed(0).padStart(6)} req/s  server CPU ${fmt(summary.cpuMicrosPerRequest)} µs/req`);
     }
   }
   // Per app and route: the round with the median throughput (its latencies with it).
@@ -548,6 +576,20 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
         '',
       );
     }
+    if (gh.token) {
+      const ratio = gh.token.requestsPerSecond / gh.permission.requestsPerSecond;
+      const cpuRatio = gh.token.cpu && gh.permission.cpu ? gh.permission.cpu / gh.token.cpu : null;
+      push(
+        '### A bearer API token against the session cookie (gatehouse on Fastify)',
+        '',
+        `fin's \`GET /invoices/\` with \`Authorization: Bearer gh_…\` and no cookie: ${fmt(gh.token.requestsPerSecond)} req/s, CPU ${fmt(gh.token.cpu)} µs/req; ` +
+          `with the session cookie (above): ${fmt(gh.permission.requestsPerSecond)} req/s, CPU ${fmt(gh.permission.cpu)} µs/req. ` +
+          `Token ÷ session: ${fmt(ratio, 2)}× by req/s${cpuRatio !== null ? `, ${fmt(cpuRatio, 2)}× by server CPU per request` : ''}. ` +
+          `Rounds (req/s): ${gh.token.rounds.map((v) => fmt(v)).join(', ')}.`,
+        '',
+      );
+      targets.push({ target: 'a bearer-token request costs no more than a cookie session request (≥ 0.95× its req/s)', measured: `${fmt(ratio, 2)}×`, ok: ratio >= 0.95 });
+    }
     const permissionRatio = gh.permission.requestsPerSecond / gh.bare.requestsPerSecond;
     const permissionCpuRatio = gh.bare.cpu && gh.permission.cpu ? gh.bare.cpu / gh.permission.cpu : null;
     targets.push({
@@ -744,7 +786,7 @@ async function main() {
     }
     log('the apps are up, alice and fin logged in on each');
 
-    if (only.has('routes')) routeResults = await runRoutes(apps);
+    if (only.has('routes')) routeResults = await runRoutes(apps, db.finToken);
     if (only.has('storm')) {
       storm = {
         gatehouse: await runStorm(apps[0], db.usernames, 'gatehouse'),
