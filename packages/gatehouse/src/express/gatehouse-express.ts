@@ -25,6 +25,7 @@ import type { SecurityHeaderOverrides } from '../http/security-headers.js';
 import { type GatehouseHttpOptions, type HttpSite, createHttpSite, recodeConfigError } from '../http/site.js';
 import type { BackgroundTasks } from '../http/tasks.js';
 import type { RegisteredPermission } from '../http/types.js';
+import { accountApiRouter } from './account-api.js';
 import { accountViewsRouter } from './account-views.js';
 import { createErrorHandler, createNotFoundHandler } from './error-handlers.js';
 import { access } from './guards.js';
@@ -54,6 +55,8 @@ export interface GatehouseExpress {
   readonly middleware: RequestHandler;
   /** The account views: `app.use('/accounts', gh.accountViews)` (at the `accountViews.prefix`). */
   readonly accountViews: Router;
+  /** The JSON account API, with the `api` option: `app.use('/api/auth', gh.accountApi)` (at `api.prefix`). */
+  readonly accountApi: Router;
   /** A route's declared access, enforced: `app.get(path, gh.access(authenticated()), handler)`. */
   readonly access: typeof access;
   /** Last in the app: `app.use(gh.errorHandler)`. */
@@ -96,6 +99,7 @@ export async function gatehouseExpress(options: GatehouseExpressOptions): Promis
   const production = site.gatehouse.config.production;
   const errorHandler = createErrorHandler(site, log);
   const views = accountViewsRouter(site, errorHandler);
+  const api = accountApiRouter(site, errorHandler);
   const checks = new WeakMap<object, CheckResult>();
   const warnedTrust = new WeakSet<object>();
 
@@ -143,6 +147,7 @@ export async function gatehouseExpress(options: GatehouseExpressOptions): Promis
     site,
     middleware: createMiddleware({ site, log, routeProblem }),
     accountViews: views,
+    accountApi: api,
     access,
     errorHandler,
     notFoundHandler: createNotFoundHandler(site),

@@ -1,0 +1,80 @@
+/**
+ * The JSON account API on gatehouse/express (`app.use('/api/auth', gh.accountApi)`), driven as an
+ * SPA and as a script over real HTTP on both databases: the same table and answers as on Fastify
+ * (test/api covers every endpoint there); here, that the Express mount speaks it whole.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { access, gatehouseExpress, permission } from '../../src/express/index.js';
+import { type TestGatehouse, createTestGatehouse } from '../../src/testing/index.js';
+import { SpaClient } from '../api/spa-client.js';
+import { freshDatabaseUrl, testDatabases } from '../support/databases.js';
+import { seedApps, seedRoles } from '../support/seed-declarations.js';
+
+const PASSWORD = 'correct horse battery staple';
+const quiet = { info(): void {}, warn(): void {}, error(): void {} };
+
+describe.each(testDatabases())('the account API on Express, $label', ({ kind }) => {
+  let t: TestGatehouse<string>;
+  let origin: string;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const fresh = await freshDatabaseUrl(kind);
+    t = (await createTestGatehouse({ apps: seedApps, roles: seedRoles, databaseUrl: fresh.url })) as unknown as TestGatehouse<string>;
+    const fin = await t.gatehouse.accounts.createUser({ username: 'fin', password: PASSWORD, email: 'fin@example.com', isStaff: true });
+    await t.gatehouse.accounts.addToGroup(fin, 'Finance Approver');
+    const gh = await gatehouseExpress({ gatehouse: t.gatehouse, api: {}, logger: quiet });
+    const app = express();
+    app.use(gh.middleware);
+    app.use('/accounts', gh.accountViews);
+    app.use('/api/auth', gh.accountApi);
+    app.get('/invoices/', access(permission('billing.view_invoice')), (req, res) => {
+      res.json({ user: req.user.username });
+    });
+    app.use(gh.notFoundHandler);
+    app.use(gh.errorHandler);
+    gh.check(app);
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await gh.close();
+      await t.close();
+      await fresh.drop();
+    };
+  });
+  afterAll(async () => close?.());
+
+  it('logs in with the CSRF header, shows the session, refuses without CSRF in JSON, makes a token that works as a bearer', async () => {
+    const anonymous = new SpaClient(origin);
+    const refused = await anonymous.call('POST', '/login', { username: 'fin', password: PASSWORD }, { accept: 'text/html' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('csrf_failed');
+    expect((await anonymous.call('GET', '/session')).body.error.code).toBe('not_authenticated');
+
+    const client = new SpaClient(origin);
+    const login = await client.login('fin', PASSWORD);
+    expect(login.status).toBe(200);
+    const session = await client.call('GET', '/session');
+    expect(session.body).toMatchObject({ user: { username: 'fin' }, authenticatedBy: 'session' });
+    expect((await client.call('GET', '/login')).status).toBe(405);
+
+    const made = await client.call('POST', '/tokens', { name: 'script', permissions: ['billing.view_invoice'] });
+    expect(made.status).toBe(201);
+    const script = new SpaClient(origin);
+    script.bearer = made.body.token;
+    const invoices = await script.call('GET', '/invoices/');
+    expect(invoices.status).toBe(200);
+    expect(invoices.body).toEqual({ user: 'fin' });
+    expect((await script.call('POST', '/password/change', { oldPassword: PASSWORD, newPassword: 'Tundra-Quokka-5841-Velvet' })).status).toBe(403);
+    script.bearer = 'gh_' + 'C'.repeat(43);
+    expect((await script.call('GET', '/invoices/')).status).toBe(401);
+    const served = await fetch(`${origin}/api/auth/openapi.json`);
+    expect(served.status).toBe(200);
+  });
+});
