@@ -46,6 +46,8 @@ const NOTICES: Readonly<Record<string, string>> = {
   flags: 'The status was changed.',
   revoked: 'The session was ended.',
   revoked_all: 'Every session of the user was ended.',
+  token_revoked: 'The API token was revoked.',
+  tokens_revoked: 'Every API token of the user was revoked.',
   deleted: 'The user was deleted.',
   group_created: 'The group was created.',
   group_saved: 'The group’s permissions were saved.',

@@ -23,7 +23,19 @@ import { addGroupGet, addGroupPost, changeGroupGet, changeGroupPost, deleteGroup
 import { cssView, indexView } from './views/index.js';
 import { matrixView } from './views/matrix.js';
 import { permissionDetail, permissionList } from './views/permissions.js';
-import { changeUserGet, changeUserPost, deleteUserGet, deleteUserPost, flagsGet, flagsPost, passwordGet, passwordPost, revokeSessionsPost, userDetail } from './views/user.js';
+import {
+  changeUserGet,
+  changeUserPost,
+  deleteUserGet,
+  deleteUserPost,
+  flagsGet,
+  flagsPost,
+  passwordGet,
+  passwordPost,
+  revokeSessionsPost,
+  revokeTokensPost,
+  userDetail,
+} from './views/user.js';
 import { addUserGet, addUserPost, userList } from './views/users.js';
 
 /** A screen or action. */
@@ -125,6 +137,7 @@ function drafts(): RouteDraft[] {
     { name: 'admin_user_password', path: '/users/:id/password/', GET: p(['auth.change_user'], passwordGet, true), POST: p(['auth.change_user'], passwordPost, true) },
     { name: 'admin_user_delete', path: '/users/:id/delete/', GET: p(['auth.delete_user'], deleteUserGet, true), POST: p(['auth.delete_user'], deleteUserPost, true) },
     { name: 'admin_user_sessions', path: '/users/:id/sessions/', POST: p(['auth.delete_session'], revokeSessionsPost) },
+    { name: 'admin_user_tokens', path: '/users/:id/tokens/', POST: p(['auth.delete_session'], revokeTokensPost) },
     { name: 'admin_groups', path: '/groups/', GET: p(['auth.view_group'], groupList) },
     { name: 'admin_group_add', path: '/groups/add/', GET: p(['auth.add_group'], addGroupGet), POST: p(['auth.add_group'], addGroupPost) },
     { name: 'admin_group', path: '/groups/:id/', GET: p(['auth.view_group'], groupDetail) },

@@ -275,6 +275,26 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
       expect(await world.audit('sessions.revoke')).toContainEqual(expect.objectContaining({ actor: 'helpdesk', target: 'fin' }));
     });
 
+    it('shows the user\u2019s API tokens and revokes one, or all; another user\u2019s token is not found', async () => {
+      const helpdesk = await world.as('helpdesk');
+      const target = (await world.user('fin'))!;
+      const one = await gatehouse().apiTokens.create(target, { name: 'fin laptop script' });
+      const two = await gatehouse().apiTokens.create(target, { name: 'fin ci job' });
+      const rootToken = await gatehouse().apiTokens.create((await world.user('root'))!, { name: 'root token' });
+      const detail = await helpdesk.get(`/admin/users/${target.id}/`);
+      expect(detail.body).toContain('fin laptop script');
+      expect(detail.body).not.toContain(one.token.slice(10));
+      expect((await helpdesk.post(`/admin/users/${target.id}/`, { token: String(rootToken.info.id) }, `/admin/users/${target.id}/tokens/`)).status).toBe(400);
+      expect((await gatehouse().apiTokens.authenticate(rootToken.token)).ok).toBe(true);
+      const revoked = await helpdesk.post(`/admin/users/${target.id}/`, { token: String(one.info.id) }, `/admin/users/${target.id}/tokens/`);
+      expect(revoked.status).toBe(303);
+      expect((await gatehouse().apiTokens.authenticate(one.token)).ok).toBe(false);
+      expect((await gatehouse().apiTokens.authenticate(two.token)).ok).toBe(true);
+      expect((await helpdesk.post(`/admin/users/${target.id}/`, { all: '1' }, `/admin/users/${target.id}/tokens/`)).status).toBe(303);
+      expect((await gatehouse().apiTokens.authenticate(two.token)).ok).toBe(false);
+      expect(await world.audit('token.revoked')).toContainEqual(expect.objectContaining({ actor: 'helpdesk', target: 'fin' }));
+    });
+
     it('answers bad list filters and page links with 400 and the error beside the field', async () => {
       expect((await root.get('/admin/users/?active=maybe')).status).toBe(400);
       expect(fieldError((await root.get('/admin/users/?group=abc')).body, 'group')).toMatch(/group/);

@@ -88,6 +88,18 @@ export async function userDetail(request: AdminRequest): Promise<HttpResponse> {
         current: request.exchange.session?.record.idHash === s.idHash,
       }))
     : [];
+  // API tokens are credentials like sessions: the same permissions see and end them.
+  const when = (ms: number | null): string => (ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16));
+  const tokens = canSessions
+    ? (await gatehouse.apiTokens.list(user)).map((t) => ({
+        id: t.id,
+        name: t.name,
+        prefix: t.prefix,
+        scope: t.permissions === null ? "all of the user's" : t.permissions.join(', ') || 'none',
+        expires: when(t.expiresAt),
+        lastUsed: t.lastUsedAt === null ? 'never' : `${when(t.lastUsedAt)}${t.lastUsedIp ? ` from ${t.lastUsedIp}` : ''}`,
+      }))
+    : [];
   const canAudit = await request.can('auth.view_auditlog');
   const audit = canAudit ? (await request.store.listAudit({ target: user.username, limit: 20 })).map((e) => auditRow(request, e)) : [];
   return request.render('admin/users/detail.html', user.username, {
@@ -101,6 +113,8 @@ export async function userDetail(request: AdminRequest): Promise<HttpResponse> {
     sessions,
     canRevoke: await request.can('auth.delete_session'),
     revokeUrl: request.url(`/users/${user.id}/sessions/`),
+    tokens,
+    revokeTokenUrl: request.url(`/users/${user.id}/tokens/`),
     canAudit,
     audit,
     auditUrl: request.url(`/audit/?target=${encodeURIComponent(user.username)}`),
@@ -427,4 +441,25 @@ export async function revokeSessionsPost(request: AdminRequest): Promise<HttpRes
   await request.gatehouse.sessions.endByHash(hash);
   await request.gatehouse.audit.record({ ...by, action: 'sessions.revoke', target: user.username, data: { session: hash.slice(0, 16) } });
   return request.redirect(`/users/${user.id}/`, 'revoked');
+}
+
+/** POST `/users/:id/tokens/`: `token=<id>` revokes one of the user's API tokens, `all=1` every one. */
+export async function revokeTokensPost(request: AdminRequest): Promise<HttpResponse> {
+  const user = await targetUser(request);
+  const denied = await superuserOnly(request, user, 'revoke the API tokens of');
+  if (denied) return denied;
+  const http = request.exchange.request;
+  const by = request.by();
+  if (bodyField(http, 'all', 5) === '1') {
+    await request.gatehouse.apiTokens.revokeAllForUser(user, { actor: by.actor ?? null, reason: 'admin', ip: by.ip ?? null });
+    return request.redirect(`/users/${user.id}/`, 'tokens_revoked');
+  }
+  const raw = bodyField(http, 'token', 20);
+  const id = /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : Number.NaN;
+  const token = Number.isSafeInteger(id) ? await request.gatehouse.apiTokens.get(id) : null;
+  if (!token || token.userId !== user.id) {
+    return request.render('admin/message.html', 'Token not found', { heading: 'Token not found', message: 'That token is already revoked, or is not one of this user’s.', back: request.url(`/users/${user.id}/`) }, 400);
+  }
+  await request.gatehouse.apiTokens.revoke(id, { actor: by.actor ?? null, ip: by.ip ?? null });
+  return request.redirect(`/users/${user.id}/`, 'token_revoked');
 }
