@@ -11,6 +11,9 @@
 import { Hono } from 'hono';
 import { untypedAccess } from '../http/access.js';
 import { accountRoutes, disallowedMethods, methodNotAllowed, stylesheetResponse } from '../http/account-routes.js';
+import { openApiDocument } from '../http/api/openapi.js';
+import { apiRoutes } from '../http/api/routes.js';
+import { jsonResponse } from '../http/response.js';
 import type { HttpSite } from '../http/site.js';
 import { makeGuard } from './guards.js';
 import { toResponse } from './respond.js';
@@ -42,4 +45,37 @@ export function buildAccountViews(site: HttpSite): Hono<GatehouseEnv> {
     views.get('/gatehouse.css', open, () => toResponse(stylesheetResponse(site)));
   }
   return views;
+}
+
+/**
+ * The JSON account API as a Hono sub-app (`app.route('/api/auth', gh.accountApi)`, at the `api`
+ * option's prefix), from the same table as on every adapter: JSON-only answers, form or JSON
+ * bodies of at most 64 KiB, 405 for other methods, and `openapi.json` when `api.openApi`.
+ */
+export function buildAccountApi(site: HttpSite): Hono<GatehouseEnv> {
+  const api = new Hono<GatehouseEnv>();
+  if (!site.api) return api;
+  for (const route of apiRoutes()) {
+    const guard = makeGuard({ access: route.access, origin: 'access', accountView: route.path, headers: route.headers, json: true });
+    api.on([...route.methods], route.path, guard, async (c) => toResponse(await route.handler(exchangeOf(c), c.req.param() as Record<string, string>)));
+    const others = disallowedMethods(route);
+    if (others.length > 0) {
+      const refusal = makeGuard({
+        access: untypedAccess.publicAccess({ session: false }),
+        origin: 'access',
+        csrfExempt: true,
+        accountView: route.path,
+        headers: route.headers,
+        hidden: true,
+        json: true,
+      });
+      api.on(others, route.path, refusal, () => toResponse(methodNotAllowed(route)));
+    }
+  }
+  if (site.api.openApi) {
+    const document = JSON.stringify(openApiDocument({ prefix: site.api.prefix, title: `${site.siteName} account API` }));
+    const open = makeGuard({ access: untypedAccess.publicAccess({ session: false }), origin: 'access', json: true });
+    api.get('/openapi.json', open, () => toResponse({ ...jsonResponse(200, null), body: document }));
+  }
+  return api;
 }

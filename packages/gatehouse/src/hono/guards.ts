@@ -57,6 +57,7 @@ interface GuardSpec {
   accountView?: string | null;
   headers?: Readonly<Record<string, string>>;
   hidden?: boolean;
+  json?: boolean;
 }
 
 /** Makes a guard middleware for `spec` (also used by the account views). */
@@ -70,6 +71,7 @@ export function makeGuard<E extends GatehouseEnv | AuthenticatedEnv>(spec: Guard
     accountView: spec.accountView ?? null,
     headers: spec.headers ?? {},
     hidden: spec.hidden ?? false,
+    json: spec.json ?? false,
   };
   const guard = async (c: Context, next: () => Promise<void>): Promise<Response | undefined> => {
     const state = stateOf(c);

@@ -173,6 +173,7 @@ export function createMiddleware(settings: MiddlewareSettings): MiddlewareHandle
     }
     // The plan's own list (made for this request): once the loop below passes, all of it is enforced.
     const state: HonoRequestState = { exchange, plan, enforced: plan.guards as GuardPart[], errorHandled: false };
+    if (plan.guards.some((g) => g.json)) exchange.answerJson();
     attachState(c, state);
 
     let early: HttpResponse | null = null;

@@ -30,6 +30,8 @@ export type HonoPart =
       readonly headers: Readonly<Record<string, string>>;
       /** The account views' 405 answers: enforced, but left out of the inventory. */
       readonly hidden: boolean;
+      /** The JSON account API's routes: every answer JSON, denials and CSRF failures included. */
+      readonly json: boolean;
     };
 
 /** A guard's mark. */

@@ -23,7 +23,7 @@ import { consoleLogger, type HttpLogger } from '../http/logger.js';
 import { createHttpSite, type GatehouseHttpOptions, type HttpSite, recodeConfigError } from '../http/site.js';
 import { type SecurityHeaderOverrides, securityHeaders } from '../http/security-headers.js';
 import type { BackgroundTasks } from '../http/tasks.js';
-import { buildAccountViews } from './account-views.js';
+import { buildAccountApi, buildAccountViews } from './account-views.js';
 import { type HonoRoutes, checkRoutes, walkRoutes } from './app-routes.js';
 import { type ConnInfoReader, remoteAddressReader } from './conn-info.js';
 import { type ProbedRouter, createErrorHandlers } from './errors.js';
@@ -62,6 +62,8 @@ export interface GatehouseHono {
   readonly middleware: MiddlewareHandler<GatehouseEnv>;
   /** The account views: `app.route('/accounts', gh.accountViews)` (the `accountViews.prefix`). */
   readonly accountViews: Hono<GatehouseEnv>;
+  /** The JSON account API, with the `api` option: `app.route('/api/auth', gh.accountApi)` (at `api.prefix`). */
+  readonly accountApi: Hono<GatehouseEnv>;
   /** `access(declaration)`: the route middleware that enforces and declares (also exported on its own). */
   readonly access: typeof access;
   /** `app.onError(gh.onError)`: gatehouse's errors mapped, never a stack trace. */
@@ -126,6 +128,7 @@ export async function gatehouseHono(options: GatehouseHonoOptions): Promise<Gate
   return {
     middleware,
     accountViews: buildAccountViews(site),
+    accountApi: buildAccountApi(site),
     access,
     onError,
     notFound,
