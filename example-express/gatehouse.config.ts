@@ -11,7 +11,13 @@ export default defineGatehouseApp({
   roles,
   databaseUrl: process.env.DATABASE_URL ?? 'sqlite:data/notes.sqlite3',
   routes: async (): Promise<RouteInventoryEntry[]> => {
-    const example = await openExample({ databaseUrl: 'sqlite::memory:', emailUrl: 'memory:', demoPassword: 'unused-password-for-the-inventory', production: false, quiet: true });
+    const example = await openExample({
+      databaseUrl: 'sqlite::memory:',
+      emailUrl: 'memory:',
+      demoPassword: 'unused-password-for-the-inventory',
+      production: false,
+      quiet: true,
+    });
     try {
       return example.gh.routes(example.app);
     } finally {

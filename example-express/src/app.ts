@@ -135,7 +135,10 @@ async function seed(gatehouse: Gatehouse<Permission>, db: Kysely<ExampleTables>,
     );
     await gatehouse.accounts.addToGroup(user, demo.role, { actor: 'seed' });
     if (demo.username === 'alice' || demo.username === 'bob') {
-      await db.insertInto('example_note').values({ owner_id: user.id, title: `${demo.username}'s first note` }).execute();
+      await db
+        .insertInto('example_note')
+        .values({ owner_id: user.id, title: `${demo.username}'s first note` })
+        .execute();
     }
   }
 }
@@ -166,11 +169,18 @@ export function buildApp(gh: GatehouseExpress, db: Kysely<ExampleTables>): Expre
     const who = req.user.isAuthenticated
       ? `<p>Logged in as ${escapeHtml(req.user.username)}.</p><form method="post" action="/accounts/logout/"><input type="hidden" name="csrfmiddlewaretoken" value="${req.csrfToken()}"><button>Log out</button></form>`
       : '<p><a href="/accounts/login/">Log in</a></p>';
-    res.send(page('Notes', `${who}<ul><li><a href="/notes/">Notes</a></li><li><a href="/reports/">Reports</a></li><li><a href="/account/">Account</a></li></ul>`));
+    res.send(
+      page('Notes', `${who}<ul><li><a href="/notes/">Notes</a></li><li><a href="/reports/">Reports</a></li><li><a href="/account/">Account</a></li></ul>`),
+    );
   });
 
   app.get('/notes/', access(objectRule(noteRule)), async (req: Request, res: Response) => {
-    const notes = await db.selectFrom('example_note').select(['id', 'owner_id', 'title']).where(await ruleFilter(req, noteRule)).orderBy('id').execute();
+    const notes = await db
+      .selectFrom('example_note')
+      .select(['id', 'owner_id', 'title'])
+      .where(await ruleFilter(req, noteRule))
+      .orderBy('id')
+      .execute();
     res.json({ notes });
   });
 

@@ -189,7 +189,11 @@ export async function createExampleApp(settings: ExampleSettings): Promise<Examp
       const form = await c.req.parseBody();
       const text = typeof form.text === 'string' ? form.text.trim().slice(0, 200) : '';
       if (text === '') return c.json({ error: 'text is required' }, 400);
-      const row = await notes.insertInto('example_note').values({ owner_id: c.get('user').id, text }).returning('id').executeTakeFirstOrThrow();
+      const row = await notes
+        .insertInto('example_note')
+        .values({ owner_id: c.get('user').id, text })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       return c.redirect(`/notes/${row.id}/`, 303);
     });
 
@@ -203,7 +207,10 @@ export async function createExampleApp(settings: ExampleSettings): Promise<Examp
 
     // Staff and the permission, audited, and a password re-check within 10 minutes.
     app.post('/notes/:id/delete/', access(critical('notes.delete_note', { recentAuth: 600 })), async (c) => {
-      await notes.deleteFrom('example_note').where('id', '=', Number(c.req.param('id'))).execute();
+      await notes
+        .deleteFrom('example_note')
+        .where('id', '=', Number(c.req.param('id')))
+        .execute();
       return c.redirect('/notes/', 303);
     });
 

@@ -125,7 +125,9 @@ function secretKeysFrom(raw: string): string[] {
   if (keys.some((k) => k === '')) throw new SettingsError('SECRET_KEY holds an empty key between commas; remove it.');
   const weak = keys.find((k) => k.length < 32 || new Set(k).size < 5);
   if (weak !== undefined) {
-    throw new SettingsError(`SECRET_KEY: every key needs at least 32 random characters (one is ${weak.length} long); make one with \`openssl rand -base64 48\`.`);
+    throw new SettingsError(
+      `SECRET_KEY: every key needs at least 32 random characters (one is ${weak.length} long); make one with \`openssl rand -base64 48\`.`,
+    );
   }
   return keys;
 }
@@ -167,7 +169,9 @@ function checkSiteUrl(raw: string | undefined, production: boolean): string | nu
     throw new SettingsError(`SITE_URL must be an absolute URL like https://billing.example.com, got "${raw}".`);
   }
   if (parsed.protocol !== 'https:' && (production || parsed.protocol !== 'http:')) {
-    throw new SettingsError(`SITE_URL must be an ${production ? 'https' : 'http(s)'} URL${production ? ' in production (reset links carry tokens)' : ''}, got "${raw}".`);
+    throw new SettingsError(
+      `SITE_URL must be an ${production ? 'https' : 'http(s)'} URL${production ? ' in production (reset links carry tokens)' : ''}, got "${raw}".`,
+    );
   }
   return parsed.origin;
 }
@@ -211,7 +215,9 @@ const HOST_ENTRY = /^\.?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:\d{1,5})?$/
 function allowedHostsFrom(raw: string | undefined, production: boolean): string[] {
   if (raw === undefined) {
     if (production) {
-      throw new SettingsError('ALLOWED_HOSTS is required in production: the host names this site answers, comma-separated, e.g. billing.example.com (any other Host gets 400).');
+      throw new SettingsError(
+        'ALLOWED_HOSTS is required in production: the host names this site answers, comma-separated, e.g. billing.example.com (any other Host gets 400).',
+      );
     }
     return [...DEVELOPMENT_ALLOWED_HOSTS];
   }
@@ -270,7 +276,9 @@ export function loadSettings(env: Env = process.env): Settings {
   // The console mailer prints reset links (working tokens) into the log, and memory: keeps mail
   // nowhere a person reads it: production needs a mailer that delivers.
   if (production && (emailUrl === '' || /^(console|memory):/i.test(emailUrl))) {
-    throw new SettingsError('EMAIL_URL is required in production and must deliver mail (smtp://host:port, or file:<dir> for a spool); console: and memory: would print or drop reset links.');
+    throw new SettingsError(
+      'EMAIL_URL is required in production and must deliver mail (smtp://host:port, or file:<dir> for a spool); console: and memory: would print or drop reset links.',
+    );
   }
 
   // Every value is checked by now; only then may a key file be written.

@@ -83,14 +83,21 @@ async function banner(server: RunningServer): Promise<string> {
   lines.push(`  mail:     ${scheme}${scheme === 'console' ? ' (reset mails are printed here)' : ''}`);
   if (settings.production) lines.push('  mode:     production (Secure __Host- cookies, HSTS)');
   if (preparation.demoPassword !== null) {
-    const where = preparation.demoPasswordGenerated ? ' (generated for this database)' : settings.demoPassword === null ? ' (as generated when the database was created)' : ' (DEMO_PASSWORD)';
+    const where = preparation.demoPasswordGenerated
+      ? ' (generated for this database)'
+      : settings.demoPassword === null
+        ? ' (as generated when the database was created)'
+        : ' (DEMO_PASSWORD)';
     lines.push('', `Demo logins, all with the password ${preparation.demoPassword}${where}:`);
     for (const user of demoUsers) {
       const flags = [user.isSuperuser ? 'superuser' : user.isStaff ? 'staff' : '', user.isActive ? '' : 'inactive: cannot log in'].filter(Boolean).join(', ');
       lines.push(`  ${user.username.padEnd(12)} ${user.group.padEnd(17)} ${flags}`.trimEnd());
     }
   } else if (settings.demoData) {
-    lines.push('', `Demo users: ${demoUsers.map((u) => u.username).join(', ')} (password as set when the database was created; \`npx gatehouse changepassword <user>\` sets a new one).`);
+    lines.push(
+      '',
+      `Demo users: ${demoUsers.map((u) => u.username).join(', ')} (password as set when the database was created; \`npx gatehouse changepassword <user>\` sets a new one).`,
+    );
   }
   lines.push('', `Log in at ${server.url}/accounts/login/ — Ctrl-C stops the server.`);
   return `${lines.join('\n')}\n`;
@@ -109,7 +116,8 @@ function exitCodeFor(error: unknown): number {
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') return `The address is already in use (${error.message.replace(/^listen EADDRINUSE: address already in use /, '')}): set PORT to a free port.`;
+    if (code === 'EADDRINUSE')
+      return `The address is already in use (${error.message.replace(/^listen EADDRINUSE: address already in use /, '')}): set PORT to a free port.`;
     if (code === 'ECONNREFUSED') return `Cannot reach the database: ${error.message}. Is PostgreSQL running at DATABASE_URL?`;
     return error.message.split('\n')[0] ?? String(error);
   }

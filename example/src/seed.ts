@@ -41,7 +41,14 @@ export async function seed(gatehouse: Gatehouse<Permission>, db: Kysely<AppSchem
   const ids = new Map<string, number>();
   for (const demo of demoUsers) {
     const user = await gatehouse.accounts.createUser(
-      { username: demo.username, email: `${demo.username}@example.com`, password, isActive: demo.isActive, isStaff: demo.isStaff, isSuperuser: demo.isSuperuser },
+      {
+        username: demo.username,
+        email: `${demo.username}@example.com`,
+        password,
+        isActive: demo.isActive,
+        isStaff: demo.isStaff,
+        isSuperuser: demo.isSuperuser,
+      },
       { actor: 'seed' },
     );
     await gatehouse.accounts.addToGroup(user, demo.group, { actor: 'seed' });

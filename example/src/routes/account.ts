@@ -26,11 +26,19 @@ export function registerAccountRoutes(app: FastifyInstance, { services, access }
       const ok = form.errors.length === 0 && Object.keys(form.fieldErrors).length === 0;
       return reply.code(status).send(ok ? { email: user.email } : { error: 'invalid', email: user.email, errors: form.errors, fieldErrors: form.fieldErrors });
     }
-    return sendPage(request, reply, gatehouse, 'account_email.html', 'Email address', {
-      form,
-      current: user.email,
-      changed: queryField(request, 'changed') === '1',
-    }, status);
+    return sendPage(
+      request,
+      reply,
+      gatehouse,
+      'account_email.html',
+      'Email address',
+      {
+        form,
+        current: user.email,
+        changed: queryField(request, 'changed') === '1',
+      },
+      status,
+    );
   }
 
   const config = { access: access.authenticated() };
@@ -47,7 +55,13 @@ export function registerAccountRoutes(app: FastifyInstance, { services, access }
 
     const check = await checkCurrentPassword(request, password);
     if (!check.ok) {
-      await gatehouse.audit.record({ actor: user.username, action: 'user.set_email_refused', target: user.username, ip: request.ip, data: { reason: check.blocked ? 'throttled' : 'wrong password' } });
+      await gatehouse.audit.record({
+        actor: user.username,
+        action: 'user.set_email_refused',
+        target: user.username,
+        ip: request.ip,
+        data: { reason: check.blocked ? 'throttled' : 'wrong password' },
+      });
       if (check.blocked) {
         reply.header('Retry-After', String(Math.max(1, Math.ceil(check.retryAfterSeconds))));
         return show(request, reply, { ...form, errors: ['Too many failed attempts. Please wait a while and try again.'] }, 429);

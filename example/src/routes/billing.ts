@@ -9,7 +9,6 @@ import { asJson, formatCents, formatTime, sendPage } from '../views.js';
 import { type RouteDeps, parseId, queryField } from './common.js';
 import { compileOnce } from './compiled.js';
 
-
 function invoiceJson(row: { id: number; number: string; customer: string; amount_cents: number; status: string }): Record<string, unknown> {
   return { id: row.id, number: row.number, customer: row.customer, amountCents: row.amount_cents, status: row.status };
 }
@@ -73,25 +72,26 @@ export function registerBillingRoutes(app: FastifyInstance, deps: RouteDeps): vo
     },
   );
 
-  app.get(
-    '/reports/export/',
-    { config: { access: access.permissions(['billing.export_reports'], { recentAuth: true }) } },
-    async (request, reply) => {
-      const rows = await listInvoices();
-      const total = rows.reduce((sum, r) => sum + r.amount_cents, 0);
-      if (queryField(request, 'format') === 'csv') {
-        const lines = [['number', 'customer', 'amount_cents', 'status'].join(',')];
-        for (const r of rows) lines.push([r.number, r.customer, r.amount_cents, r.status].map(csvField).join(','));
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('Content-Disposition', 'attachment; filename="invoices.csv"')
-          .send(`${lines.join('\r\n')}\r\n`);
-      }
-      if (asJson(request)) return { report: 'invoices', generatedAt: new Date(gatehouse.clock.now()).toISOString(), totalCents: total, rows: rows.map(invoiceJson) };
-      const invoices = rows.map((r) => ({ ...r, amount: formatCents(r.amount_cents) }));
-      return sendPage(request, reply, gatehouse, 'report.html', 'Invoice report', { invoices, total: formatCents(total), maxAgeMinutes: Math.round(gatehouse.config.reauthMaxAge / 60) });
-    },
-  );
+  app.get('/reports/export/', { config: { access: access.permissions(['billing.export_reports'], { recentAuth: true }) } }, async (request, reply) => {
+    const rows = await listInvoices();
+    const total = rows.reduce((sum, r) => sum + r.amount_cents, 0);
+    if (queryField(request, 'format') === 'csv') {
+      const lines = [['number', 'customer', 'amount_cents', 'status'].join(',')];
+      for (const r of rows) lines.push([r.number, r.customer, r.amount_cents, r.status].map(csvField).join(','));
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('Content-Disposition', 'attachment; filename="invoices.csv"')
+        .send(`${lines.join('\r\n')}\r\n`);
+    }
+    if (asJson(request))
+      return { report: 'invoices', generatedAt: new Date(gatehouse.clock.now()).toISOString(), totalCents: total, rows: rows.map(invoiceJson) };
+    const invoices = rows.map((r) => ({ ...r, amount: formatCents(r.amount_cents) }));
+    return sendPage(request, reply, gatehouse, 'report.html', 'Invoice report', {
+      invoices,
+      total: formatCents(total),
+      maxAgeMinutes: Math.round(gatehouse.config.reauthMaxAge / 60),
+    });
+  });
 
   app.get('/audit/', { config: { access: access.permission('billing.view_audit_log') } }, async (request, reply) => {
     const before = parseId(queryField(request, 'before'));
@@ -113,14 +113,34 @@ interface PayoutView {
   approvedBy: string | null;
 }
 
-function payoutAnswer(request: FastifyRequest, reply: FastifyReply, deps: RouteDeps, payout: PayoutView, approvedNow: boolean): Promise<FastifyReply> | FastifyReply {
+function payoutAnswer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: RouteDeps,
+  payout: PayoutView,
+  approvedNow: boolean,
+): Promise<FastifyReply> | FastifyReply {
   const status = approvedNow ? 200 : 409;
   if (asJson(request)) {
-    const body = { id: payout.id, status: payout.status, amountCents: payout.amount_cents, approvedBy: payout.approvedBy, approvedAt: payout.approved_at === null ? null : new Date(payout.approved_at).toISOString() };
+    const body = {
+      id: payout.id,
+      status: payout.status,
+      amountCents: payout.amount_cents,
+      approvedBy: payout.approvedBy,
+      approvedAt: payout.approved_at === null ? null : new Date(payout.approved_at).toISOString(),
+    };
     return reply.code(status).send(approvedNow ? { payout: body } : { error: 'conflict', message: 'This payout is no longer pending.', payout: body });
   }
-  return sendPage(request, reply, deps.services.gatehouse, 'payout.html', approvedNow ? 'Payout approved' : 'Payout already handled', {
-    payout: { ...payout, amount: formatCents(payout.amount_cents), approved: formatTime(payout.approved_at) },
-    approvedNow,
-  }, status);
+  return sendPage(
+    request,
+    reply,
+    deps.services.gatehouse,
+    'payout.html',
+    approvedNow ? 'Payout approved' : 'Payout already handled',
+    {
+      payout: { ...payout, amount: formatCents(payout.amount_cents), approved: formatTime(payout.approved_at) },
+      approvedNow,
+    },
+    status,
+  );
 }

@@ -8,7 +8,10 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 
 /** A query compiled once, run with `parameters` in the placeholders' order. */
-export function compileOnce<Row, DB>(db: Kysely<DB>, build: (db: Kysely<DB>) => { compile(): CompiledQuery<Row> }): (parameters?: readonly unknown[]) => Promise<Row[]> {
+export function compileOnce<Row, DB>(
+  db: Kysely<DB>,
+  build: (db: Kysely<DB>) => { compile(): CompiledQuery<Row> },
+): (parameters?: readonly unknown[]) => Promise<Row[]> {
   const compiled = build(db).compile();
   return async (parameters) => {
     const query = parameters === undefined ? compiled : CompiledQuery.raw(compiled.sql, [...parameters]);

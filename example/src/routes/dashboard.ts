@@ -33,9 +33,7 @@ export function registerDashboardRoutes(app: FastifyInstance, { services, access
     const links = (await navFor(request, gatehouse)).filter((l) => l.href !== '/dashboard/');
     // The same test the approve route's guard applies; showing the button is only a courtesy.
     const canApprove = user.isStaff && (await gatehouse.hasPerm(user, 'billing.approve_payout'));
-    const pending = canApprove
-      ? await pendingPayouts()
-      : [];
+    const pending = canApprove ? await pendingPayouts() : [];
     if (asJson(request)) {
       return {
         user: { username: user.username, email: user.email, isStaff: user.isStaff, isSuperuser: user.isSuperuser, groups },

@@ -14,7 +14,11 @@ export function registerOpsRoutes(app: FastifyInstance, { services, access }: Ro
     const metrics = await metricRows();
     const [sessions] = await sessionCount();
     const users = await gatehouse.stores.users.count();
-    const all = [...metrics.map((m) => ({ name: m.name, value: Number(m.value) })), { name: 'users', value: users }, { name: 'stored_sessions', value: Number(sessions?.n ?? 0) }];
+    const all = [
+      ...metrics.map((m) => ({ name: m.name, value: Number(m.value) })),
+      { name: 'users', value: users },
+      { name: 'stored_sessions', value: Number(sessions?.n ?? 0) },
+    ];
     if (asJson(request)) return { metrics: Object.fromEntries(all.map((m) => [m.name, m.value])) };
     return sendPage(request, reply, gatehouse, 'metrics.html', 'Internal metrics', { metrics: all });
   });

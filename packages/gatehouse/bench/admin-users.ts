@@ -29,7 +29,11 @@ const { values: args } = parseArgs({
     'no-pg': { type: 'boolean', default: false },
   },
 });
-const SIZES = args.sizes.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
+const SIZES = args.sizes
+  .split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0)
+  .sort((a, b) => a - b);
 const SAMPLES = Number(args.samples);
 const ROUNDS = Number(args.rounds);
 
@@ -58,7 +62,9 @@ async function seed(database: Database, size: number): Promise<number> {
       null, 0, 0, 'user' || i from ${rows}`.execute(db);
   const groups: number[] = [];
   for (const name of ['A', 'B', 'C', 'D']) groups.push((await database.stores.groups.create(name)).id);
-  await sql`insert into auth_user_groups (user_id, group_id) select id, case id % 4 when 0 then ${sql.raw(String(groups[0]))} when 1 then ${sql.raw(String(groups[1]))} when 2 then ${sql.raw(String(groups[2]))} else ${sql.raw(String(groups[3]))} end from auth_user`.execute(db);
+  await sql`insert into auth_user_groups (user_id, group_id) select id, case id % 4 when 0 then ${sql.raw(String(groups[0]))} when 1 then ${sql.raw(String(groups[1]))} when 2 then ${sql.raw(String(groups[2]))} else ${sql.raw(String(groups[3]))} end from auth_user`.execute(
+    db,
+  );
   if (pgKind) await sql`analyze`.execute(db);
   return groups[1]!;
 }
@@ -123,7 +129,9 @@ async function main(): Promise<void> {
         }
       }
       console.log(`\n${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: median ms per page of 50 (${SAMPLES} samples)\n`);
-      console.log(`| query | ${SIZES.map((s) => `${s.toLocaleString('en')} users`).join(' | ')} | ${SIZES.at(-1)!.toLocaleString('en')} / ${SIZES[0]!.toLocaleString('en')} |`);
+      console.log(
+        `| query | ${SIZES.map((s) => `${s.toLocaleString('en')} users`).join(' | ')} | ${SIZES.at(-1)!.toLocaleString('en')} / ${SIZES[0]!.toLocaleString('en')} |`,
+      );
       console.log(`|---|${SIZES.map(() => '---:').join('|')}|---:|`);
       for (const c of CASES) {
         const medians = SIZES.map((s) => median(times.get(`${c.name}|${s}`)!));

@@ -74,7 +74,10 @@ async function seed(database: Database, users: number, clock: ManualClock): Prom
     }
     const ids = await db.insertInto('auth_user').values(rows).returning('id').execute();
     const sessions = ids.map((row, j) => {
-      const id = Buffer.from(`session-${start + j}`.padEnd(32, '.')).toString('base64url').slice(0, 43).padEnd(43, 'A');
+      const id = Buffer.from(`session-${start + j}`.padEnd(32, '.'))
+        .toString('base64url')
+        .slice(0, 43)
+        .padEnd(43, 'A');
       sessionIds.push(id);
       return {
         id_hash: hashSessionId(id),
@@ -103,7 +106,13 @@ async function benchDatabase(label: string, url: string): Promise<Row[]> {
   const database = await openDatabase(url);
   await database.migrate({ emailUnique: true });
   const clock = new ManualClock(Date.UTC(2026, 10, 27));
-  const gatehouse = createGatehouse({ stores: database.stores, apps, roles: { Finance: ['billing.view_invoice', 'billing.approve_payout'] }, config: { secretKey: 'bench-secret-key-bench-secret-key-0000' }, clock });
+  const gatehouse = createGatehouse({
+    stores: database.stores,
+    apps,
+    roles: { Finance: ['billing.view_invoice', 'billing.approve_payout'] },
+    config: { secretKey: 'bench-secret-key-bench-secret-key-0000' },
+    clock,
+  });
   await gatehouse.setup();
   const t0 = Date.now();
   const sessionIds = await seed(database, USERS, clock);

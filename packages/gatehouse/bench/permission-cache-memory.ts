@@ -19,7 +19,10 @@ const groups = ['Finance Approver', 'Support', 'Staff Ops', 'Regular User'];
 const stores = {
   permissions: {
     async userPermissionRows(userId: number): Promise<UserPermissionRows> {
-      const viaGroups = Array.from({ length: perms }, (_, i) => ({ group: groups[(userId + i) % groups.length]!, permission: pool[(userId + i) % pool.length]! }));
+      const viaGroups = Array.from({ length: perms }, (_, i) => ({
+        group: groups[(userId + i) % groups.length]!,
+        permission: pool[(userId + i) % pool.length]!,
+      }));
       // --distinct: every user also has a direct grant of their own, so no two sets are alike.
       return { direct: distinct ? [`app.own_${userId}`] : [], viaGroups };
     },
@@ -27,7 +30,20 @@ const stores = {
 } as unknown as Stores;
 
 function user(id: number): User {
-  const u = toUser({ id, username: `u${id}`, email: '', password: '!', firstName: '', lastName: '', isActive: true, isStaff: false, isSuperuser: false, lastLogin: null, dateJoined: 0, authEpoch: 0 });
+  const u = toUser({
+    id,
+    username: `u${id}`,
+    email: '',
+    password: '!',
+    firstName: '',
+    lastName: '',
+    isActive: true,
+    isStaff: false,
+    isSuperuser: false,
+    lastLogin: null,
+    dateJoined: 0,
+    authEpoch: 0,
+  });
   stampAuthzVersions(u, { user: 0, global: 0 });
   return u;
 }
@@ -41,4 +57,6 @@ for (let id = 1; id <= USERS; id++) await authz.hasPerm(user(id), pool[0]!);
 gc();
 const after = process.memoryUsage().heapUsed;
 const stats = authz.cacheStats();
-process.stdout.write(`${JSON.stringify({ users: stats.size, permsPerUser: perms, distinctSets: distinct, heapBytes: after - before, bytesPerUser: Math.round((after - before) / stats.size), mbPer10k: +((after - before) / 1024 / 1024).toFixed(2) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ users: stats.size, permsPerUser: perms, distinctSets: distinct, heapBytes: after - before, bytesPerUser: Math.round((after - before) / stats.size), mbPer10k: +((after - before) / 1024 / 1024).toFixed(2) })}\n`,
+);

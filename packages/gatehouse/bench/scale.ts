@@ -358,7 +358,12 @@ async function main(): Promise<void> {
   const dir = args.dir ?? (await mkdtemp(join(tmpdir(), 'gh-scale-')));
   const results: ScaleDatabase[] = [];
   try {
-    results.push(await benchDatabases('SQLite', SIZES.map((users) => ({ users, url: `sqlite:${join(dir, `scale-${users}.sqlite3`)}` }))));
+    results.push(
+      await benchDatabases(
+        'SQLite',
+        SIZES.map((users) => ({ users, url: `sqlite:${join(dir, `scale-${users}.sqlite3`)}` })),
+      ),
+    );
     const admin = process.env.BENCH_PG_URL;
     if (admin) {
       const stamp = Date.now();

@@ -308,7 +308,9 @@ async function load(label, options, pid) {
     errors: result.errors + result.timeouts,
   };
   if (summary.non2xx > 0 || summary.errors > 0 || summary.total === 0) {
-    failures.push(`${label}: ${summary.non2xx} non-2xx answers, ${summary.errors} errors/timeouts out of ${summary.total} (status codes: ${JSON.stringify(result.statusCodeStats)})`);
+    failures.push(
+      `${label}: ${summary.non2xx} non-2xx answers, ${summary.errors} errors/timeouts out of ${summary.total} (status codes: ${JSON.stringify(result.statusCodeStats)})`,
+    );
   }
   return summary;
 }
@@ -355,8 +357,12 @@ async function runRoutes(apps, finToken) {
         if (round === 0) app.bodies[route.key] = await checkRoute(`${app.name} ${route.path}`, url, headers);
         if (plan.warmupRequests > 0) await autocannon({ url, headers, connections: plan.connections, amount: plan.warmupRequests });
         const summary = await load(`${app.name} ${route.path}`, { url, headers, duration: plan.seconds }, app.handle.child.pid);
-        ((results[app.key] ??= {})[route.key] ??= []).push(summary);
-        log(`round ${round + 1}/${plan.rounds} ${app.name.padEnd(9)} ${route.path.padEnd(12)} ${summary.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${summary.p50} ms  p99 ${summary.p99} ms  server CPU ${fmt(summary.cpuMicrosPerRequest)} µs/req`);
+        results[app.key] ??= {};
+        results[app.key][route.key] ??= [];
+        results[app.key][route.key].push(summary);
+        log(
+          `round ${round + 1}/${plan.rounds} ${app.name.padEnd(9)} ${route.path.padEnd(12)} ${summary.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${summary.p50} ms  p99 ${summary.p99} ms  server CPU ${fmt(summary.cpuMicrosPerRequest)} µs/req`,
+        );
       }
       // Right after the same route with the cookie, so both meet the machine in the same state.
       const gatehouse = apps.find((a) => a.key === 'example');
@@ -366,8 +372,12 @@ async function runRoutes(apps, finToken) {
         if (round === 0) gatehouse.bodies[tokenRoute.key] = await checkRoute(`${gatehouse.name} ${tokenRoute.path} (bearer)`, url, headers);
         if (plan.warmupRequests > 0) await autocannon({ url, headers, connections: plan.connections, amount: plan.warmupRequests });
         const summary = await load(`${gatehouse.name} ${tokenRoute.path} (bearer)`, { url, headers, duration: plan.seconds }, gatehouse.handle.child.pid);
-        ((results[gatehouse.key] ??= {})[tokenRoute.key] ??= []).push(summary);
-        log(`round ${round + 1}/${plan.rounds} ${gatehouse.name.padEnd(9)} ${'bearer /invoices/'.padEnd(12)} ${summary.requestsPerSecond.toFixed(0).padStart(6)} req/s  server CPU ${fmt(summary.cpuMicrosPerRequest)} µs/req`);
+        results[gatehouse.key] ??= {};
+        results[gatehouse.key][tokenRoute.key] ??= [];
+        results[gatehouse.key][tokenRoute.key].push(summary);
+        log(
+          `round ${round + 1}/${plan.rounds} ${gatehouse.name.padEnd(9)} ${'bearer /invoices/'.padEnd(12)} ${summary.requestsPerSecond.toFixed(0).padStart(6)} req/s  server CPU ${fmt(summary.cpuMicrosPerRequest)} µs/req`,
+        );
       }
     }
   }
@@ -415,9 +425,7 @@ async function runStorm(app, usernames, stormKind) {
   if (code !== 0 || logins.failures > 0 || logins.logins === 0) {
     failures.push(`login storm against ${app.name}: ${logins.logins} logins, ${logins.failures} failed ${JSON.stringify(logins.errors)}`);
   }
-  log(
-    `${app.name}: ${logins.loginsPerSecond.toFixed(1)} logins/s; GET /dashboard/ p99 ${alone.p99} ms alone, ${during.p99} ms during the storm`,
-  );
+  log(`${app.name}: ${logins.loginsPerSecond.toFixed(1)} logins/s; GET /dashboard/ p99 ${alone.p99} ms alone, ${during.p99} ms during the storm`);
   return { alone, during, logins };
 }
 
@@ -439,7 +447,19 @@ async function runScale() {
     }
   }
   const jsonFile = join(workDir, 'scale.json');
-  const args = tsx('bench/scale.ts', '--sizes', plan.scaleSizes.join(','), '--samples', String(plan.scaleSamples), '--rounds', String(plan.scaleRounds), '--json', jsonFile, '--dir', workDir);
+  const args = tsx(
+    'bench/scale.ts',
+    '--sizes',
+    plan.scaleSizes.join(','),
+    '--samples',
+    String(plan.scaleSamples),
+    '--rounds',
+    String(plan.scaleRounds),
+    '--json',
+    jsonFile,
+    '--dir',
+    workDir,
+  );
   const code = await startProcess('scale', args, env, { output: 'inherit' }).exited;
   postgres?.stop();
   postgres = undefined;
@@ -495,7 +515,7 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
   push(
     `**Machine**: ${host.cpus}, ${host.memory} RAM, ${host.os}, Node ${host.node}; load average at start ${host.load}.`,
     '',
-    '> **Shared, noisy machine.** It has 2 cores, shared during this run with other agents\' work, and the load generator ' +
+    "> **Shared, noisy machine.** It has 2 cores, shared during this run with other agents' work, and the load generator " +
       '(autocannon, in this process) runs on the same 2 cores as the server it loads. Absolute figures are low and vary from ' +
       'run to run; compare only figures within one run. Everything runs on 127.0.0.1.',
     '',
@@ -513,7 +533,7 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
         `Both apps read one SQLite file (WAL): ${db.counts.users} users, ${db.counts.orders} orders (alice owns ${db.counts.aliceOrders}). ` +
         'The example: the `gatehouse/fastify` plugin (session, CSRF, headers, declared access on every route). ' +
         'The peer (bench/peer/): Express 5, passport-local, express-session with better-sqlite3-session-store, a hand-written ' +
-        'permission query per request. Latencies in ms (autocannon resolves whole milliseconds). CPU = the server process\'s ' +
+        "permission query per request. Latencies in ms (autocannon resolves whole milliseconds). CPU = the server process's " +
         'CPU time per request (median of the rounds), steadier than req/s on a shared machine.',
       '',
       '| route | access | gatehouse req/s | p50 | p99 | CPU µs/req | × bare | peer req/s | p50 | p99 | CPU µs/req | × bare | gatehouse ÷ peer |',
@@ -538,9 +558,9 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
       push(
         '### gatehouse on Express (bench/express/)',
         '',
-        'The same routes on `gatehouse/express` and Express 5 (bench/express/server.ts): the example\'s services, database, configuration ' +
+        "The same routes on `gatehouse/express` and Express 5 (bench/express/server.ts): the example's services, database, configuration " +
           'and queries, each route declared with a guard first, the account views mounted (the bench logs in through them). Measured in the ' +
-          `same rounds as the two above; ${sameBodies([apps[0], apps[2]]).replace('their bodies', 'its bodies and the example\'s')}`,
+          `same rounds as the two above; ${sameBodies([apps[0], apps[2]]).replace('their bodies', "its bodies and the example's")}`,
         '',
         '| route | req/s | p50 | p99 | CPU µs/req | × bare | ÷ peer | ÷ gatehouse on Fastify |',
         '|---|--:|--:|--:|--:|--:|--:|--:|',
@@ -558,7 +578,7 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
       const bare = gh.bare.cpu;
       const sum = bare + anatomy.sessionLoad + anatomy.firstHasPerm + anatomy.invoicesQuery;
       push(
-        '### Where the permission-checked request\'s time goes (gatehouse, server CPU per request)',
+        "### Where the permission-checked request's time goes (gatehouse, server CPU per request)",
         '',
         'bench/anatomy.ts times each piece of work `GET /invoices/` adds to the bare route on its own, on the same database ' +
           'file once the apps have stopped (CPU time per call, best of 5 rounds):',
@@ -589,7 +609,11 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
           `Rounds (req/s): ${gh.token.rounds.map((v) => fmt(v)).join(', ')}.`,
         '',
       );
-      targets.push({ target: 'a bearer-token request costs no more than a cookie session request (≥ 0.95× its req/s)', measured: `${fmt(ratio, 2)}×`, ok: ratio >= 0.95 });
+      targets.push({
+        target: 'a bearer-token request costs no more than a cookie session request (≥ 0.95× its req/s)',
+        measured: `${fmt(ratio, 2)}×`,
+        ok: ratio >= 0.95,
+      });
     }
     const permissionRatio = gh.permission.requestsPerSecond / gh.bare.requestsPerSecond;
     const permissionCpuRatio = gh.bare.cpu && gh.permission.cpu ? gh.bare.cpu / gh.permission.cpu : null;
@@ -620,7 +644,7 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
       '## 3. Logins, and authenticated GETs during a login storm',
       '',
       `${plan.stormClients} clients log in back to back for ${plan.stormSeconds + 1.5} s (a separate process; each login as a new browser: gatehouse GET form + POST with ` +
-        'the CSRF token, the peer one POST), as the bench users, whose password hash is the fixture users\' argon2id (m=19 MiB, t=2). ' +
+        "the CSRF token, the peer one POST), as the bench users, whose password hash is the fixture users' argon2id (m=19 MiB, t=2). " +
         `Meanwhile autocannon sends \`GET /dashboard/\` as alice at a fixed ${plan.stormGetRate} req/s over ${plan.stormGetConnections} connections ` +
         '(latency corrected for coordinated omission), measured the same way without the storm first.',
       '',
@@ -666,7 +690,11 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
       const first = database.steps[0];
       const last = database.steps[database.steps.length - 1];
       if (!first || !last || first === last) {
-        targets.push({ target: `session lookup and cached hasPerm flat from 10k to 1M users (${database.name})`, measured: 'only one size measured', ok: null });
+        targets.push({
+          target: `session lookup and cached hasPerm flat from 10k to 1M users (${database.name})`,
+          measured: 'only one size measured',
+          ok: null,
+        });
         continue;
       }
       const session = last.sessionLoad.p50 / first.sessionLoad.p50;
@@ -690,18 +718,18 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
       '## Notes',
       '',
       '- Per authenticated request, gatehouse reads the session joined with its user and the two authorization versions (one query; `last_seen_at` ' +
-        'is written at most once a minute); a permission check is then answered by the per-process cache when the user\'s set was stored under ' +
+        "is written at most once a minute); a permission check is then answered by the per-process cache when the user's set was stored under " +
         'exactly those versions, else by one grant query. A revoked session or permission is seen by the very next request on every instance, ' +
         'because the versions are read on every request.',
-      '- Per authenticated request, the peer reads its session (express-session + better-sqlite3-session-store), writes the session\'s expiry back ' +
-        '(express-session\'s `touch`, on every request with this store), reads the user (passport\'s `deserializeUser`) and, on the first check, ' +
-        'the user\'s permissions (one query). Both then run the same route query and answer the same JSON. The peer\'s queries are ' +
+      "- Per authenticated request, the peer reads its session (express-session + better-sqlite3-session-store), writes the session's expiry back " +
+        "(express-session's `touch`, on every request with this store), reads the user (passport's `deserializeUser`) and, on the first check, " +
+        "the user's permissions (one query). Both then run the same route query and answer the same JSON. The peer's queries are " +
         'better-sqlite3 prepared statements (the cheapest way there is); the example builds its own route queries with Kysely on every ' +
-        'request (gatehouse\'s own hot queries are compiled once), which the peer does not pay for, most on `/orders/`.',
+        "request (gatehouse's own hot queries are compiled once), which the peer does not pay for, most on `/orders/`.",
       '- Password hashing: gatehouse computes at most `passwordHashConcurrency` hashes at once (default: the cores less one, at least 1; ' +
         `${Math.max(1, cpus().length - 1)} here) and queues the rest, so a login storm leaves a core to the event loop. The peer hashes as many at once as libuv's ` +
         'thread pool allows (4).',
-      '- The bare route is the example\'s own `/health/`: it passes through the whole gatehouse plugin (session hook without a cookie, ' +
+      "- The bare route is the example's own `/health/`: it passes through the whole gatehouse plugin (session hook without a cookie, " +
         'declared-access guard, helmet headers, the response hook), so the ratios measure what an authenticated request adds to that.',
       '',
     );
@@ -801,7 +829,12 @@ async function main() {
   }
   if (routeResults) {
     log('anatomy of a permission-checked request');
-    const probe = startProcess('anatomy', tsx('bench/anatomy.ts', '--db', databaseFile, '--user', 'fin', '--calls', smoke ? '300' : '3000'), {}, { output: 'capture' });
+    const probe = startProcess(
+      'anatomy',
+      tsx('bench/anatomy.ts', '--db', databaseFile, '--user', 'fin', '--calls', smoke ? '300' : '3000'),
+      {},
+      { output: 'capture' },
+    );
     const code = await probe.exited;
     try {
       anatomy = JSON.parse(probe.stdout.trim().split('\n').pop() ?? '');

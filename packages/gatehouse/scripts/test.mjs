@@ -61,7 +61,10 @@ async function main() {
   // this script and the server), and it can print an update notice after vitest's closing line.
   // Its own process group, so that once it ends, any worker it left behind can be ended with it.
   // npm workspaces hoist dependencies to the repository's root; a package installed alone keeps its own.
-  const vitestBin = [join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'), join(repoRoot, '..', '..', 'node_modules', 'vitest', 'vitest.mjs')].find((path) => existsSync(path)) ?? '';
+  const vitestBin =
+    [join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'), join(repoRoot, '..', '..', 'node_modules', 'vitest', 'vitest.mjs')].find((path) =>
+      existsSync(path),
+    ) ?? '';
   if (!existsSync(vitestBin)) throw new Error(`vitest is not installed (${vitestBin}): run \`npm ci\` first`);
   child = spawn(process.execPath, [vitestBin, 'run', ...process.argv.slice(2)], {
     cwd: repoRoot,

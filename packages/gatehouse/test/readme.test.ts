@@ -34,7 +34,10 @@ describe('README', () => {
       writeFileSync(file, `${code}\nawait database.close();\n`);
       const result = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', timeout: 60_000 });
       expect(result.stderr).toBe('');
-      const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines).toEqual([{ hasPerm: true }, { summary: 'fin has billing.approve_payout through group "Finance Approver".' }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -50,13 +53,16 @@ describe('README', () => {
       .replace('Fastify({ logger: true })', 'Fastify({ logger: false })')
       .replace("process.env.DATABASE_URL ?? 'sqlite:app.sqlite3'", "'sqlite::memory:'")
       .replace('process.env.SECRET_KEY', "'readme-snippet-secret-key-0123456789abcdef'")
-      .replace("await app.listen({ port: Number(process.env.PORT ?? 3000) });", [
-        "await gatehouse.accounts.createUser({ username: 'fin', password: 'correct horse battery', isStaff: true });",
-        "const address = await app.listen({ port: 0, host: '127.0.0.1' });",
-        'console.log(JSON.stringify({ address }));',
-        "process.stdin.on('end', () => app.close().then(() => database.close()));",
-        'process.stdin.resume();',
-      ].join('\n'));
+      .replace(
+        'await app.listen({ port: Number(process.env.PORT ?? 3000) });',
+        [
+          "await gatehouse.accounts.createUser({ username: 'fin', password: 'correct horse battery', isStaff: true });",
+          "const address = await app.listen({ port: 0, host: '127.0.0.1' });",
+          'console.log(JSON.stringify({ address }));',
+          "process.stdin.on('end', () => app.close().then(() => database.close()));",
+          'process.stdin.resume();',
+        ].join('\n'),
+      );
     const dir = mkdtempSync(join(root, 'test', '.readme-'));
     const file = join(dir, 'app.mts');
     writeFileSync(file, code);
@@ -75,7 +81,10 @@ describe('README', () => {
       expect(anonymous.status).toBe(302);
       expect(anonymous.headers.get('location')).toBe('/accounts/login/?next=/invoices/');
       const form = await fetch(`${address}/accounts/login/`);
-      const cookies = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookies = form.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())?.[1];
       expect(token).toBeDefined();
       const login = await fetch(`${address}/accounts/login/`, {
@@ -85,7 +94,10 @@ describe('README', () => {
         body: new URLSearchParams({ username: 'fin', password: 'correct horse battery', csrfmiddlewaretoken: token! }),
       });
       expect(login.status).toBe(302);
-      const session = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const session = login.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const home = await fetch(`${address}/`, { headers: { cookie: session, accept: 'application/json' } });
       expect(await home.json()).toEqual({ hello: 'fin' });
       const forbidden = await fetch(`${address}/invoices/`, { headers: { cookie: session, accept: 'application/json' } });

@@ -51,10 +51,18 @@ const NAV: readonly { href: string; perm?: Parameters<typeof gatehouse.hasPerm>[
 /** A query compiled once, run with its parameters (as the example's compiled.ts does). */
 function compiled<Row>(query: { compile(): CompiledQuery<Row> }): (parameters?: readonly unknown[]) => Promise<Row[]> {
   const done = query.compile();
-  return async (parameters) => (await db.executeQuery(parameters === undefined ? done : (CompiledQuery.raw(done.sql, [...parameters]) as CompiledQuery<Row>))).rows;
+  return async (parameters) =>
+    (await db.executeQuery(parameters === undefined ? done : (CompiledQuery.raw(done.sql, [...parameters]) as CompiledQuery<Row>))).rows;
 }
 
-const orderColumns = ['shop_order.id', 'shop_order.owner_id', 'shop_order.item', 'shop_order.amount_cents', 'shop_order.created_at', 'auth_user.username as owner'] as const;
+const orderColumns = [
+  'shop_order.id',
+  'shop_order.owner_id',
+  'shop_order.item',
+  'shop_order.amount_cents',
+  'shop_order.created_at',
+  'auth_user.username as owner',
+] as const;
 const pendingPayouts = compiled(
   db
     .selectFrom('billing_payout')
@@ -65,7 +73,9 @@ const pendingPayouts = compiled(
     .limit(20),
 );
 const listInvoices = compiled(db.selectFrom('billing_invoice').select(['id', 'number', 'customer', 'amount_cents', 'status']).orderBy('number'));
-const orderById = compiled(db.selectFrom('shop_order').leftJoin('auth_user', 'auth_user.id', 'shop_order.owner_id').select(orderColumns).where('shop_order.id', '=', 0));
+const orderById = compiled(
+  db.selectFrom('shop_order').leftJoin('auth_user', 'auth_user.id', 'shop_order.owner_id').select(orderColumns).where('shop_order.id', '=', 0),
+);
 
 function orderJson(order: OrderRow): Record<string, unknown> {
   return { id: order.id, owner: order.owner, item: order.item, amountCents: order.amount_cents, createdAt: new Date(order.created_at).toISOString() };
@@ -109,7 +119,14 @@ app.get('/invoices/', access(permission('billing.view_invoice')), async (_req: R
 app.get('/orders/', access(authenticated()), async (req: Request, res: Response) => {
   const visible = await ruleFilter(req, orderRule);
   const seesAll = await orderRule.grantsAll(gatehouse, req.user);
-  const rows = await db.selectFrom('shop_order').where(visible).leftJoin('auth_user', 'auth_user.id', 'shop_order.owner_id').select(orderColumns).orderBy('shop_order.id').limit(200).execute();
+  const rows = await db
+    .selectFrom('shop_order')
+    .where(visible)
+    .leftJoin('auth_user', 'auth_user.id', 'shop_order.owner_id')
+    .select(orderColumns)
+    .orderBy('shop_order.id')
+    .limit(200)
+    .execute();
   res.json({ orders: rows.map(orderJson), scope: seesAll ? 'all' : 'own' });
 });
 

@@ -107,7 +107,7 @@ const ownOrders = db.prepare<[number, number], OrderRow>(
 const permissionsOfRequest = new WeakMap<Request, Set<string>>();
 function hasPerm(req: Request, perm: string): boolean {
   const user = req.user;
-  if (!user || !user.is_active) return false;
+  if (!user?.is_active) return false;
   if (user.is_superuser) return true;
   let perms = permissionsOfRequest.get(req);
   if (!perms) {
@@ -135,7 +135,7 @@ passport.use(
 passport.serializeUser((user, done) => done(null, user.id));
 passport.deserializeUser((id: number, done) => {
   const user = userById.get(id);
-  done(null, user && user.is_active ? user : false);
+  done(null, user?.is_active ? user : false);
 });
 
 const SqliteStore = makeSqliteStore(session);

@@ -50,12 +50,22 @@ export function hasErrors(errors: FieldErrors): boolean {
  */
 export function fileError(errors: FieldErrors, error: unknown, passwordField = 'password1'): boolean {
   if (error instanceof DuplicateError) {
-    addError(errors, error.field === 'email' ? 'email' : error.field === 'group' ? 'name' : 'username', `This ${error.field === 'group' ? 'name' : error.field} is already taken.`);
+    addError(
+      errors,
+      error.field === 'email' ? 'email' : error.field === 'group' ? 'name' : 'username',
+      `This ${error.field === 'group' ? 'name' : error.field} is already taken.`,
+    );
     return true;
   }
   if (error instanceof ValidationError) {
     for (const problem of error.errors) {
-      const field = problem.code.startsWith('username') ? 'username' : problem.code.startsWith('email') ? 'email' : problem.code.startsWith('group') ? 'name' : passwordField;
+      const field = problem.code.startsWith('username')
+        ? 'username'
+        : problem.code.startsWith('email')
+          ? 'email'
+          : problem.code.startsWith('group')
+            ? 'name'
+            : passwordField;
       addError(errors, field, problem.message);
     }
     return true;

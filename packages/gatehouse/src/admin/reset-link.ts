@@ -37,7 +37,9 @@ export async function sendResetLink(request: AdminRequest, user: User, welcome: 
   const text = [
     `Hello ${user.username},`,
     '',
-    welcome ? `An account was created for you on ${site.siteName}. Choose your password here:` : `An administrator of ${site.siteName} sent you this link to set a new password:`,
+    welcome
+      ? `An account was created for you on ${site.siteName}. Choose your password here:`
+      : `An administrator of ${site.siteName} sent you this link to set a new password:`,
     '',
     url,
     '',

@@ -82,7 +82,8 @@ async function run(settings: AdminSettings, spec: MethodSpec, exchange: AuthExch
   const entry = await exchange.authorize(staff);
   if (entry) return withAdminHeaders(entry);
   const options = spec.recentAuth ? { recentAuth: true as const } : undefined;
-  const declaration = spec.perms.length > 0 ? untypedAccess.permissions(spec.perms as [string, ...string[]], options) : options ? untypedAccess.staffOnly(options) : null;
+  const declaration =
+    spec.perms.length > 0 ? untypedAccess.permissions(spec.perms as [string, ...string[]], options) : options ? untypedAccess.staffOnly(options) : null;
   if (declaration) {
     const denied = await exchange.authorize(declaration);
     if (denied) return withAdminHeaders(denied);
@@ -134,15 +135,35 @@ function drafts(): RouteDraft[] {
     { name: 'admin_user', path: '/users/:id/', GET: p(['auth.view_user'], userDetail) },
     { name: 'admin_user_change', path: '/users/:id/change/', GET: p(['auth.change_user'], changeUserGet), POST: p(['auth.change_user'], changeUserPost) },
     { name: 'admin_user_flags', path: '/users/:id/flags/', GET: p(['auth.change_user'], flagsGet, true), POST: p(['auth.change_user'], flagsPost, true) },
-    { name: 'admin_user_password', path: '/users/:id/password/', GET: p(['auth.change_user'], passwordGet, true), POST: p(['auth.change_user'], passwordPost, true) },
-    { name: 'admin_user_delete', path: '/users/:id/delete/', GET: p(['auth.delete_user'], deleteUserGet, true), POST: p(['auth.delete_user'], deleteUserPost, true) },
+    {
+      name: 'admin_user_password',
+      path: '/users/:id/password/',
+      GET: p(['auth.change_user'], passwordGet, true),
+      POST: p(['auth.change_user'], passwordPost, true),
+    },
+    {
+      name: 'admin_user_delete',
+      path: '/users/:id/delete/',
+      GET: p(['auth.delete_user'], deleteUserGet, true),
+      POST: p(['auth.delete_user'], deleteUserPost, true),
+    },
     { name: 'admin_user_sessions', path: '/users/:id/sessions/', POST: p(['auth.delete_session'], revokeSessionsPost) },
     { name: 'admin_user_tokens', path: '/users/:id/tokens/', POST: p(['auth.delete_session'], revokeTokensPost) },
     { name: 'admin_groups', path: '/groups/', GET: p(['auth.view_group'], groupList) },
     { name: 'admin_group_add', path: '/groups/add/', GET: p(['auth.add_group'], addGroupGet), POST: p(['auth.add_group'], addGroupPost) },
     { name: 'admin_group', path: '/groups/:id/', GET: p(['auth.view_group'], groupDetail) },
-    { name: 'admin_group_change', path: '/groups/:id/change/', GET: p(['auth.change_group'], changeGroupGet, true), POST: p(['auth.change_group'], changeGroupPost, true) },
-    { name: 'admin_group_delete', path: '/groups/:id/delete/', GET: p(['auth.delete_group'], deleteGroupGet, true), POST: p(['auth.delete_group'], deleteGroupPost, true) },
+    {
+      name: 'admin_group_change',
+      path: '/groups/:id/change/',
+      GET: p(['auth.change_group'], changeGroupGet, true),
+      POST: p(['auth.change_group'], changeGroupPost, true),
+    },
+    {
+      name: 'admin_group_delete',
+      path: '/groups/:id/delete/',
+      GET: p(['auth.delete_group'], deleteGroupGet, true),
+      POST: p(['auth.delete_group'], deleteGroupPost, true),
+    },
     { name: 'admin_permissions', path: '/permissions/', GET: p(['auth.view_permission'], permissionList) },
     { name: 'admin_permission', path: '/permissions/:name/', GET: p(['auth.view_permission'], permissionDetail) },
     { name: 'admin_audit', path: '/audit/', GET: p(['auth.view_auditlog'], auditList) },

@@ -37,7 +37,9 @@ async function readPasswordFromStdin(): Promise<string> {
     if (size > MAX_STDIN_BYTES) throw new CliError('The input on stdin is too long to be a password.');
     chunks.push(buffer);
   }
-  const value = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const value = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (value === '') throw new CliError('No password on stdin: pipe one in, e.g. `printf %s "$PASSWORD" | gatehouse ...`.');
   if (value.includes('\n')) throw new CliError('The password on stdin spans several lines: pipe exactly one.');
   return value;

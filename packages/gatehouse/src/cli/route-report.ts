@@ -30,7 +30,12 @@ function asTable(routes: readonly RouteRow[], matrix: AccessMatrix): string {
 
 /** Table cell text: pipes, backslashes and markup characters escaped, so a path stays literal. */
 function md(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[&<>]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&amp;')).replace(/[`*[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/[&<>]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&amp;'))
+    .replace(/[`*[\]]/g, (c) => `\\${c}`)
+    .replace(/\r?\n/g, ' ');
 }
 
 function mdTable(headers: string[], rows: string[][]): string {
@@ -38,8 +43,14 @@ function mdTable(headers: string[], rows: string[][]): string {
 }
 
 function asMarkdown(routes: readonly RouteRow[], matrix: AccessMatrix): string {
-  const inventory = mdTable(['Method', 'Path', 'Access', 'Permissions', 'Notes'], routes.map((r) => [r.method, r.url, r.access, permissionsText(r), routeNotes(r)]));
-  const grid = mdTable(['Route', ...matrix.columns], matrix.rows.map((row) => [routeText(row.route), ...row.cells]));
+  const inventory = mdTable(
+    ['Method', 'Path', 'Access', 'Permissions', 'Notes'],
+    routes.map((r) => [r.method, r.url, r.access, permissionsText(r), routeNotes(r)]),
+  );
+  const grid = mdTable(
+    ['Route', ...matrix.columns],
+    matrix.rows.map((row) => [routeText(row.route), ...row.cells]),
+  );
   return `## Routes\n\n${inventory}\n\n## Access matrix\n\n${grid}\n`;
 }
 
@@ -57,7 +68,11 @@ function asJson(routes: readonly RouteRow[], matrix: AccessMatrix): string {
         csrfExempt: r.csrfExempt,
       })),
       columns: matrix.columns,
-      matrix: matrix.rows.map((row) => ({ method: row.route.method, url: row.route.url, reach: Object.fromEntries(matrix.columns.map((c, i) => [c, row.cells[i]])) })),
+      matrix: matrix.rows.map((row) => ({
+        method: row.route.method,
+        url: row.route.url,
+        reach: Object.fromEntries(matrix.columns.map((c, i) => [c, row.cells[i]])),
+      })),
     },
     null,
     2,
@@ -73,7 +88,10 @@ function asHtml(routes: readonly RouteRow[], matrix: AccessMatrix, title: string
   const cell = (text: string, cls = ''): string => `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(text)}</td>`;
   const reachClass = (reach: string): string => (reach === 'yes' ? 'yes' : reach === 'no' ? 'no' : 'other');
   const inventory = routes
-    .map((r) => `<tr>${cell(r.method)}<td><code>${escapeHtml(r.url)}</code></td>${cell(r.access, `access-${r.accessClass}`)}${cell(permissionsText(r))}${cell(routeNotes(r))}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${cell(r.method)}<td><code>${escapeHtml(r.url)}</code></td>${cell(r.access, `access-${r.accessClass}`)}${cell(permissionsText(r))}${cell(routeNotes(r))}</tr>`,
+    )
     .join('\n');
   const grid = matrix.rows
     .map((row) => `<tr><th scope="row"><code>${escapeHtml(routeText(row.route))}</code></th>${row.cells.map((c) => cell(c, reachClass(c))).join('')}</tr>`)

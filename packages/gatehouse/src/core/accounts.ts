@@ -71,7 +71,8 @@ export function cleanUsername(raw: string): string {
 /** Checks and normalises an email (empty is allowed); throws `ValidationError` with a code. */
 export function cleanEmail(raw: string): string {
   // Control characters (CR/LF could split a mail header), NUL and lone surrogates are never valid.
-  if (!isStorableEmailText(raw)) throw new ValidationError([{ code: 'email_invalid', message: 'Enter a valid email address: emails with control characters are invalid.' }]);
+  if (!isStorableEmailText(raw))
+    throw new ValidationError([{ code: 'email_invalid', message: 'Enter a valid email address: emails with control characters are invalid.' }]);
   const email = normalizeEmail(raw);
   if (email === '') return '';
   if (email.length > 254 || !EMAIL.test(email)) {
@@ -153,7 +154,8 @@ export class Accounts<P extends string = string, R extends string = string> {
     const username = cleanUsername(input.username);
     const email = cleanEmail(input.email ?? '');
     const password = input.password ?? null;
-    if (password !== null && input.validatePassword) this.assertValid(password, { username, email, firstName: input.firstName ?? '', lastName: input.lastName ?? '' });
+    if (password !== null && input.validatePassword)
+      this.assertValid(password, { username, email, firstName: input.firstName ?? '', lastName: input.lastName ?? '' });
     if (this.confusableUsernameCheck) await this.assertNotConfusable(username);
     const record: NewUserRecord = {
       username,
@@ -168,7 +170,13 @@ export class Accounts<P extends string = string, R extends string = string> {
       lastLogin: null,
     };
     const user = await this.stores.users.create(record);
-    await this.audit.record({ actor: by.actor ?? null, action: 'user.create', target: user.username, ip: by.ip ?? null, data: { isStaff: user.isStaff, isSuperuser: user.isSuperuser } });
+    await this.audit.record({
+      actor: by.actor ?? null,
+      action: 'user.create',
+      target: user.username,
+      ip: by.ip ?? null,
+      data: { isStaff: user.isStaff, isSuperuser: user.isSuperuser },
+    });
     return user;
   }
 
@@ -266,7 +274,10 @@ export class Accounts<P extends string = string, R extends string = string> {
   private async notifyPasswordChanged(user: User, action: string): Promise<void> {
     if (this.mailer === null || user.email === '') return;
     const site = this.siteName || 'gatehouse';
-    const when = new Date(this.clock.now()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    const when = new Date(this.clock.now())
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC');
     const how = PASSWORD_CHANGE_HOW[action] ?? 'by an administrator';
     const text = [
       `Hello ${user.username},`,
@@ -311,7 +322,13 @@ export class Accounts<P extends string = string, R extends string = string> {
       return (await tx.users.getById(user.id))!;
     });
     const [flag, value] = Object.entries(patch)[0]!;
-    await this.audit.record({ actor: by.actor ?? null, action: `user.set_${flag.replace(/^is/, '').toLowerCase()}`, target: user.username, ip: by.ip ?? null, data: { [flag]: value } });
+    await this.audit.record({
+      actor: by.actor ?? null,
+      action: `user.set_${flag.replace(/^is/, '').toLowerCase()}`,
+      target: user.username,
+      ip: by.ip ?? null,
+      data: { [flag]: value },
+    });
     return updated;
   }
 
@@ -350,7 +367,8 @@ export class Accounts<P extends string = string, R extends string = string> {
       return was;
     });
     this.authz.clearCache(user);
-    if (removed) await this.audit.record({ actor: by.actor ?? null, action: 'role.remove_member', target: user.username, ip: by.ip ?? null, data: { group: groupName } });
+    if (removed)
+      await this.audit.record({ actor: by.actor ?? null, action: 'role.remove_member', target: user.username, ip: by.ip ?? null, data: { group: groupName } });
     return removed;
   }
 

@@ -74,9 +74,7 @@ export interface CreatedApiToken {
 }
 
 /** A bearer request's outcome. */
-export type ApiTokenAuthentication =
-  | { ok: true; user: User; token: ApiTokenInfo }
-  | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'inactive' };
+export type ApiTokenAuthentication = { ok: true; user: User; token: ApiTokenInfo } | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'inactive' };
 
 /** The stored form of a token. */
 export function hashApiToken(token: string): string {
@@ -129,7 +127,8 @@ export class ApiTokens {
       permissions = [...new Set(options.permissions)].sort();
       const beyond = permissions.filter((p) => typeof p !== 'string' || !held.has(p));
       // A token is never more than its user: asking for more is an error, not a silent trim.
-      if (beyond.length > 0) errors.push({ code: 'gatehouse.api_token.permission_not_held', message: `You do not hold: ${beyond.slice(0, 5).map(String).join(', ')}.` });
+      if (beyond.length > 0)
+        errors.push({ code: 'gatehouse.api_token.permission_not_held', message: `You do not hold: ${beyond.slice(0, 5).map(String).join(', ')}.` });
     }
     if (!user.isActive) errors.push({ code: 'gatehouse.api_token.inactive_user', message: 'An inactive account cannot have tokens.' });
     if (errors.length > 0) throw new ValidationError(errors);
@@ -184,7 +183,7 @@ export class ApiTokens {
   }
 
   /** A token by id (for staff tools), or null. */
-  async get(id: number): Promise<ApiTokenInfo & { userId: number } | null> {
+  async get(id: number): Promise<(ApiTokenInfo & { userId: number }) | null> {
     const record = await this.stores.apiTokens.get(id);
     return record ? { ...info(record), userId: record.userId } : null;
   }

@@ -79,7 +79,8 @@ export function defineGatehouseApp<const Apps extends AppsDeclaration>(input: Ga
   const roles = defineRoles(input.roles ?? {});
   for (const [role, perms] of Object.entries(roles)) {
     if (perms === ALL_PERMISSIONS) continue;
-    if (!Array.isArray(perms)) throw new ConfigError('gatehouse.config.invalid_role', `Role "${role}" must list permission names, or be ALL_PERMISSIONS ('*').`);
+    if (!Array.isArray(perms))
+      throw new ConfigError('gatehouse.config.invalid_role', `Role "${role}" must list permission names, or be ALL_PERMISSIONS ('*').`);
     const unknown = perms.find((p) => !declared.has(p));
     if (unknown !== undefined) {
       throw new ConfigError('gatehouse.config.unknown_permission_in_role', `Role "${role}" names "${unknown}", which no app declares.`);

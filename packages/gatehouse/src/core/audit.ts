@@ -102,7 +102,13 @@ export class AuditLog {
       const batch = await this.store.list({ fromSeq: expectedSeq, limit: batchSize });
       for (const entry of batch) {
         if (entry.seq !== expectedSeq || entry.prevHash !== prevHash) {
-          return { ok: false, entries, seq: entry.seq, problem: 'inserted_or_deleted', message: `The chain breaks at entry ${entry.seq}: an entry before it was inserted or deleted.` };
+          return {
+            ok: false,
+            entries,
+            seq: entry.seq,
+            problem: 'inserted_or_deleted',
+            message: `The chain breaks at entry ${entry.seq}: an entry before it was inserted or deleted.`,
+          };
         }
         if (auditEntryHash(prevHash, entry.seq, entry) !== entry.hash) {
           return { ok: false, entries, seq: entry.seq, problem: 'edited', message: `Entry ${entry.seq} was changed after it was written.` };
@@ -117,7 +123,13 @@ export class AuditLog {
     const lastSeq = expectedSeq - 1;
     if ((head?.seq ?? 0) !== lastSeq) {
       const problem = (head?.seq ?? 0) > lastSeq ? 'truncated' : 'head_mismatch';
-      return { ok: false, entries, seq: lastSeq + 1, problem, message: `The log ends at entry ${lastSeq} but its head records entry ${head?.seq ?? 0}: entries were removed from the end.` };
+      return {
+        ok: false,
+        entries,
+        seq: lastSeq + 1,
+        problem,
+        message: `The log ends at entry ${lastSeq} but its head records entry ${head?.seq ?? 0}: entries were removed from the end.`,
+      };
     }
     if (head && head.hash !== prevHash) {
       return { ok: false, entries, seq: head.seq, problem: 'head_mismatch', message: `The head's hash does not match entry ${head.seq}.` };

@@ -231,9 +231,7 @@ export class Authorization {
   /** Every permission name the user has; for a superuser every permission in the database. */
   async getAllPermissions(user: AnyUser): Promise<Set<string>> {
     if (!user.isActive) return new Set();
-    const all = user.isSuperuser
-      ? new Set((await this.stores.permissions.list()).map(permissionNameOf))
-      : new Set((await this.permissionsOf(user)).all);
+    const all = user.isSuperuser ? new Set((await this.stores.permissions.list()).map(permissionNameOf)) : new Set((await this.permissionsOf(user)).all);
     const scope = scopeOf(user);
     if (scope !== undefined) for (const p of all) if (!scope.has(p)) all.delete(p);
     return all;
@@ -267,7 +265,12 @@ export class Authorization {
     if (set.direct.has(perm)) sources.push({ kind: 'direct' });
     for (const group of set.groupsByPermission.get(perm) ?? []) sources.push({ kind: 'group', group });
     if (sources.length === 0) {
-      return { granted: false, summary: `${user.username} does not have ${perm}: no direct grant, no group grants it, and the user is not a superuser.`, sources, blockedBy: 'not_granted' };
+      return {
+        granted: false,
+        summary: `${user.username} does not have ${perm}: no direct grant, no group grants it, and the user is not a superuser.`,
+        sources,
+        blockedBy: 'not_granted',
+      };
     }
     const words = sources.map((s) => (s.kind === 'superuser' ? 'the superuser flag' : s.kind === 'direct' ? 'a direct grant' : `group "${s.group}"`));
     return { granted: true, summary: `${user.username} has ${perm} through ${words.join(', ')}.`, sources, blockedBy: null };

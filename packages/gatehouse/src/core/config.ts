@@ -308,10 +308,7 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
   }
   for (const name of passwordHashers) {
     if (!isHasherName(name)) {
-      throw new ConfigError(
-        'gatehouse.config.unknown_hasher',
-        `passwordHashers names "${name}", which is not a hasher. Known: ${hasherNames.join(', ')}.`,
-      );
+      throw new ConfigError('gatehouse.config.unknown_hasher', `passwordHashers names "${name}", which is not a hasher. Known: ${hasherNames.join(', ')}.`);
     }
   }
 
@@ -347,7 +344,9 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
     maxPasswordLength: input.maxPasswordLength ?? defaults.maxPasswordLength,
     passwordHashConcurrency: input.passwordHashConcurrency ?? defaults.passwordHashConcurrency ?? defaultHashConcurrency(),
     passwordHashQueueLimit:
-      input.passwordHashQueueLimit ?? defaults.passwordHashQueueLimit ?? defaultHashQueueLimit(input.passwordHashConcurrency ?? defaults.passwordHashConcurrency ?? defaultHashConcurrency()),
+      input.passwordHashQueueLimit ??
+      defaults.passwordHashQueueLimit ??
+      defaultHashQueueLimit(input.passwordHashConcurrency ?? defaults.passwordHashConcurrency ?? defaultHashConcurrency()),
     passwordResetTimeout: input.passwordResetTimeout ?? defaults.passwordResetTimeout,
     loginUrl: input.loginUrl ?? defaults.loginUrl,
     loginRedirectUrl: input.loginRedirectUrl ?? defaults.loginRedirectUrl,
@@ -374,7 +373,10 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
   checkPositiveSeconds('passwordResetTimeout', config.passwordResetTimeout);
   checkPositiveSeconds('reauthMaxAge', config.reauthMaxAge);
   if (!Number.isSafeInteger(config.permissionCache.size) || config.permissionCache.size < 0) {
-    throw new ConfigError('gatehouse.config.invalid_permission_cache_size', `permissionCache.size must be a whole number >= 0 (0 turns the cache off), got ${String(config.permissionCache.size)}.`);
+    throw new ConfigError(
+      'gatehouse.config.invalid_permission_cache_size',
+      `permissionCache.size must be a whole number >= 0 (0 turns the cache off), got ${String(config.permissionCache.size)}.`,
+    );
   }
   checkPositiveSeconds('session.idleTimeout', session.idleTimeout);
   checkPositiveSeconds('session.maxAge', session.maxAge);
@@ -382,7 +384,10 @@ export function resolveConfig(input: GatehouseConfigInput = {}, env: ConfigEnvir
   checkPositiveSeconds('throttle.perAccountAndAddress', throttle.perAccountAndAddress);
   checkPositiveSeconds('throttle.perAddress', throttle.perAddress);
   if (!Number.isInteger(session.touchInterval) || session.touchInterval < 0) {
-    throw new ConfigError('gatehouse.config.invalid_timeout', `session.touchInterval must be a whole number of seconds >= 0, got ${String(session.touchInterval)}.`);
+    throw new ConfigError(
+      'gatehouse.config.invalid_timeout',
+      `session.touchInterval must be a whole number of seconds >= 0, got ${String(session.touchInterval)}.`,
+    );
   }
   if (session.touchInterval >= session.idleTimeout) {
     // lastSeenAt would never be refreshed before the idle limit: every session would end after
@@ -472,10 +477,7 @@ function checkSecretKeys(keys: string[], production: boolean): void {
   }
   // A word said over and over ("abcdeabcde…", "passwordpassword…") is as guessable as the word.
   if (keys.some(isRepetition)) {
-    throw new ConfigError(
-      'gatehouse.config.secret_key_weak',
-      'A secretKey repeats a shorter string; use random characters (e.g. `openssl rand -base64 48`).',
-    );
+    throw new ConfigError('gatehouse.config.secret_key_weak', 'A secretKey repeats a shorter string; use random characters (e.g. `openssl rand -base64 48`).');
   }
 }
 

@@ -92,7 +92,7 @@ export class PermissionDenied extends GatehouseError {
  * it as an invalid link (reset) or a form error (change).
  */
 export class StaleUserError extends GatehouseError {
-  constructor(message = "The account changed while this request was being handled; nothing was changed.") {
+  constructor(message = 'The account changed while this request was being handled; nothing was changed.') {
     super('gatehouse.user.state_changed', message);
     this.name = 'StaleUserError';
   }

@@ -177,7 +177,13 @@ export class Gatehouse<P extends string = string, R extends string = string> {
       session = await this.sessions.rotate(current, user, { meta: { ip: meta.ip ?? null, userAgent: meta.userAgent ?? null }, login: true, patch });
     } catch (error) {
       if (error instanceof SessionRevokedError) {
-        await this.audit.record({ actor: null, action: 'auth.login_failed', target: user.username, ip: meta.ip ?? null, data: { reason: 'credentials_changed', ...(meta.backend ? { backend: meta.backend } : {}) } });
+        await this.audit.record({
+          actor: null,
+          action: 'auth.login_failed',
+          target: user.username,
+          ip: meta.ip ?? null,
+          data: { reason: 'credentials_changed', ...(meta.backend ? { backend: meta.backend } : {}) },
+        });
       }
       throw error;
     }
@@ -186,7 +192,13 @@ export class Gatehouse<P extends string = string, R extends string = string> {
     // a revocation committing from here on deletes the session and the next request sees it.
     const touched = await this.accounts.touchLastLogin(user);
     session = { ...session, user: toUser({ ...userRecord(user), lastLogin: touched.lastLogin }) };
-    await this.audit.record({ actor: user.username, action: 'auth.login', target: user.username, ip: meta.ip ?? null, data: meta.backend ? { backend: meta.backend } : {} });
+    await this.audit.record({
+      actor: user.username,
+      action: 'auth.login',
+      target: user.username,
+      ip: meta.ip ?? null,
+      data: meta.backend ? { backend: meta.backend } : {},
+    });
     return session;
   }
 

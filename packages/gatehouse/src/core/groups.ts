@@ -24,7 +24,8 @@ const MAX_GROUP_NAME = 150;
 export function cleanGroupName(raw: string): string {
   const name = raw.trim();
   if (name.length === 0) throw new ValidationError([{ code: 'group_name_required', message: 'A group name is required.' }]);
-  if (name.length > MAX_GROUP_NAME) throw new ValidationError([{ code: 'group_name_too_long', message: `Group names are at most ${MAX_GROUP_NAME} characters.` }]);
+  if (name.length > MAX_GROUP_NAME)
+    throw new ValidationError([{ code: 'group_name_too_long', message: `Group names are at most ${MAX_GROUP_NAME} characters.` }]);
   // Control characters (NUL among them, which PostgreSQL refuses) and lone surrogates have no place in a name.
   if (CONTROL_OR_LONE_SURROGATE.test(name)) {
     throw new ValidationError([{ code: 'group_name_invalid', message: 'Group names may not contain control characters.' }]);
@@ -87,7 +88,14 @@ export class Groups {
     const before = new Set(await this.stores.groups.permissions(group.id));
     await this.stores.groups.addPermissions(group.id, permissions);
     const added = [...new Set(permissions)].filter((p) => !before.has(p)).sort();
-    if (added.length > 0) await this.audit.record({ actor: by.actor ?? null, action: 'group.add_permissions', target: group.name, ip: by.ip ?? null, data: { permissions: added } });
+    if (added.length > 0)
+      await this.audit.record({
+        actor: by.actor ?? null,
+        action: 'group.add_permissions',
+        target: group.name,
+        ip: by.ip ?? null,
+        data: { permissions: added },
+      });
     return added;
   }
 
@@ -98,7 +106,13 @@ export class Groups {
     const removed = [...new Set(permissions)].filter((p) => before.has(p)).sort();
     if (removed.length === 0) return [];
     await this.stores.groups.removePermissions(group.id, removed);
-    await this.audit.record({ actor: by.actor ?? null, action: 'group.remove_permissions', target: group.name, ip: by.ip ?? null, data: { permissions: removed } });
+    await this.audit.record({
+      actor: by.actor ?? null,
+      action: 'group.remove_permissions',
+      target: group.name,
+      ip: by.ip ?? null,
+      data: { permissions: removed },
+    });
     return removed;
   }
 }

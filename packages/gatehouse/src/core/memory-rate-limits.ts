@@ -10,7 +10,8 @@ import type { PasswordResetRateLimits } from './rate-limit.js';
 
 /** The password-reset counters in this process's memory: development and single-process apps only. */
 export function createMemoryRateLimits(config: Readonly<PasswordResetLimitsConfig>): PasswordResetRateLimits {
-  const make = (keyPrefix: string, points: number): CounterRateLimiter => new CounterRateLimiter(new RateLimiterMemory({ keyPrefix, points, duration: config.window }));
+  const make = (keyPrefix: string, points: number): CounterRateLimiter =>
+    new CounterRateLimiter(new RateLimiterMemory({ keyPrefix, points, duration: config.window }));
   return {
     perEmail: make('reset_email', config.perEmail),
     perAddress: make('reset_addr', config.perAddress),

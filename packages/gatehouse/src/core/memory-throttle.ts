@@ -13,7 +13,10 @@ import type { ThrottleKeyOptions } from './throttle.js';
  * only, since each instance behind a load balancer would count on its own and counts vanish on
  * restart. `config` is `resolveConfig(...).throttle`.
  */
-export function createMemoryLoginThrottle(config: Readonly<ThrottleConfig>, options: ThrottleKeyOptions = {}): ClosableLoginThrottle & { readonly shared: false } {
+export function createMemoryLoginThrottle(
+  config: Readonly<ThrottleConfig>,
+  options: ThrottleKeyOptions = {},
+): ClosableLoginThrottle & { readonly shared: false } {
   const pair = new RateLimiterMemory({ keyPrefix: 'pair', points: config.perAccountAndAddress, duration: config.window });
   const address = new RateLimiterMemory({ keyPrefix: 'addr', points: config.perAddress, duration: config.window });
   // `shared: false`: the HTTP layer refuses it in production (counts would be per process).

@@ -202,7 +202,8 @@ function loadBundledCommonPasswords(): ReadonlySet<string> {
     const message = 'commonPassword: @zxcvbn-ts/language-common has no passwords-common list; reinstall it.';
     throw new ConfigError('gatehouse.config.common_passwords_unavailable', message);
   }
-  return (bundledCommonPasswords = toLowerSet(list as readonly string[]));
+  bundledCommonPasswords = toLowerSet(list as readonly string[]);
+  return bundledCommonPasswords;
 }
 
 function toLowerSet(passwords: Iterable<string>): ReadonlySet<string> {
@@ -281,7 +282,20 @@ export function contextWordsFor(user: PasswordUserAttributes | undefined, contex
 
 // Common letter-for-symbol swaps, folded the same way on both sides so `B1ll1ng` still reads as
 // `billing`. `l` folds to `i` as `1` does, because `1` stands for either.
-const LEET: Readonly<Record<string, string>> = { '4': 'a', '@': 'a', '3': 'e', '1': 'i', '!': 'i', '|': 'i', l: 'i', '0': 'o', '5': 's', $: 's', '7': 't', '+': 't' };
+const LEET: Readonly<Record<string, string>> = {
+  '4': 'a',
+  '@': 'a',
+  '3': 'e',
+  '1': 'i',
+  '!': 'i',
+  '|': 'i',
+  l: 'i',
+  '0': 'o',
+  '5': 's',
+  $: 's',
+  '7': 't',
+  '+': 't',
+};
 
 function foldForContext(value: string): string {
   let out = '';
@@ -389,7 +403,8 @@ const MIN_DISTINCT_CHARACTERS = 5;
 
 const WEAK: PasswordProblem = Object.freeze({
   code: 'password_too_weak',
-  message: 'This password is too easy to guess: common words, names, dates, keyboard patterns and repeats are tried first. Use a longer passphrase of unrelated words.',
+  message:
+    'This password is too easy to guess: common words, names, dates, keyboard patterns and repeats are tried first. Use a longer passphrase of unrelated words.',
 });
 
 /** Options of `PasswordStrengthValidator`. */
@@ -402,7 +417,10 @@ export interface PasswordStrengthOptions {
 
 /** The part of `@zxcvbn-ts/core`'s `ZxcvbnFactory` the strength validator uses. */
 interface StrengthMatcher {
-  check(password: string, userInputs?: (string | number)[]): {
+  check(
+    password: string,
+    userInputs?: (string | number)[],
+  ): {
     guessesLog10: number;
     sequence: readonly { pattern: string; dictionaryName?: string }[];
   };
@@ -537,7 +555,10 @@ const BUILDERS: Readonly<Record<PasswordValidatorName, (options: object) => Pass
   minimumLength: (options) => new MinimumLengthValidator(options),
   userAttributeSimilarity: (options) => new UserAttributeSimilarityValidator(options),
   commonPassword: (options) => new CommonPasswordValidator(options),
-  numeric: (options) => (checkOptionKeys('numeric', options, []), new NumericPasswordValidator()),
+  numeric: (options) => {
+    checkOptionKeys('numeric', options, []);
+    return new NumericPasswordValidator();
+  },
   contextWords: (options) => new ContextWordsValidator(options),
   strength: (options) => new PasswordStrengthValidator(options),
 };

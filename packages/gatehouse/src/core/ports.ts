@@ -22,10 +22,7 @@ export interface NewUserRecord {
 
 /** Fields that may change after creation. The auth epoch has its own method. */
 export type UserPatch = Partial<
-  Pick<
-    NewUserRecord,
-    'username' | 'email' | 'password' | 'firstName' | 'lastName' | 'isActive' | 'isStaff' | 'isSuperuser' | 'lastLogin'
-  >
+  Pick<NewUserRecord, 'username' | 'email' | 'password' | 'firstName' | 'lastName' | 'isActive' | 'isStaff' | 'isSuperuser' | 'lastLogin'>
 >;
 
 /** How a list of users is paged and filtered. */

@@ -38,5 +38,7 @@ export interface PasswordResetRateLimits {
  * collide with another kind's.
  */
 export function rateLimitKey(kind: string, value: string): string {
-  return createHash('sha256').update(JSON.stringify([kind, value])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([kind, value]))
+    .digest('hex');
 }

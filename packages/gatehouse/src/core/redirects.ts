@@ -30,6 +30,7 @@ export const MAX_REDIRECT_LENGTH = 2000;
 
 // C0 controls and DEL anywhere (browsers drop some of them silently, changing the URL's
 // meaning), backslashes (read as `/`), and the Unicode line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f\\\u2028\u2029]/;
 // Spaces at either end: browsers strip them, so what the check saw is not what they would follow.
 const EDGE_SPACE = /^ | $/;
@@ -62,7 +63,7 @@ export function resolveSafeRedirect(url: unknown, options: SafeRedirectOptions):
     // Userinfo (`http://good.com@evil.com`) is refused outright: it only ever serves to mislead.
     if (authority.length === 0 || authority.includes('@')) return null;
     const parsed = parse(url);
-    if (!parsed || parsed.username !== '' || parsed.password !== '') return null;
+    if (parsed?.username !== '' || parsed.password !== '') return null;
     if (parsed.protocol !== `${scheme}:`) return null;
     const allowed = new Set([ownHost, ...(options.allowedHosts ?? []).map(normaliseHost).filter((h): h is string => h !== null)]);
     if (!allowed.has(parsed.host)) return null;
@@ -100,6 +101,6 @@ function parse(url: string, base?: URL): URL | null {
 function normaliseHost(host: string): string | null {
   if (typeof host !== 'string' || host.length === 0 || host.length > 300 || /[/?#@\\\s]/.test(host)) return null;
   const parsed = parse(`http://${host}/`);
-  if (!parsed || parsed.pathname !== '/' || parsed.username !== '' || parsed.password !== '') return null;
+  if (parsed?.pathname !== '/' || parsed.username !== '' || parsed.password !== '') return null;
   return parsed.host;
 }

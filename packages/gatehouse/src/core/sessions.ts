@@ -66,7 +66,7 @@ export interface RotateOptions {
  */
 export class SessionRevokedError extends PermissionDenied {
   constructor() {
-    super('the user\'s credentials changed while the session was being created');
+    super("the user's credentials changed while the session was being created");
     this.name = 'SessionRevokedError';
     (this as { code: string }).code = 'gatehouse.session.credentials_changed';
   }
@@ -102,7 +102,13 @@ export class SessionManager {
     return this.create(user, meta, data, null, user ? { password: user.password } : {});
   }
 
-  private async create(user: User | null, meta: SessionMeta, data: Record<string, unknown>, expiresAt: number | null, guard: SessionGuard): Promise<LoadedSession> {
+  private async create(
+    user: User | null,
+    meta: SessionMeta,
+    data: Record<string, unknown>,
+    expiresAt: number | null,
+    guard: SessionGuard,
+  ): Promise<LoadedSession> {
     const id = this.newId();
     const now = this.clock.now();
     const record: SessionRecord = {

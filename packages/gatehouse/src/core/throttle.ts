@@ -188,9 +188,7 @@ export function throttleDecision(readings: readonly CounterReading[]): ThrottleD
 }
 
 function digest(value: string, secret: string | undefined): string {
-  return secret === undefined
-    ? createHash('sha256').update(value).digest('hex')
-    : createHmac('sha256', secret).update(value).digest('hex');
+  return secret === undefined ? createHash('sha256').update(value).digest('hex') : createHmac('sha256', secret).update(value).digest('hex');
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (validity checked by the caller). */

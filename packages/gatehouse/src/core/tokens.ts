@@ -81,7 +81,13 @@ export class PasswordResetTokens {
       throw new ConfigError('gatehouse.config.invalid_key_salt', 'PasswordResetTokens: keySalt must be a string.');
     }
     // Django's salted_hmac: the HMAC key is SHA-256(salt + secret), derived once per secret.
-    this.#keys = Object.freeze(secretKeys.map((secret) => createHash('sha256').update(keySalt + secret).digest()));
+    this.#keys = Object.freeze(
+      secretKeys.map((secret) =>
+        createHash('sha256')
+          .update(keySalt + secret)
+          .digest(),
+      ),
+    );
     // A second key family for session-bound values, so neither kind is accepted as the other.
     this.#boundKeys = Object.freeze(secretKeys.map((secret) => createHash('sha256').update(`${keySalt}.bound${secret}`).digest()));
     this.#timeoutSeconds = timeoutSeconds;

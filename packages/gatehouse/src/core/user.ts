@@ -201,7 +201,7 @@ export function normalizeEmail(email: string): string {
   const trimmed = email.trim();
   const at = trimmed.lastIndexOf('@');
   if (at < 0) return trimmed;
-  return trimmed.slice(0, at) + '@' + trimmed.slice(at + 1).toLowerCase();
+  return `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
 }
 
 /** The full name, as Django's `get_full_name`. */

@@ -140,7 +140,10 @@ const BACKFILL_BATCH = 500;
 function usernameSkeletons(): Migration {
   return {
     async up(db: AnyDb): Promise<void> {
-      await db.schema.alterTable('auth_user').addColumn('username_skeleton', 'varchar(1000)', (c) => c.notNull().defaultTo('')).execute();
+      await db.schema
+        .alterTable('auth_user')
+        .addColumn('username_skeleton', 'varchar(1000)', (c) => c.notNull().defaultTo(''))
+        .execute();
       let afterId = -1;
       for (;;) {
         const rows = (await db.selectFrom('auth_user').select(['id', 'username']).where('id', '>', afterId).orderBy('id').limit(BACKFILL_BATCH).execute()) as {
@@ -174,7 +177,10 @@ function usernameSkeletons(): Migration {
 function authzVersions(): Migration {
   return {
     async up(db: AnyDb): Promise<void> {
-      await db.schema.alterTable('auth_user').addColumn('authz_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('auth_user')
+        .addColumn('authz_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema
         .createTable('gh_authz_version')
         .addColumn('id', 'integer', (c) => c.primaryKey())

@@ -43,7 +43,9 @@ export function accountViewsRouter(site: HttpSite, errorHandler: ErrorRequestHan
   }
   if (site.accountViews) {
     const stylesheet = stylesheetResponse(site);
-    router.get('/gatehouse.css', accessGuard(untypedAccess.publicAccess({ session: false })), (_req: Request, res: Response) => sendHttpResponse(res, stylesheet));
+    router.get('/gatehouse.css', accessGuard(untypedAccess.publicAccess({ session: false })), (_req: Request, res: Response) =>
+      sendHttpResponse(res, stylesheet),
+    );
   }
   router.use(errorHandler);
   return router;

@@ -55,7 +55,12 @@ export function createErrorHandler(site: HttpSite, log: HttpLogger): ErrorReques
       (response) => send(res, site, state !== undefined, response),
       (failure: unknown) => {
         log.error({ err: failure }, 'gatehouse: answering an error failed');
-        send(res, site, state !== undefined, { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, cookies: [], body: 'Server error.' });
+        send(res, site, state !== undefined, {
+          status: 500,
+          headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+          cookies: [],
+          body: 'Server error.',
+        });
       },
     );
   };

@@ -64,7 +64,13 @@ export interface GuardSettings {
 }
 
 /** Lets the request through (true) or answers it (false) once access and CSRF are settled. */
-async function admit(req: Request, res: Response, decide: (exchange: AuthExchange) => Promise<HttpResponse | null>, mark: GuardMark, settings: GuardSettings): Promise<boolean> {
+async function admit(
+  req: Request,
+  res: Response,
+  decide: (exchange: AuthExchange) => Promise<HttpResponse | null>,
+  mark: GuardMark,
+  settings: GuardSettings,
+): Promise<boolean> {
   const state = stateOf(req);
   for (const [name, value] of Object.entries(settings.headers ?? {})) res.setHeader(name, value);
   const denial = await decide(state.exchange);

@@ -58,7 +58,12 @@ export function sendBare(res: Response, site: HttpSite, response: HttpResponse):
   sendHttpResponse(res, finishWithoutExchange(site, response));
 }
 
-const SERVER_ERROR: HttpResponse = { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, cookies: [], body: 'Server error.' };
+const SERVER_ERROR: HttpResponse = {
+  status: 500,
+  headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+  cookies: [],
+  body: 'Server error.',
+};
 
 function decodable(path: string): boolean {
   if (!path.includes('%')) return true;

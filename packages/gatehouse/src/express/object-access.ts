@@ -12,7 +12,11 @@ import type { ObjectRule, RuleWhere } from '../http/rules.js';
 import { stateOf } from './request-state.js';
 
 /** Returns `object` when `req.user` passes `rule` for it; otherwise throws (403, login, or 404). */
-export function authorizeObject<T, DB, TB extends keyof DB, P extends string>(req: Request, rule: ObjectRule<T, DB, TB, P>, object: T | null | undefined): Promise<T> {
+export function authorizeObject<T, DB, TB extends keyof DB, P extends string>(
+  req: Request,
+  rule: ObjectRule<T, DB, TB, P>,
+  object: T | null | undefined,
+): Promise<T> {
   return authorizeExchangeObject(stateOf(req).exchange, rule, object);
 }
 

@@ -144,7 +144,13 @@ function fail(res: Response, hold: Hold, error: unknown): void {
   hold.calls = null;
   hold.done = true;
   hold.log.error({ err: error }, 'gatehouse: finishing the response failed');
-  if (!res.headersSent) replaceWith(res, { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, cookies: [], body: 'Server error.' });
+  if (!res.headersSent)
+    replaceWith(res, {
+      status: 500,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+      cookies: [],
+      body: 'Server error.',
+    });
 }
 
 /**

@@ -55,7 +55,7 @@ export function assertRoutes(report: RouteReport, site: HttpSite, accountViewsEx
     throw new ConfigError(
       'gatehouse.express.undeclared_routes',
       `${report.undeclared.length === 1 ? 'This route declares' : 'These routes declare'} no access: ${report.undeclared.join(', ')}. ` +
-        'Make a guard each route\'s first handler (access(publicAccess()) for open routes, access(permission(...)), loginRequired()...), mount one with router.use(guard) before them, or list them in the option allowUndeclaredRoutes.',
+        "Make a guard each route's first handler (access(publicAccess()) for open routes, access(permission(...)), loginRequired()...), mount one with router.use(guard) before them, or list them in the option allowUndeclaredRoutes.",
     );
   }
   if (!accountViewsExpected) return;

@@ -13,7 +13,17 @@
  */
 import { METHODS } from 'node:http';
 import { type GuardMark, guardMark } from './guard-mark.js';
-import { type ExpressRoute, type RouterLayer, type RouterLike, isErrorHandler, isMountedApp, isRouter, joinPath, layerPaths, routeMethods } from './router-stack.js';
+import {
+  type ExpressRoute,
+  type RouterLayer,
+  type RouterLike,
+  isErrorHandler,
+  isMountedApp,
+  isRouter,
+  joinPath,
+  layerPaths,
+  routeMethods,
+} from './router-stack.js';
 
 /** One method of one route, as found. */
 export interface WalkedRoute {

@@ -52,7 +52,7 @@ export function routerOf(source: ExpressAppLike | RouterLike): RouterLike {
   if (!isRouter(router)) {
     throw new ConfigError(
       'gatehouse.express.unknown_router',
-      'gatehouse/express could not read the app\'s router stack (app.router.stack): it needs Express 5 with its router 2.x. Pass the Express app itself.',
+      "gatehouse/express could not read the app's router stack (app.router.stack): it needs Express 5 with its router 2.x. Pass the Express app itself.",
     );
   }
   return router;
@@ -82,7 +82,7 @@ export function layerPaths(layer: RouterLayer): string[] {
   if (raw === undefined) {
     throw new ConfigError(
       'gatehouse.express.unknown_router',
-      'gatehouse/express cannot read where a router is mounted: update Express\'s router package to 2.3 or later (npm update router), which keeps each layer\'s path.',
+      "gatehouse/express cannot read where a router is mounted: update Express's router package to 2.3 or later (npm update router), which keeps each layer's path.",
     );
   }
   const list = Array.isArray(raw) ? raw.flat(Number.POSITIVE_INFINITY) : [raw];
@@ -107,7 +107,18 @@ export function routeMethods(route: ExpressRoute): string[] {
  * otherwise), cors (answers OPTIONS only), helmet, compression, morgan, cookie-parser. Anything
  * else may answer, as far as gatehouse can tell.
  */
-const PASS_THROUGH = new Set(['jsonParser', 'urlencodedParser', 'rawParser', 'textParser', 'serveStatic', 'corsMiddleware', 'helmetMiddleware', 'compression', 'logger', 'cookieParser']);
+const PASS_THROUGH = new Set([
+  'jsonParser',
+  'urlencodedParser',
+  'rawParser',
+  'textParser',
+  'serveStatic',
+  'corsMiddleware',
+  'helmetMiddleware',
+  'compression',
+  'logger',
+  'cookieParser',
+]);
 
 /** True for a layer whose handler is well-known middleware that passes unsafe requests on. */
 export function isPassThrough(layer: RouterLayer): boolean {

@@ -14,7 +14,11 @@ import { requireExchange } from './context.js';
  * (403, or the login redirect for anonymous users). A missing object is a 404 only for users the
  * rule lets see every object; everyone else gets the same 403, so ids cannot be probed.
  */
-export function authorizeObject<T, DB, TB extends keyof DB, P extends string>(request: FastifyRequest, rule: ObjectRule<T, DB, TB, P>, object: T | null | undefined): Promise<T> {
+export function authorizeObject<T, DB, TB extends keyof DB, P extends string>(
+  request: FastifyRequest,
+  rule: ObjectRule<T, DB, TB, P>,
+  object: T | null | undefined,
+): Promise<T> {
   return authorizeObjectOf(requireExchange(request), rule, object);
 }
 

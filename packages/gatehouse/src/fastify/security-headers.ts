@@ -53,7 +53,9 @@ export function precomputeHelmetHeaders(options: Record<string, unknown>, helmet
 function hasDynamicDirectives(options: Record<string, unknown>): boolean {
   const csp = options.contentSecurityPolicy as { directives?: Record<string, unknown> } | false | undefined;
   if (!csp || typeof csp !== 'object' || !csp.directives) return false;
-  return Object.values(csp.directives).some((value) => typeof value === 'function' || (Array.isArray(value) && value.some((item) => typeof item === 'function')));
+  return Object.values(csp.directives).some(
+    (value) => typeof value === 'function' || (Array.isArray(value) && value.some((item) => typeof item === 'function')),
+  );
 }
 
 function done(error?: unknown): void {

@@ -70,7 +70,10 @@ export function walkRoutes(routes: readonly RouterRoute[], site: HttpSite): Rout
 /** The start-up check; throws `ConfigError` (`gatehouse.hono.*`) naming what to fix. */
 export function checkRoutes(walk: RouteWalk, site: HttpSite): void {
   if (!walk.middleware) {
-    throw new ConfigError('gatehouse.hono.middleware_missing', "The gatehouse middleware is not registered on this app: add app.use('*', gh.middleware) before any route.");
+    throw new ConfigError(
+      'gatehouse.hono.middleware_missing',
+      "The gatehouse middleware is not registered on this app: add app.use('*', gh.middleware) before any route.",
+    );
   }
   if (walk.unguarded.length > 0) {
     throw new ConfigError(

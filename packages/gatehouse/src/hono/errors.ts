@@ -38,7 +38,7 @@ const PROBED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** The routes a router match gives (Hono stores `[handler, route]` as each match's payload). */
 function matchedRoutesOf(result: [unknown[], unknown?]): RouterRoute[] {
-  return result[0].map((entry) => ((entry as [[unknown, RouterRoute]])[0][1]));
+  return result[0].map((entry) => (entry as [[unknown, RouterRoute]])[0][1]);
 }
 
 /** The methods the app answers at `path` besides `method` (HEAD with GET). */

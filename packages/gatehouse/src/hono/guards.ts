@@ -114,7 +114,12 @@ export function userPassesTest(test: (user: Parameters<UserTest>[0], c: Context)
   const declared: AccessTest = async (user, c) => (await test(user, c as Context)) === true;
   return makeGuard({
     access: { kind: 'test', name, test: declared },
-    options: { test: test as UserTest, name, ...(options.audit !== undefined ? { audit: options.audit } : {}), raiseException: options.raiseException ?? false },
+    options: {
+      test: test as UserTest,
+      name,
+      ...(options.audit !== undefined ? { audit: options.audit } : {}),
+      raiseException: options.raiseException ?? false,
+    },
     origin: 'guard',
   });
 }
@@ -130,7 +135,10 @@ export function staffMemberRequired(options: Pick<GuardOptions, 'raiseException'
 }
 
 /** Django's `permission_required(perm | perms, raise_exception=...)`: every listed permission. */
-export function permissionRequired(perm: RegisteredPermission | readonly RegisteredPermission[], options: Pick<GuardOptions, 'raiseException'> = {}): Guard<AuthenticatedEnv> {
+export function permissionRequired(
+  perm: RegisteredPermission | readonly RegisteredPermission[],
+  options: Pick<GuardOptions, 'raiseException'> = {},
+): Guard<AuthenticatedEnv> {
   const perms = typeof perm === 'string' ? [perm] : [...perm];
   const declaration = untypedAccess.permissions(perms as [string, ...string[]]);
   return makeGuard({ access: declaration, options: { raiseException: options.raiseException ?? false }, origin: 'guard' });

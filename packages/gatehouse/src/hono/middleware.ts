@@ -149,12 +149,18 @@ export function createMiddleware(settings: MiddlewareSettings): MiddlewareHandle
 
     if (!settings.checked() && !warnedUnchecked) {
       warnedUnchecked = true;
-      log.error({}, 'gatehouse: gh.check(app) was not called at start-up; routes without access are refused (500) as they are requested instead of failing the start.');
+      log.error(
+        {},
+        'gatehouse: gh.check(app) was not called at start-up; routes without access are refused (500) as they are requested instead of failing the start.',
+      );
     }
     // HEAD is answered by the GET route (Hono dispatches it so): it is allowed as the GET is.
     const routeMethod = request.method === 'HEAD' ? 'GET' : request.method;
     if (plan.hasHandler && plan.guards.length === 0 && !site.allowUndeclaredRoutes.some((p) => matchesRoutePattern(p, routeMethod, plan.route ?? ''))) {
-      log.error({ gatehouse: { route: `${request.method} ${plan.route}` } }, 'gatehouse: this route declares no access; refused. Give it access(...) (publicAccess() for open routes) or list it in allowUndeclaredRoutes.');
+      log.error(
+        { gatehouse: { route: `${request.method} ${plan.route}` } },
+        'gatehouse: this route declares no access; refused. Give it access(...) (publicAccess() for open routes) or list it in allowUndeclaredRoutes.',
+      );
       return toResponse(bare(errorPage(null, request, 500, SERVER_ERROR)), security);
     }
 
@@ -183,9 +189,7 @@ export function createMiddleware(settings: MiddlewareSettings): MiddlewareHandle
         if (early) break;
       }
       if (!early && !isSafeMethod(request.method) && !plan.onlyGatehouse) {
-        request.body = plan.accountView
-          ? await readFields(c, ACCOUNT_FORM_BODY_LIMIT, { onlyKnownTypes: true })
-          : await readFields(c, settings.bodyLimit);
+        request.body = plan.accountView ? await readFields(c, ACCOUNT_FORM_BODY_LIMIT, { onlyKnownTypes: true }) : await readFields(c, settings.bodyLimit);
       }
       // Nothing of the app on the chain: a plain 404, nothing to protect.
       early ??= await exchange.checkCsrf(plan.csrfExempt || plan.onlyGatehouse);

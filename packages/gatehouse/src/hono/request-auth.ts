@@ -37,7 +37,11 @@ export function csrfToken(c: Context): string {
  * be probed. A route declared `objectRule(rule)` must call this (or `ruleFilter`) before a
  * success: the middleware answers 500 to a success that skipped it.
  */
-export async function authorizeObject<T, DB, TB extends keyof DB, P extends string>(c: Context, rule: ObjectRule<T, DB, TB, P>, object: T | null | undefined): Promise<T> {
+export async function authorizeObject<T, DB, TB extends keyof DB, P extends string>(
+  c: Context,
+  rule: ObjectRule<T, DB, TB, P>,
+  object: T | null | undefined,
+): Promise<T> {
   return authorizeObjectFor(exchangeOf(c), rule, object);
 }
 

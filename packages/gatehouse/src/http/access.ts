@@ -187,5 +187,7 @@ export function declaredPermissions(declaration: AccessDeclaration): readonly st
 export function isAccessDeclaration(value: unknown): value is AccessDeclaration {
   if (!value || typeof value !== 'object') return false;
   const kind = (value as { kind?: unknown }).kind;
-  return kind === 'public' || kind === 'authenticated' || kind === 'staff' || kind === 'permission' || kind === 'critical' || kind === 'object' || kind === 'test';
+  return (
+    kind === 'public' || kind === 'authenticated' || kind === 'staff' || kind === 'permission' || kind === 'critical' || kind === 'object' || kind === 'test'
+  );
 }

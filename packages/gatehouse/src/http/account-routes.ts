@@ -11,16 +11,7 @@ import { type HttpResponse, textResponse } from './response.js';
 import type { HttpSite } from './site.js';
 import { loginGet, loginPost, logoutPost } from './views/login.js';
 import { passwordChangeDoneGet, passwordChangeGet, passwordChangePost } from './views/password-change.js';
-import {
-  SET_PASSWORD,
-  confirmGet,
-  resetCompleteGet,
-  resetDoneGet,
-  resetFormGet,
-  resetPost,
-  setPasswordGet,
-  setPasswordPost,
-} from './views/password-reset.js';
+import { SET_PASSWORD, confirmGet, resetCompleteGet, resetDoneGet, resetFormGet, resetPost, setPasswordGet, setPasswordPost } from './views/password-reset.js';
 import { reauthGet, reauthPost } from './views/reauth.js';
 import { sessionsGet, sessionsPost } from './views/sessions.js';
 
@@ -120,5 +111,10 @@ export function methodNotAllowed(route: AccountRoute): HttpResponse {
 
 /** The default pages' stylesheet, cacheable for an hour. */
 export function stylesheetResponse(site: HttpSite): HttpResponse {
-  return { status: 200, headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }, cookies: [], body: site.templates.asset('gatehouse.css') };
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' },
+    cookies: [],
+    body: site.templates.asset('gatehouse.css'),
+  };
 }

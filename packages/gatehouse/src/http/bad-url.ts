@@ -36,7 +36,12 @@ export function invalidResetLinkPage(site: HttpSite): HttpResponse {
     validlink: false,
     form: { errors: [], fieldErrors: {} },
   });
-  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, cookies: [], body: html };
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+    cookies: [],
+    body: html,
+  };
 }
 
 /** The plain 400 (414 when `tooLong`) for a malformed URL. */

@@ -51,14 +51,22 @@ export async function authenticateBearer(site: HttpSite, request: HttpRequest, l
   if (throttle) {
     const admission = await throttle.reserve({ username: BEARER_ACCOUNT, ip });
     if (!admission.allowed) {
-      return { ok: false, response: refusal(429, 'throttled', 'Too many failed attempts. Please wait a while and try again.', { 'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterSeconds))) }) };
+      return {
+        ok: false,
+        response: refusal(429, 'throttled', 'Too many failed attempts. Please wait a while and try again.', {
+          'retry-after': String(Math.max(1, Math.ceil(admission.retryAfterSeconds))),
+        }),
+      };
     }
     await admission.failed();
   }
   if (result.reason !== 'malformed') {
     await site.gatehouse.audit.record({ actor: null, action: 'token.use_denied', target: null, ip, data: { reason: result.reason } });
   }
-  return { ok: false, response: refusal(401, 'invalid_token', 'The API token is invalid, expired or revoked.', { 'www-authenticate': 'Bearer error="invalid_token"' }) };
+  return {
+    ok: false,
+    response: refusal(401, 'invalid_token', 'The API token is invalid, expired or revoked.', { 'www-authenticate': 'Bearer error="invalid_token"' }),
+  };
 }
 
 /** True when `declaration` needs what only a session has (a password check): tokens are refused. */

@@ -36,11 +36,19 @@ export function cookieSpecs(config: GatehouseConfig): { session: CookieSpec; csr
     domain: config.session.cookieDomain,
     path: config.session.cookiePath,
   };
-  const session: CookieSpec = { ...base, httpOnly: config.session.cookieHttpOnly, name: prefixedCookieName(config.session.cookieName, { ...base, httpOnly: true }) };
+  const session: CookieSpec = {
+    ...base,
+    httpOnly: config.session.cookieHttpOnly,
+    name: prefixedCookieName(config.session.cookieName, { ...base, httpOnly: true }),
+  };
   // The CSRF cookie is HttpOnly too unless the app says otherwise (csrf.cookieHttpOnly): scripts
   // take the token from the page or `GET csrf` rather than from the cookie.
   const csrfBase = { ...base, domain: null, path: '/' };
-  const csrf: CookieSpec = { ...csrfBase, httpOnly: config.csrf.cookieHttpOnly !== false, name: prefixedCookieName(config.csrf.cookieName, { ...csrfBase, httpOnly: true }) };
+  const csrf: CookieSpec = {
+    ...csrfBase,
+    httpOnly: config.csrf.cookieHttpOnly !== false,
+    name: prefixedCookieName(config.csrf.cookieName, { ...csrfBase, httpOnly: true }),
+  };
   return { session, csrf };
 }
 

@@ -61,7 +61,10 @@ export interface DenyOptions {
 export function originResponse(site: HttpSite, request: HttpRequest, log: HttpLogger): HttpResponse | null {
   const problem = originProblem(request, site.hostPatterns);
   if (problem === null) return null;
-  log.warn({ gatehouse: { decision: 'deny', kind: 'host', ...denialLogFields(request, null), reason: problem.reason } }, 'request refused: untrusted Host or protocol');
+  log.warn(
+    { gatehouse: { decision: 'deny', kind: 'host', ...denialLogFields(request, null), reason: problem.reason } },
+    'request refused: untrusted Host or protocol',
+  );
   const response = textResponse(400, problem.message);
   response.headers['cache-control'] = 'no-store';
   return finishWithoutExchange(site, response);
@@ -358,7 +361,8 @@ export class AuthExchange {
     if (failure === null) return null;
     this.log.warn({ gatehouse: { decision: 'deny', kind: 'csrf', ...denialLogFields(this.request, this.user), reason: failure } }, 'CSRF check failed');
     this.noStore();
-    if (this.jsonOnly) return jsonResponse(403, { error: { code: 'csrf_failed', message: 'CSRF check failed: send the token from GET csrf as the X-CSRFToken header.' } });
+    if (this.jsonOnly)
+      return jsonResponse(403, { error: { code: 'csrf_failed', message: 'CSRF check failed: send the token from GET csrf as the X-CSRFToken header.' } });
     if (prefersJson(this.request)) return jsonResponse(403, { error: 'csrf_failed', message: 'The form has expired. Reload the page and try again.' });
     return this.page('csrf_failure.html', 'Form expired', {}, 403);
   }

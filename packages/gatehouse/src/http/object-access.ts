@@ -42,7 +42,10 @@ export async function authorizeObject<T, DB, TB extends keyof DB, P extends stri
 }
 
 /** The where-clause limiting a list to what the user may see under `rule`. */
-export async function ruleFilter<T, DB, TB extends keyof DB, P extends string>(exchange: ObjectAccessSubject, rule: ObjectRule<T, DB, TB, P>): Promise<RuleWhere<DB, TB>> {
+export async function ruleFilter<T, DB, TB extends keyof DB, P extends string>(
+  exchange: ObjectAccessSubject,
+  rule: ObjectRule<T, DB, TB, P>,
+): Promise<RuleWhere<DB, TB>> {
   exchange.markObjectChecked();
   return rule.filter(checker<P>(exchange), exchange.user);
 }

@@ -31,7 +31,10 @@ export class BackgroundTasks {
   private admit(name: string): boolean {
     if (this.pending.size + this.waiting < this.maxPending) return true;
     this.dropped += 1;
-    this.log.warn({ gatehouse: { event: 'background_task.dropped', task: name, pending: this.pending.size + this.waiting } }, 'gatehouse background task dropped: the queue is full');
+    this.log.warn(
+      { gatehouse: { event: 'background_task.dropped', task: name, pending: this.pending.size + this.waiting } },
+      'gatehouse background task dropped: the queue is full',
+    );
     return false;
   }
 

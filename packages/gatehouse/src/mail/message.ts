@@ -64,17 +64,7 @@ const NAMED_ADDRESS = new RegExp(`^(?:"(?:[^"\\\\]|\\\\.)*"|[^<>,;:"@()\\[\\]\\\
 const HEADER_NAME = /^[!-9;-~]+$/;
 // Set through the message's own fields, or by the composer; a custom header with one of these
 // names could add hidden recipients (Bcc) or change how the body is read (Content-Type).
-const RESERVED_HEADERS = new Set([
-  'from',
-  'to',
-  'cc',
-  'bcc',
-  'subject',
-  'sender',
-  'mime-version',
-  'content-type',
-  'content-transfer-encoding',
-]);
+const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'sender', 'mime-version', 'content-type', 'content-transfer-encoding']);
 
 /** True if `value` is exactly one address, bare or with a display name. */
 export function isSingleAddress(value: string): boolean {
@@ -92,7 +82,7 @@ export function prepareMessage(message: MailMessage, defaultFromEmail: string): 
   if (!Array.isArray(message.to) || message.to.length === 0) {
     throw invalid('gatehouse.mail.no_recipients', 'The message has no recipients: give at least one address in `to`.');
   }
-  message.to.forEach((address, index) => checkAddress(`to[${index}]`, address));
+  for (const [index, address] of message.to.entries()) checkAddress(`to[${index}]`, address);
   if (typeof message.subject !== 'string') {
     throw invalid('gatehouse.mail.bad_header', 'The message subject must be a string.');
   }

@@ -79,7 +79,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 function pluginContext(app: FastifyInstance): PluginContext {
   const context = (app as unknown as Record<symbol, PluginContext | undefined>)[kContext];
   if (!context) {
-    throw new ConfigError('gatehouse.testing.no_plugin', 'testClient needs an app with gatehouseFastify registered: await app.register(gatehouseFastify, { gatehouse }) first.');
+    throw new ConfigError(
+      'gatehouse.testing.no_plugin',
+      'testClient needs an app with gatehouseFastify registered: await app.register(gatehouseFastify, { gatehouse }) first.',
+    );
   }
   return context;
 }

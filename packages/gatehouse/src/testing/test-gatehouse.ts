@@ -13,7 +13,10 @@ import { type Database, openDatabase } from '../db/connect.js';
 import { type TestUserOptions, createUserWithRoles } from './create-user.js';
 
 /** What `createTestGatehouse` takes. */
-export interface TestGatehouseOptions<Apps extends AppsDeclaration, Roles extends RolesDeclaration<PermissionName<Apps>> = RolesDeclaration<PermissionName<Apps>>> {
+export interface TestGatehouseOptions<
+  Apps extends AppsDeclaration,
+  Roles extends RolesDeclaration<PermissionName<Apps>> = RolesDeclaration<PermissionName<Apps>>,
+> {
   apps?: Apps;
   roles?: Roles;
   /** Defaults to `sqlite::memory:`. */

@@ -51,7 +51,18 @@ describe.each(testDatabases())('admin access on $label', ({ kind }) => {
       if (!clients.has(name)) clients.set(name, await world.as(name));
       return clients.get(name)!;
     };
-    const all = ['auth.view_user', 'auth.add_user', 'auth.change_user', 'auth.delete_user', 'auth.view_group', 'auth.add_group', 'auth.change_group', 'auth.delete_group', 'auth.view_permission', 'auth.view_auditlog'];
+    const all = [
+      'auth.view_user',
+      'auth.add_user',
+      'auth.change_user',
+      'auth.delete_user',
+      'auth.view_group',
+      'auth.add_group',
+      'auth.change_group',
+      'auth.delete_group',
+      'auth.view_permission',
+      'auth.view_auditlog',
+    ];
     for (const [url, permission] of screens()) {
       const allowed = await (await holder(permission)).get(url);
       expect(allowed.status, `${url} with ${permission}`).toBe(200);
@@ -108,7 +119,15 @@ describe.each(testDatabases())('admin access on $label', ({ kind }) => {
     expect((await lead.get('/admin/groups/')).status).toBe(403);
     for (const name of ['ops', 'fin']) {
       const client = await world.as(name);
-      for (const url of ['/admin/users/', `/admin/users/${userId}/`, '/admin/groups/', `/admin/groups/${groupId}/`, '/admin/permissions/', '/admin/audit/', '/admin/matrix/']) {
+      for (const url of [
+        '/admin/users/',
+        `/admin/users/${userId}/`,
+        '/admin/groups/',
+        `/admin/groups/${groupId}/`,
+        '/admin/permissions/',
+        '/admin/audit/',
+        '/admin/matrix/',
+      ]) {
         const page = await client.get(url);
         expect(page.status, `${name} ${url}`).toBe(403);
         // Bland: the page names no permission, id or internal.
@@ -167,7 +186,12 @@ describe.each(testDatabases())('admin access on $label', ({ kind }) => {
   it('sends a strict CSP, no-store and same-origin referrers on every admin answer, refusals and 404s included', async () => {
     const root = await world.as('root');
     const ops = await world.as('ops');
-    for (const res of [await root.get('/admin/users/'), await ops.get('/admin/users/'), await root.get('/admin/users/999999/'), await world.anonymous().get('/admin/users/')]) {
+    for (const res of [
+      await root.get('/admin/users/'),
+      await ops.get('/admin/users/'),
+      await root.get('/admin/users/999999/'),
+      await world.anonymous().get('/admin/users/'),
+    ]) {
       expect(res.headers['content-security-policy']).toContain("default-src 'self'");
       expect(res.headers['content-security-policy']).toContain("script-src 'none'");
       expect(res.headers['cache-control']).toBe('no-store');
@@ -198,6 +222,11 @@ describe.each(testDatabases())('admin access on $label', ({ kind }) => {
     expect(row).not.toBeNull();
     const cells = [...row![1]!.matchAll(/<td class="reach[^"]*">([^<]*)<\/td>/g)].map((m) => m[1]);
     const columns = [...matrix.body.matchAll(/<th scope="col">([^<(]+?)(?: \(ad hoc\))?<\/th>/g)].map((m) => m[1]).slice(2);
-    expect(Object.fromEntries(columns.map((c, i) => [c, cells[i]]))).toMatchObject({ anonymous: 'no', Support: 'staff only', 'Finance Approver': 'no', Admin: 'staff only' });
+    expect(Object.fromEntries(columns.map((c, i) => [c, cells[i]]))).toMatchObject({
+      anonymous: 'no',
+      Support: 'staff only',
+      'Finance Approver': 'no',
+      Admin: 'staff only',
+    });
   });
 });

@@ -34,7 +34,15 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
 
   describe('users', () => {
     it('creates a user with a password; the list finds them by prefix; the creation is audited', async () => {
-      const res = await root.post('/admin/users/add/', { username: 'kim', email: 'kim@example.com', first_name: 'Kim', last_name: 'Ito', mode: 'set', password1: NEW_PASSWORD, password2: NEW_PASSWORD });
+      const res = await root.post('/admin/users/add/', {
+        username: 'kim',
+        email: 'kim@example.com',
+        first_name: 'Kim',
+        last_name: 'Ito',
+        mode: 'set',
+        password1: NEW_PASSWORD,
+        password2: NEW_PASSWORD,
+      });
       expect(res.status).toBe(303);
       const kim = (await world.user('kim'))!;
       expect(res.location).toBe(`/admin/users/${kim.id}/?done=created`);
@@ -100,7 +108,17 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
       expect((await gatehouse().stores.groups.groupsOfUser(bob.id)).map((g) => g.name)).toEqual(['Support']);
       expect((await gatehouse().stores.permissions.userPermissionRows(bob.id)).direct).toEqual(['shop.view_order']);
       const [entry] = (await world.audit('admin.user_change')).filter((e) => e.target === 'bob');
-      expect(entry).toMatchObject({ actor: 'root', data: { changes: { firstName: ['', 'Bob'], email: ['bob@example.com', 'bob.stone@example.com'], groups: [['Regular User'], ['Support']], permissions: [[], ['shop.view_order']] } } });
+      expect(entry).toMatchObject({
+        actor: 'root',
+        data: {
+          changes: {
+            firstName: ['', 'Bob'],
+            email: ['bob@example.com', 'bob.stone@example.com'],
+            groups: [['Regular User'], ['Support']],
+            permissions: [[], ['shop.view_order']],
+          },
+        },
+      });
       // Leaving "Regular User" ended bob's sessions (the core's rule).
       expect((await bobClient.get('/accounts/password_change/')).status).not.toBe(200);
       expect(regular.id).toBeGreaterThan(0);
@@ -132,7 +150,11 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
       const helpdesk = await world.as('helpdesk');
       const alice = world.users.alice!;
       const financeId = String((await gatehouse().stores.groups.getByName('Finance Approver'))!.id);
-      const tooMuch = await helpdesk.post(`/admin/users/${alice.id}/change/`, { email: 'alice@example.com', is_active: '1', perms: ['billing.approve_payout'] });
+      const tooMuch = await helpdesk.post(`/admin/users/${alice.id}/change/`, {
+        email: 'alice@example.com',
+        is_active: '1',
+        perms: ['billing.approve_payout'],
+      });
       expect(tooMuch.status).toBe(400);
       expect(fieldError(tooMuch.body, 'perms')).toMatch(/only grant permissions you hold/);
       const strongGroup = await helpdesk.post(`/admin/users/${alice.id}/change/`, { email: 'alice@example.com', is_active: '1', groups: [financeId] });
@@ -186,7 +208,13 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
       const admin = await world.as('root');
       const alice = world.users.alice!;
       stale();
-      for (const url of [`/admin/users/${alice.id}/flags/`, `/admin/users/${alice.id}/password/`, `/admin/users/${alice.id}/delete/`, '/admin/groups/1/change/', '/admin/groups/1/delete/']) {
+      for (const url of [
+        `/admin/users/${alice.id}/flags/`,
+        `/admin/users/${alice.id}/password/`,
+        `/admin/users/${alice.id}/delete/`,
+        '/admin/groups/1/change/',
+        '/admin/groups/1/delete/',
+      ]) {
         const res = await admin.get(url);
         expect(res.status, url).toBe(302);
         expect(res.location, url).toMatch(/^\/accounts\/reauth\/\?next=/);
@@ -198,7 +226,9 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
       expect(gatehouse().hashers.isPasswordUsable((await world.user('alice'))!.password)).toBe(true);
       // Non-sensitive screens stay open.
       expect((await admin.get('/admin/users/')).status).toBe(200);
-      const reauth = await admin.post(`/accounts/reauth/?next=${encodeURIComponent(`/admin/users/${alice.id}/password/`)}`, { password: 'correct horse battery staple' });
+      const reauth = await admin.post(`/accounts/reauth/?next=${encodeURIComponent(`/admin/users/${alice.id}/password/`)}`, {
+        password: 'correct horse battery staple',
+      });
       expect(reauth.status).toBe(302);
       expect((await admin.get(`/admin/users/${alice.id}/password/`)).status).toBe(200);
     });
@@ -247,7 +277,11 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
       expect(done.location).toBe('/admin/users/?done=deleted');
       expect(await world.user('victim')).toBeNull();
       expect(await world.audit('user.delete')).toContainEqual(
-        expect.objectContaining({ actor: 'root', target: 'victim', data: { before: expect.objectContaining({ groups: ['Support'], permissions: ['shop.view_order'] }) } }),
+        expect.objectContaining({
+          actor: 'root',
+          target: 'victim',
+          data: { before: expect.objectContaining({ groups: ['Support'], permissions: ['shop.view_order'] }) },
+        }),
       );
     });
 
@@ -305,7 +339,19 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
     });
 
     it('pages the users list by keyset: each user once, in id order', async () => {
-      for (let i = 0; i < 60; i++) await gatehouse().stores.users.create({ username: `bulk${String(i).padStart(3, '0')}`, email: '', password: '!', firstName: '', lastName: '', isActive: true, isStaff: false, isSuperuser: false, dateJoined: 0, lastLogin: null });
+      for (let i = 0; i < 60; i++)
+        await gatehouse().stores.users.create({
+          username: `bulk${String(i).padStart(3, '0')}`,
+          email: '',
+          password: '!',
+          firstName: '',
+          lastName: '',
+          isActive: true,
+          isStaff: false,
+          isSuperuser: false,
+          dateJoined: 0,
+          lastLogin: null,
+        });
       const seen: string[] = [];
       let url: string | null = '/admin/users/?q=bulk';
       while (url) {
@@ -368,7 +414,10 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
       expect(hidden).toEqual(['auth.view_auditlog', 'auth.view_user']);
       // Saving the filtered view: what was hidden and ticked stays, the shown box ticked is added.
       const token = root.client.lastToken;
-      const saved = await root.postRaw(`/admin/groups/${group.id}/change/`, { csrfmiddlewaretoken: token, perms: ['auth.view_auditlog', 'auth.view_user', 'billing.view_invoice'] });
+      const saved = await root.postRaw(`/admin/groups/${group.id}/change/`, {
+        csrfmiddlewaretoken: token,
+        perms: ['auth.view_auditlog', 'auth.view_user', 'billing.view_invoice'],
+      });
       expect(saved.status).toBe(303);
       expect(await gatehouse().stores.groups.permissions(group.id)).toEqual(['auth.view_auditlog', 'auth.view_user', 'billing.view_invoice']);
       await root.post(`/admin/groups/${group.id}/change/`, { perms: ['auth.view_auditlog', 'auth.view_user'] });
@@ -428,7 +477,14 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
       const today = new Date(world.app.t.clock.now()).toISOString().slice(0, 10);
       expect((await root.get(`/admin/audit/?from=${today}&to=${today}`)).status).toBe(200);
       expect((await root.get('/admin/audit/?from=2000-01-01&to=2000-01-02')).body).toContain('No entry matches');
-      for (const [query, field] of [['from=2026-13-01', 'from'], ['to=yesterday', 'to'], ['event=DROP TABLE', 'event'], ['decision=maybe', 'decision'], ['before=abc', 'before'], ['from=2026-02-02&to=2026-02-01', 'to']] as const) {
+      for (const [query, field] of [
+        ['from=2026-13-01', 'from'],
+        ['to=yesterday', 'to'],
+        ['event=DROP TABLE', 'event'],
+        ['decision=maybe', 'decision'],
+        ['before=abc', 'before'],
+        ['from=2026-02-02&to=2026-02-01', 'to'],
+      ] as const) {
         const res = await root.get(`/admin/audit/?${query}`);
         expect(res.status, query).toBe(400);
         expect(fieldError(res.body, field), query).not.toBeNull();
@@ -453,7 +509,7 @@ describe.each(testDatabases())('admin actions on $label', ({ kind }) => {
       expect(csv.headers['content-disposition']).toMatch(/attachment; filename="audit-start-now\.csv"/);
       const lines = csv.body.trim().split('\n');
       expect(lines[0]).toBe('seq,at,actor,action,target,ip,data,prev_hash,hash');
-      expect(lines[1]).toContain(",'=cmd|calc,test.formula,\"x,y\",");
+      expect(lines[1]).toContain(',\'=cmd|calc,test.formula,"x,y",');
       const jsonl = await root.get('/admin/audit/export/?format=jsonl&event=test.formula');
       expect(JSON.parse(jsonl.body.trim())).toMatchObject({ actor: '=cmd|calc', action: 'test.formula', target: 'x,y' });
       const all = await root.get('/admin/audit/export/?format=jsonl');

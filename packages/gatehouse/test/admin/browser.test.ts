@@ -62,7 +62,16 @@ describe.skipIf(!hasChromium)('the admin in chromium', () => {
     fresh = await freshDatabaseUrl('sqlite');
     server = await startExample(exampleEnv(fresh.url));
     profile = await mkdtemp(join(tmpdir(), 'gh-admin-chromium-'));
-    const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+    const args = [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ];
     browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args, viewport: { width: 1180, height: 800 } });
     page = browser.pages()[0] ?? (await browser.newPage());
     other = await chromium.launch({ executablePath: CHROMIUM, args });
@@ -131,7 +140,9 @@ describe.skipIf(!hasChromium)('the admin in chromium', () => {
     await page.click('text=Edit details, groups and permissions');
     await page.check('label:text-is("Support") >> xpath=preceding-sibling::input');
     await submit('button:has-text("Save")');
-    const permissions = await page.$$eval('#h-perms + div table tbody tr', (rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent?.trim()).join(' | ')));
+    const permissions = await page.$$eval('#h-perms + div table tbody tr', (rows) =>
+      rows.map((row) => [...row.children].map((cell) => cell.textContent?.trim()).join(' | ')),
+    );
     expect(permissions).toContain('auth.view_user | group Support');
 
     // Kim logs in elsewhere; the lead sees the session and ends it.
@@ -190,7 +201,8 @@ describe.skipIf(!hasChromium)('the admin in chromium', () => {
       await page.goto(`${server.url}${url}`);
       const result = await new AxeBuilder({ page }).analyze();
       for (const v of result.violations) {
-        if (v.impact === 'serious' || v.impact === 'critical') problems.push(`${url}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        if (v.impact === 'serious' || v.impact === 'critical')
+          problems.push(`${url}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
       }
     }
     expect(problems).toEqual([]);

@@ -48,9 +48,20 @@ for (const database of testDatabases()) {
       const groups = await clients.root!.request('/admin/groups/');
       const support = /href="\/admin\/groups\/(\d+)\/">Support</.exec(groups.body)?.[1];
       expect((await clients.root!.request(`/admin/groups/${support}/`)).body).toContain('role kept in code');
-      const saved = await clients.root!.submit(`/admin/users/${alice}/change/`, { first_name: 'Alice', last_name: '', email: 'alice@example.com', is_active: '1', groups: '' });
+      const saved = await clients.root!.submit(`/admin/users/${alice}/change/`, {
+        first_name: 'Alice',
+        last_name: '',
+        email: 'alice@example.com',
+        is_active: '1',
+        groups: '',
+      });
       expect(saved.status).toBe(400); // an empty group id is not a group: refused, nothing changed
-      const ok = await clients.root!.submit(`/admin/users/${alice}/change/`, { first_name: 'Alice', last_name: '', email: 'alice@example.com', is_active: '1' });
+      const ok = await clients.root!.submit(`/admin/users/${alice}/change/`, {
+        first_name: 'Alice',
+        last_name: '',
+        email: 'alice@example.com',
+        is_active: '1',
+      });
       expect(ok.status).toBe(303);
       expect((await clients.root!.request(`/admin/users/${alice}/`)).body).toContain('Alice');
     });

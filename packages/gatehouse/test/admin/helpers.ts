@@ -84,7 +84,16 @@ export async function startAdmin(kind: DatabaseKind, options: { mailer?: boolean
     isStaff: true,
     password: PASSWORD,
     email: 'helpdesk@example.com',
-    permissions: ['auth.view_user', 'auth.add_user', 'auth.change_user', 'auth.delete_user', 'auth.view_session', 'auth.delete_session', 'auth.view_group', 'auth.change_group'],
+    permissions: [
+      'auth.view_user',
+      'auth.add_user',
+      'auth.change_user',
+      'auth.delete_user',
+      'auth.view_session',
+      'auth.delete_session',
+      'auth.view_group',
+      'auth.change_group',
+    ],
   } as never);
   await app.app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.app.server.address();

@@ -37,13 +37,27 @@ describe('src/admin', () => {
 
   test('has no import cycle with src/http or src/fastify', () => {
     const files = ['admin', 'http', 'fastify'].flatMap((d) => sourceFiles(join(SRC, d)));
-    const graph = new Map(files.map((file) => [file, specifiers(file).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts'))).filter((d) => files.includes(d))]));
+    const graph = new Map(
+      files.map((file) => [
+        file,
+        specifiers(file)
+          .filter((s) => s.startsWith('.'))
+          .map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')))
+          .filter((d) => files.includes(d)),
+      ]),
+    );
     const cycles: string[] = [];
     const done = new Set<string>();
     const path: string[] = [];
     const visit = (node: string): void => {
       if (path.includes(node)) {
-        cycles.push(path.slice(path.indexOf(node)).concat(node).map((f) => relative(SRC, f)).join(' → '));
+        cycles.push(
+          path
+            .slice(path.indexOf(node))
+            .concat(node)
+            .map((f) => relative(SRC, f))
+            .join(' → '),
+        );
         return;
       }
       if (done.has(node)) return;

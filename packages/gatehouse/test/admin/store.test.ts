@@ -27,7 +27,13 @@ describe.each(testDatabases())('AdminStore on $label', ({ kind }) => {
     for (const [i, name] of names.entries()) {
       users.push(
         await suite.stores.users.create(
-          userRecord({ username: name, email: `${name.toLowerCase()}@${i % 2 ? 'example.com' : 'corp.test'}`, isStaff: i % 3 === 0, isSuperuser: name === 'dave', isActive: name !== 'carol' }),
+          userRecord({
+            username: name,
+            email: `${name.toLowerCase()}@${i % 2 ? 'example.com' : 'corp.test'}`,
+            isStaff: i % 3 === 0,
+            isSuperuser: name === 'dave',
+            isActive: name !== 'carol',
+          }),
         ),
       );
     }
@@ -189,7 +195,9 @@ async function queryPlans(suite: SuiteDatabase, kind: 'sqlite' | 'postgres'): Pr
   return {
     search: await plan(sql`select u.* from auth_user u where ${prefix} order by ${lower('username')}, u.id limit 51`),
     email: await plan(sql`select u.* from auth_user u where ${emailPrefix} order by ${lower('email')}, u.id limit 51`),
-    group: await plan(sql`select u.* from auth_user u join auth_user_groups ug on ug.user_id = u.id where ug.group_id = 1 and ug.user_id > 0 order by ug.user_id limit 51`),
+    group: await plan(
+      sql`select u.* from auth_user u join auth_user_groups ug on ug.user_id = u.id where ug.group_id = 1 and ug.user_id > 0 order by ug.user_id limit 51`,
+    ),
     superuser: await plan(sql`select u.* from auth_user u where u.is_superuser = ${yes} order by u.id limit 51`),
     target: await plan(sql`select * from gh_audit_log where target = 'kim' order by seq desc limit 51`),
   };

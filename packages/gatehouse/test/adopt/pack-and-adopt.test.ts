@@ -39,11 +39,21 @@ function documentedInstall(kind: 'sqlite' | 'postgres'): string[] {
   const marker = kind === 'sqlite' ? '# SQLite' : '# PostgreSQL';
   const line = readme.split('\n').find((l) => l.startsWith('npm install gatehouse') && l.includes(marker));
   if (!line) throw new Error(`README has no "npm install gatehouse … ${marker}" line`);
-  return line.replace(/#.*$/, '').trim().split(/\s+/).slice(2).filter((word) => word !== 'gatehouse');
+  return line
+    .replace(/#.*$/, '')
+    .trim()
+    .split(/\s+/)
+    .slice(2)
+    .filter((word) => word !== 'gatehouse');
 }
 
 function run(command: string, args: readonly string[], cwd: string, env: Record<string, string | undefined> = {}): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', npm_config_update_notifier: 'false', ...env }, timeout: 240_000 });
+  return spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', npm_config_update_notifier: 'false', ...env },
+    timeout: 240_000,
+  });
 }
 
 function explain(result: SpawnSyncReturns<string>): string {
@@ -94,7 +104,9 @@ beforeAll(async () => {
   expect(pack.status, explain(pack)).toBe(0);
   const [info] = JSON.parse(pack.stdout) as { filename: string; size: number; unpackedSize: number; entryCount: number }[];
   tarball = join(work, info!.filename);
-  process.stdout.write(`pack-and-adopt: ${info!.filename} ${(info!.size / 1024).toFixed(0)} KiB packed, ${(info!.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${info!.entryCount} files\n`);
+  process.stdout.write(
+    `pack-and-adopt: ${info!.filename} ${(info!.size / 1024).toFixed(0)} KiB packed, ${(info!.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${info!.entryCount} files\n`,
+  );
 }, 240_000);
 
 afterAll(() => {
@@ -138,7 +150,10 @@ describe('a new SQLite app, with only what the README says to install', () => {
   });
 
   it('runs the core snippet as compiled', () => {
-    const result = run(process.execPath, [join(dir, 'out', 'core.js')], dir, { DATABASE_URL: 'sqlite::memory:', SECRET_KEY: 'adopt-test-secret-key-0123456789abcdefXYZ' });
+    const result = run(process.execPath, [join(dir, 'out', 'core.js')], dir, {
+      DATABASE_URL: 'sqlite::memory:',
+      SECRET_KEY: 'adopt-test-secret-key-0123456789abcdefXYZ',
+    });
     expect(result.status, explain(result)).toBe(0);
   });
 
@@ -192,7 +207,7 @@ describe('a new PostgreSQL app, with only what the README says to install', () =
         'await database.migrate();',
         "const gatehouse = createGatehouse({ stores: database.stores, config: { secretKey: process.env.SECRET_KEY ?? 'adopt-test-secret-key-0123456789abcdefXYZ' } });",
         'await gatehouse.setup();',
-        "console.log(JSON.stringify({ users: await gatehouse.stores.users.count() }));",
+        'console.log(JSON.stringify({ users: await gatehouse.stores.users.count() }));',
         'await database.close();',
         '',
       ].join('\n'),

@@ -25,7 +25,11 @@ describe.each(testDatabases())('JSON account API on $label', ({ kind }) => {
       databaseUrl: fresh.url,
       plugin: { api: {} },
       routes: (app) => {
-        app.get('/invoices/', { config: { access: permission('billing.view_invoice') } }, async (request) => ({ invoices: [], user: request.user.username, via: request.auth.via }));
+        app.get('/invoices/', { config: { access: permission('billing.view_invoice') } }, async (request) => ({
+          invoices: [],
+          user: request.user.username,
+          via: request.auth.via,
+        }));
         app.post('/payouts/:id/approve/', { config: { access: critical('billing.approve_payout') } }, async () => ({ approved: true }));
         app.get('/reports/export/', { config: { access: recentAuth(permission('billing.export_reports')) } }, async () => ({ ok: true }));
         app.get('/hello/', { config: { access: publicAccess() } }, async () => ({ hello: true }));
@@ -69,7 +73,11 @@ describe.each(testDatabases())('JSON account API on $label', ({ kind }) => {
   it('answers every failure with a stable JSON code, whatever the Accept header', async () => {
     const client = spa();
     await client.fetchCsrf();
-    for (const [username, password] of [['fin', 'wrong password'], ['nobody_here', PASSWORD], ['inactive', PASSWORD]]) {
+    for (const [username, password] of [
+      ['fin', 'wrong password'],
+      ['nobody_here', PASSWORD],
+      ['inactive', PASSWORD],
+    ]) {
       const answer = await client.call('POST', '/login', { username, password });
       expect(answer.status, username).toBe(400);
       expect(answer.body).toEqual({ error: { code: 'invalid_credentials', message: expect.any(String) } });
@@ -91,7 +99,15 @@ describe.each(testDatabases())('JSON account API on $label', ({ kind }) => {
   it('never answers bad input with a 5xx', async () => {
     const client = spa();
     await client.fetchCsrf();
-    const bodies: unknown[] = ['not json', '[1,2]', '"text"', '{"username":{"a":1},"password":[1]}', JSON.stringify({ username: 'x'.repeat(5000), password: 'y' }), '{"username":"\u0000","password":"\ud800"}', 'null'];
+    const bodies: unknown[] = [
+      'not json',
+      '[1,2]',
+      '"text"',
+      '{"username":{"a":1},"password":[1]}',
+      JSON.stringify({ username: 'x'.repeat(5000), password: 'y' }),
+      '{"username":"\u0000","password":"\ud800"}',
+      'null',
+    ];
     for (const body of bodies) {
       const answer = await client.call('POST', '/login', body);
       expect(answer.status, String(body)).toBeGreaterThanOrEqual(400);
@@ -99,7 +115,7 @@ describe.each(testDatabases())('JSON account API on $label', ({ kind }) => {
     }
     const loggedIn = spa();
     await loggedIn.login('alice', PASSWORD);
-    for (const path of ['/sessions/zzz', '/sessions/' + 'a'.repeat(64), '/tokens/abc', '/tokens/0', '/tokens/99999999999999999999']) {
+    for (const path of ['/sessions/zzz', `/sessions/${'a'.repeat(64)}`, '/tokens/abc', '/tokens/0', '/tokens/99999999999999999999']) {
       const answer = await loggedIn.call('DELETE', path);
       expect(answer.status, path).toBe(404);
       expect(answer.body.error.code).toBe('not_found');
@@ -256,26 +272,38 @@ describe.each(testDatabases())('JSON account API on $label', ({ kind }) => {
     const served = (await res.json()) as { paths: Record<string, unknown> };
     expect(served).toEqual(JSON.parse(JSON.stringify(openApiDocument({ prefix: '/api/auth', title: 'Billing account API' }))));
     const paths = Object.keys(served.paths);
-    for (const path of ['/api/auth/csrf', '/api/auth/login', '/api/auth/logout', '/api/auth/session', '/api/auth/password/change', '/api/auth/password/reset', '/api/auth/password/reset/confirm', '/api/auth/reauth', '/api/auth/sessions', '/api/auth/sessions/{id}', '/api/auth/tokens', '/api/auth/tokens/{id}']) {
+    for (const path of [
+      '/api/auth/csrf',
+      '/api/auth/login',
+      '/api/auth/logout',
+      '/api/auth/session',
+      '/api/auth/password/change',
+      '/api/auth/password/reset',
+      '/api/auth/password/reset/confirm',
+      '/api/auth/reauth',
+      '/api/auth/sessions',
+      '/api/auth/sessions/{id}',
+      '/api/auth/tokens',
+      '/api/auth/tokens/{id}',
+    ]) {
       expect(paths).toContain(path);
     }
   });
   // Last: the flood blocks this client address for bearer failures.
   it('refuses bad bearer tokens everywhere with 401, and a flood of them with 429 before any lookup', async () => {
     const script = new SpaClient(origin);
-    for (const token of ['x', 'gh_' + 'A'.repeat(43), 'gh_\u00e9', '']) {
+    for (const token of ['x', `gh_${'A'.repeat(43)}`, 'gh_\u00e9', '']) {
       script.bearer = token;
       const answer = await script.call('GET', '/hello/');
       // 401, or 429 once this address has failed too often (earlier tests failed from it too).
       expect([401, 429], token).toContain(answer.status);
       expect(answer.body.error.code).toBe(answer.status === 401 ? 'invalid_token' : 'throttled');
     }
-    script.bearer = 'gh_' + 'B'.repeat(43);
+    script.bearer = `gh_${'B'.repeat(43)}`;
     const flood = await Promise.all(Array.from({ length: 60 }, () => script.call('GET', '/invoices/')));
     expect(flood.some((a) => a.status === 429)).toBe(true);
     expect(flood.every((a) => a.status === 401 || a.status === 429)).toBe(true);
   });
-
 });
 
 describe('csrf.cookieHttpOnly: false (an SPA reads the cookie)', () => {

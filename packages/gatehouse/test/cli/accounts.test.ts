@@ -119,7 +119,9 @@ describe.concurrent.each(testDatabases())('gatehouse accounts commands on $label
     expect(argv.code).toBe(2);
     expect(argv.stderr).toMatch(/too many arguments/);
 
-    const created = await cli(['user', 'create', 'alice', '--email', 'alice@Example.COM', '--first-name', 'Alice', '--password-stdin', '--json'], { input: 'lantern-quartz-meadow\n' });
+    const created = await cli(['user', 'create', 'alice', '--email', 'alice@Example.COM', '--first-name', 'Alice', '--password-stdin', '--json'], {
+      input: 'lantern-quartz-meadow\n',
+    });
     expect(created.code, created.stderr).toBe(0);
     const user = JSON.parse(created.stdout);
     expect(user).toMatchObject({ username: 'alice', email: 'alice@example.com', firstName: 'Alice', isActive: true, isStaff: false, password: 'argon2' });
@@ -244,8 +246,8 @@ describe.concurrent.each(testDatabases())('gatehouse accounts commands on $label
       expect(r.stdout).toBe('');
     }
     // What the person typed is echoed with control characters made visible, never acted on.
-    const escape = await cli(['user', 'show', '\u001b[2Jghost']);
-    expect(escape.stderr.trim()).toBe('gatehouse: No user named "\\x1b[2Jghost".');
+    const escaped = await cli(['user', 'show', '\u001b[2Jghost']);
+    expect(escaped.stderr.trim()).toBe('gatehouse: No user named "\\x1b[2Jghost".');
   });
 
   it.sequential('sessions list shows stored hashes; revoke ends one by hash, or all of a user', async () => {
@@ -367,7 +369,10 @@ describe.skipIf(!canFakeTerminal())('gatehouse prompts at a terminal', () => {
     expect(result.code).toBe(0);
     const d = await openDirect(fresh.url);
     try {
-      expect(await d.gatehouse.authenticate({ username: 'boss', password: 'quiet-falcon-river' })).toMatchObject({ isSuperuser: true, email: 'boss@example.com' });
+      expect(await d.gatehouse.authenticate({ username: 'boss', password: 'quiet-falcon-river' })).toMatchObject({
+        isSuperuser: true,
+        email: 'boss@example.com',
+      });
     } finally {
       await d.close();
     }
@@ -387,7 +392,19 @@ describe.skipIf(!canFakeTerminal())('gatehouse prompts at a terminal', () => {
 
 describe('gatehouse usage', () => {
   it('every command answers --help with exit 0', async () => {
-    const commands = [[], ['migrate'], ['createsuperuser'], ['changepassword'], ['user', 'create'], ['roles', 'plan'], ['perms', 'check'], ['routes'], ['sessions', 'revoke'], ['audit', 'verify'], ['import-django']];
+    const commands = [
+      [],
+      ['migrate'],
+      ['createsuperuser'],
+      ['changepassword'],
+      ['user', 'create'],
+      ['roles', 'plan'],
+      ['perms', 'check'],
+      ['routes'],
+      ['sessions', 'revoke'],
+      ['audit', 'verify'],
+      ['import-django'],
+    ];
     const results = await Promise.all(commands.map((c) => runCli([...c, '--help'], { databaseUrl: null })));
     results.forEach((r, i) => {
       expect(r.code, commands[i]!.join(' ')).toBe(0);

@@ -50,7 +50,12 @@ beforeAll(async () => {
   await ensureBuilt();
   dir = await mkdtemp(join(tmpdir(), 'gh-cli-config-'));
   await writeFile(join(dir, 'gatehouse.config.mjs'), configModule(ROLES));
-  await writeFile(join(dir, 'drift.config.mjs'), configModule(DRIFTED, { extraApps: "support: { models: { ticket: { defaultPermissions: ['view', 'change'], permissions: { escalate_ticket: 'Can escalate tickets' } } } }" }));
+  await writeFile(
+    join(dir, 'drift.config.mjs'),
+    configModule(DRIFTED, {
+      extraApps: "support: { models: { ticket: { defaultPermissions: ['view', 'change'], permissions: { escalate_ticket: 'Can escalate tickets' } } } }",
+    }),
+  );
 }, 120_000);
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -177,7 +182,12 @@ describe.concurrent.each(testDatabases())('gatehouse with a config module on $la
     });
     const all = JSON.parse(listAll.stdout);
     expect(all).toHaveLength(27);
-    expect(all.find((p: { permission: string }) => p.permission === 'billing.approve_payout')).toEqual({ permission: 'billing.approve_payout', name: 'Can approve payouts', model: 'payout', declared: true });
+    expect(all.find((p: { permission: string }) => p.permission === 'billing.approve_payout')).toEqual({
+      permission: 'billing.approve_payout',
+      name: 'Can approve payouts',
+      model: 'payout',
+      declared: true,
+    });
     // Synced by the drift config, no longer declared by this one.
     expect(all.find((p: { permission: string }) => p.permission === 'support.escalate_ticket').declared).toBe(false);
   });
@@ -216,9 +226,18 @@ describe('gatehouse routes', () => {
     expect(reach['GET /invoices/:id']).toEqual({ anonymous: 'no', Clerk: 'yes', Approver: 'per object', [A]: 'yes' });
     expect(reach['POST /reports']).toEqual({ anonymous: 'custom test', Clerk: 'custom test', Approver: 'custom test', [A]: 'custom test' });
     expect(reach['GET /health']).toEqual({ anonymous: 'undeclared', Clerk: 'undeclared', Approver: 'undeclared', [A]: 'undeclared' });
-    expect(json.routes[0]).toEqual({ method: 'GET', url: '/', access: 'public', accessClass: 'public', permissions: [], recentAuth: null, rule: null, csrfExempt: false });
+    expect(json.routes[0]).toEqual({
+      method: 'GET',
+      url: '/',
+      access: 'public',
+      accessClass: 'public',
+      permissions: [],
+      recentAuth: null,
+      rule: null,
+      csrfExempt: false,
+    });
     expect(json.routes.find((r: { url: string }) => r.url === '/payouts/:id/approve').recentAuth).toBe(300);
-    expect((await routes(['--json'])).stdout).toBe(JSON.stringify(json, null, 2) + '\n');
+    expect((await routes(['--json'])).stdout).toBe(`${JSON.stringify(json, null, 2)}\n`);
   });
 
   it('writes Markdown and one self-contained, escaped HTML page', async () => {
@@ -237,7 +256,11 @@ describe('gatehouse routes', () => {
     const empty = await mkdtemp(join(tmpdir(), 'gh-cli-empty-'));
     try {
       await writeFile(join(empty, 'noroutes.config.mjs'), configModule(ROLES, { routes: false }));
-      const [none, noRoutes, badFormat] = await Promise.all([routes([], empty), routes(['--config', 'noroutes.config.mjs'], empty), routes(['--format', 'pdf'])]);
+      const [none, noRoutes, badFormat] = await Promise.all([
+        routes([], empty),
+        routes(['--config', 'noroutes.config.mjs'], empty),
+        routes(['--format', 'pdf']),
+      ]);
       expect(none.code).toBe(2);
       expect(none.stderr).toContain('No config module');
       expect(noRoutes.code).toBe(2);
@@ -279,7 +302,10 @@ export default defineGatehouseApp({
     try {
       await writeFile(join(bad, 'throws.mjs'), "throw new Error('boom at load');\n");
       await writeFile(join(bad, 'empty.mjs'), 'export const nothing = 1;\n');
-      await writeFile(join(bad, 'badname.mjs'), `import { defineGatehouseApp } from ${JSON.stringify(definitionUrl)};\nexport default defineGatehouseApp({ apps: { 'Bad-Label': {} } });\n`);
+      await writeFile(
+        join(bad, 'badname.mjs'),
+        `import { defineGatehouseApp } from ${JSON.stringify(definitionUrl)};\nexport default defineGatehouseApp({ apps: { 'Bad-Label': {} } });\n`,
+      );
       const load = (file: string) => runCli(['--config', file, 'routes'], { cwd: bad, databaseUrl: null });
       const [missing, throws, empty, badName] = await Promise.all([load('nope.mjs'), load('throws.mjs'), load('empty.mjs'), load('badname.mjs')]);
       expect(missing.stderr).toContain('The config module nope.mjs does not exist.');

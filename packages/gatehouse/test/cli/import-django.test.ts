@@ -111,7 +111,9 @@ async function snapshot(url: string) {
       lastLogin: u.last_login === null ? null : Number(u.last_login),
       dateJoined: Number(u.date_joined),
     }));
-    const permissions = (await db.selectFrom('auth_permission').select(['app_label', 'codename', 'name', 'model']).execute()).map((p) => `${p.app_label}.${p.codename}|${p.model}|${p.name}`).sort();
+    const permissions = (await db.selectFrom('auth_permission').select(['app_label', 'codename', 'name', 'model']).execute())
+      .map((p) => `${p.app_label}.${p.codename}|${p.model}|${p.name}`)
+      .sort();
     const groupPerms = (
       await db
         .selectFrom('auth_group_permissions as gp')
@@ -123,7 +125,12 @@ async function snapshot(url: string) {
       .map((r) => `${r.name}|${r.app_label}.${r.codename}`)
       .sort();
     const memberships = (
-      await db.selectFrom('auth_user_groups as ug').innerJoin('auth_user as u', 'u.id', 'ug.user_id').innerJoin('auth_group as g', 'g.id', 'ug.group_id').select(['u.username', 'g.name']).execute()
+      await db
+        .selectFrom('auth_user_groups as ug')
+        .innerJoin('auth_user as u', 'u.id', 'ug.user_id')
+        .innerJoin('auth_group as g', 'g.id', 'ug.group_id')
+        .select(['u.username', 'g.name'])
+        .execute()
     )
       .map((r) => `${r.username}|${r.name}`)
       .sort();
@@ -167,10 +174,15 @@ async function djangoOnPostgres(): Promise<FreshDatabase> {
     const copy = async (table: string, columns: string[], cast: Record<string, string> = {}) => {
       const rows = source.prepare(`SELECT ${columns.join(', ')} FROM ${table}`).all() as Record<string, unknown>[];
       const values: unknown[] = [];
-      const tuples = rows.map((row) => `(${columns.map((c) => {
-        values.push(row[c]);
-        return `$${values.length}${cast[c] ?? ''}`;
-      }).join(', ')})`);
+      const tuples = rows.map(
+        (row) =>
+          `(${columns
+            .map((c) => {
+              values.push(row[c]);
+              return `$${values.length}${cast[c] ?? ''}`;
+            })
+            .join(', ')})`,
+      );
       if (rows.length > 0) await client.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
     };
     await client.query('BEGIN');
@@ -181,13 +193,17 @@ async function djangoOnPostgres(): Promise<FreshDatabase> {
     // SQLite holds UTC without an offset: say so, whatever the session's time zone.
     const utc = "::timestamp AT TIME ZONE 'UTC'";
     const bool = '::int::boolean';
-    await copy('auth_user', ['id', 'password', 'last_login', 'is_superuser', 'username', 'first_name', 'last_name', 'email', 'is_staff', 'is_active', 'date_joined'], {
-      last_login: utc,
-      date_joined: utc,
-      is_superuser: bool,
-      is_staff: bool,
-      is_active: bool,
-    });
+    await copy(
+      'auth_user',
+      ['id', 'password', 'last_login', 'is_superuser', 'username', 'first_name', 'last_name', 'email', 'is_staff', 'is_active', 'date_joined'],
+      {
+        last_login: utc,
+        date_joined: utc,
+        is_superuser: bool,
+        is_staff: bool,
+        is_active: bool,
+      },
+    );
     await copy('auth_user_groups', ['id', 'user_id', 'group_id']);
     await copy('auth_user_user_permissions', ['id', 'user_id', 'permission_id']);
     await client.query('COMMIT');
@@ -214,7 +230,7 @@ describe.concurrent.each(testDatabases())('gatehouse import-django on $label', (
     await Promise.all(databases.map((d) => d.drop()));
   });
 
-  it.sequential('imports the SQLite file: the totals are the manifest\'s, hashes and datetimes as Django stored them', async () => {
+  it.sequential("imports the SQLite file: the totals are the manifest's, hashes and datetimes as Django stored them", async () => {
     const started = Date.now();
     const result = await inConfigDir(a.url, ['import-django', SQLITE_SOURCE, '--json']);
     const wall = Date.now() - started;
@@ -267,14 +283,23 @@ describe.concurrent.each(testDatabases())('gatehouse import-django on $label', (
     expect(snap.memberships).toHaveLength(t.memberships);
     expect(snap.grants).toHaveLength(t.user_permission_rows);
     expect(new Set(snap.grants.map((g) => g.split('|')[0])).size).toBe(t.users_with_direct_permissions);
-    for (const [group, members] of Object.entries(t.members_per_group)) expect(snap.memberships.filter((m) => m.endsWith(`|${group}`)), group).toHaveLength(members);
-    for (const [group, perms] of Object.entries(t.permissions_per_group)) expect(snap.groupPerms.filter((m) => m.startsWith(`${group}|`)), group).toHaveLength(perms);
+    for (const [group, members] of Object.entries(t.members_per_group))
+      expect(
+        snap.memberships.filter((m) => m.endsWith(`|${group}`)),
+        group,
+      ).toHaveLength(members);
+    for (const [group, perms] of Object.entries(t.permissions_per_group))
+      expect(
+        snap.groupPerms.filter((m) => m.startsWith(`${group}|`)),
+        group,
+      ).toHaveLength(perms);
     const algorithm = (password: string) => (password.startsWith('!') ? 'unusable' : password.split('$')[0]!);
     const byHasher: Record<string, number> = {};
     for (const u of users) byHasher[algorithm(u.password)] = (byHasher[algorithm(u.password)] ?? 0) + 1;
     expect(byHasher).toEqual(t.hashers);
     const iterations: Record<string, number> = {};
-    for (const u of users.filter((x) => x.password.startsWith('pbkdf2_sha256$'))) iterations[u.password.split('$')[1]!] = (iterations[u.password.split('$')[1]!] ?? 0) + 1;
+    for (const u of users.filter((x) => x.password.startsWith('pbkdf2_sha256$')))
+      iterations[u.password.split('$')[1]!] = (iterations[u.password.split('$')[1]!] ?? 0) + 1;
     expect(iterations).toEqual(t.pbkdf2_sha256_iterations);
     // Shared emails are all kept, as in Django (emailUnique is off in this config).
     for (const email of t.emails_shared_case_insensitive) expect(users.filter((u) => u.email.toLowerCase() === email).length).toBeGreaterThan(1);
@@ -312,10 +337,15 @@ describe.concurrent.each(testDatabases())('gatehouse import-django on $label', (
         // A superuser has every permission in the database, gatehouse's own auth ones included.
         const extra = s.is_superuser && s.is_active ? GATEHOUSE_ONLY_AUTH : [];
         expect(sorted(await gatehouse.getAllPermissions(user)), `${s.username} get_all_permissions`).toEqual([...s.get_all_permissions, ...extra].sort());
-        expect(sorted(await gatehouse.authz.getUserPermissions(user)), `${s.username} get_user_permissions`).toEqual([...s.get_user_permissions, ...extra].sort());
-        expect(sorted(await gatehouse.authz.getGroupPermissions(user)), `${s.username} get_group_permissions`).toEqual([...s.get_group_permissions, ...extra].sort());
+        expect(sorted(await gatehouse.authz.getUserPermissions(user)), `${s.username} get_user_permissions`).toEqual(
+          [...s.get_user_permissions, ...extra].sort(),
+        );
+        expect(sorted(await gatehouse.authz.getGroupPermissions(user)), `${s.username} get_group_permissions`).toEqual(
+          [...s.get_group_permissions, ...extra].sort(),
+        );
         for (const [perm, answer] of Object.entries(s.has_perm)) expect(await gatehouse.hasPerm(user, perm), `${s.username} has_perm ${perm}`).toBe(answer);
-        for (const [app, answer] of Object.entries(s.has_module_perms)) expect(await gatehouse.authz.hasModulePerms(user, app), `${s.username} has_module_perms ${app}`).toBe(answer);
+        for (const [app, answer] of Object.entries(s.has_module_perms))
+          expect(await gatehouse.authz.hasModulePerms(user, app), `${s.username} has_module_perms ${app}`).toBe(answer);
         expect((await gatehouse.stores.groups.groupsOfUser(user.id)).map((g) => g.name).sort(), `${s.username} groups`).toEqual([...s.groups].sort());
       }
     } finally {
@@ -373,7 +403,10 @@ describe.concurrent.each(testDatabases())('gatehouse import-django on $label', (
     const again = await inConfigDir(a.url, ['import-django', SQLITE_SOURCE, '--json']);
     expect(again.code, again.stderr).toBe(0);
     const summary = JSON.parse(again.stdout);
-    const upgraded = manifest.samples.filter((s) => s.check_password && s.is_active).map((s) => s.username).sort();
+    const upgraded = manifest.samples
+      .filter((s) => s.check_password && s.is_active)
+      .map((s) => s.username)
+      .sort();
     expect(summary).toMatchObject({
       permissions: { created: 0, existing: 49 },
       groups: { created: 0, existing: 8, grantsAdded: 0, grantsExisting: 49 },
@@ -404,7 +437,9 @@ describe.concurrent.each(testDatabases())('gatehouse import-django on $label', (
     const real = await inConfigDir(b.url, ['import-django', JSON_SOURCE]);
     expect(real.code, real.stderr).toBe(0);
     expect(real.stdout).toContain('Imported from dumpdata file');
-    expect(real.stdout).toContain(`Legacy hashes: ${manifest.totals.hashers.md5} imported password hash(es) use a fast digest (${manifest.totals.hashers.md5} md5).`);
+    expect(real.stdout).toContain(
+      `Legacy hashes: ${manifest.totals.hashers.md5} imported password hash(es) use a fast digest (${manifest.totals.hashers.md5} md5).`,
+    );
     expect(real.stdout).toContain('      passwordHashers: ["argon2","scrypt","pbkdf2_sha256","pbkdf2_sha1","bcrypt_sha256","bcrypt","md5"],');
     expect(real.stdout).toContain('Users:        300 created, 0 updated, 0 unchanged, 0 skipped');
     // Not a terminal: cli-progress's noTTYOutput lines, on stderr only.
@@ -435,7 +470,9 @@ describe.concurrent.each(testDatabases())('gatehouse import-django on $label', (
     const summary = JSON.parse(allowed.stdout);
     expect(summary.users.created).toBe(300);
     expect(summary.users.renumbered).toEqual([{ username: 'admin', djangoId: 1, id: manifest.totals.user_id_max + 1 }]);
-    expect(summary.users.emailsCleared.map((e: { username: string }) => e.username).sort()).toEqual(['Dana.Lee', 'nicholas-thompson', 'Richard.Jimenez'].sort());
+    expect(summary.users.emailsCleared.map((e: { username: string }) => e.username).sort()).toEqual(
+      ['Dana.Lee', 'nicholas-thompson', 'Richard.Jimenez'].sort(),
+    );
     const users = (await snapshot(c.url)).users;
     expect(users.find((u) => u.username === 'Dana.Lee')!.email).toBe('');
     expect(users.find((u) => u.username === 'dana.lee')!.email).toBe('Dana.Lee@example.com');

@@ -71,7 +71,9 @@ export const mailer = { async send(message) { appendFileSync(${JSON.stringify(ou
       ['Finance-Approver-2024', /account details or this site/], // a role name
       ['Carol-Example-2024!!', /account details or this site|too similar/], // the email's parts
     ];
-    const results = await Promise.all(refused.map(([password]) => cli(['user', 'create', 'carol', '--email', 'carol@example.com', '--password-stdin'], `${password}\n`)));
+    const results = await Promise.all(
+      refused.map(([password]) => cli(['user', 'create', 'carol', '--email', 'carol@example.com', '--password-stdin'], `${password}\n`)),
+    );
     refused.forEach(([password, message], i) => {
       expect(results[i]!.code, password).toBe(2);
       expect(results[i]!.stderr, password).toMatch(message);
@@ -79,7 +81,12 @@ export const mailer = { async send(message) { appendFileSync(${JSON.stringify(ou
     const created = await cli(['user', 'create', 'carol', '--email', 'carol@example.com', '--password-stdin'], `${STRONG}\n`);
     expect(created.code, created.stderr).toBe(0);
 
-    const weak = await Promise.all([['changepassword', 'carol'], ['user', 'set-password', 'carol']].map((command) => cli([...command, '--password-stdin'], 'Acme-Acme-Acme-2024\n')));
+    const weak = await Promise.all(
+      [
+        ['changepassword', 'carol'],
+        ['user', 'set-password', 'carol'],
+      ].map((command) => cli([...command, '--password-stdin'], 'Acme-Acme-Acme-2024\n')),
+    );
     for (const res of weak) {
       expect(res.code).toBe(2);
       expect(res.stderr).toMatch(/account details or this site/);

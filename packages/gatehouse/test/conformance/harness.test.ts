@@ -5,7 +5,13 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { publicAccess } from '../../src/fastify/index.js';
-import { CONFORMANCE_GROUPS, type ConformanceAdapter, type ConformanceScenario, type RunningConformanceWorld, startConformanceWorld } from '../../src/testing/index.js';
+import {
+  CONFORMANCE_GROUPS,
+  type ConformanceAdapter,
+  type ConformanceScenario,
+  type RunningConformanceWorld,
+  startConformanceWorld,
+} from '../../src/testing/index.js';
 import { createFastifyAdapter, fastifyAdapter } from './adapters/fastify.js';
 
 function scenario(group: string, startsWith: string): ConformanceScenario {
@@ -32,7 +38,10 @@ describe('the conformance harness catches misbuilt adapters', () => {
   }
 
   test('an adapter that ignores the access declarations fails the access matrix', async () => {
-    const open: ConformanceAdapter = { name: 'open', start: (app) => fastifyAdapter.start({ ...app, routes: app.routes.map((route) => ({ ...route, access: publicAccess() })) }) };
+    const open: ConformanceAdapter = {
+      name: 'open',
+      start: (app) => fastifyAdapter.start({ ...app, routes: app.routes.map((route) => ({ ...route, access: publicAccess() })) }),
+    };
     const check = scenario('access matrix', 'anonymous');
     expect(await outcome(open, check)).toMatch(/anonymous HTML GET \/dashboard\//);
   });

@@ -97,7 +97,17 @@ describe.each(testDatabases())('Accounts on $label', ({ kind }) => {
     it('stores a normal active user with a hashed password and the same field names as AnonymousUser', async () => {
       const username = freshUsername('create');
       const user = await t.gatehouse.accounts.createUser({ username, password: GOOD_PASSWORD, email: 'Create@Example.com', firstName: 'Cre', lastName: 'Ate' });
-      expect(user).toMatchObject({ username, email: 'Create@example.com', firstName: 'Cre', lastName: 'Ate', isActive: true, isStaff: false, isSuperuser: false, lastLogin: null, authEpoch: 0 });
+      expect(user).toMatchObject({
+        username,
+        email: 'Create@example.com',
+        firstName: 'Cre',
+        lastName: 'Ate',
+        isActive: true,
+        isStaff: false,
+        isSuperuser: false,
+        lastLogin: null,
+        authEpoch: 0,
+      });
       expect(user.dateJoined).toBe(t.clock.now());
       expect(user.password.startsWith('argon2$')).toBe(true);
       expect(user.password).not.toContain(GOOD_PASSWORD);

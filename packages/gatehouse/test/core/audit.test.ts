@@ -34,8 +34,16 @@ describe.each(testDatabases())('audit log on $label', ({ kind }) => {
 
   /** Moves entries from `fromSeq` on up by one, leaving a hole at `fromSeq` (two steps: seq is a primary key). */
   async function openGapAt(fromSeq: number): Promise<void> {
-    await suite.database.db.updateTable('gh_audit_log').set((eb) => ({ seq: eb('seq', '+', 1000) })).where('seq', '>=', fromSeq).execute();
-    await suite.database.db.updateTable('gh_audit_log').set((eb) => ({ seq: eb('seq', '-', 999) })).where('seq', '>=', 1000).execute();
+    await suite.database.db
+      .updateTable('gh_audit_log')
+      .set((eb) => ({ seq: eb('seq', '+', 1000) }))
+      .where('seq', '>=', fromSeq)
+      .execute();
+    await suite.database.db
+      .updateTable('gh_audit_log')
+      .set((eb) => ({ seq: eb('seq', '-', 999) }))
+      .where('seq', '>=', 1000)
+      .execute();
   }
 
   /** Writes a forged entry whose hash is computed correctly from the given predecessor. */
@@ -43,7 +51,17 @@ describe.each(testDatabases())('audit log on $label', ({ kind }) => {
     const event = { at: clock.now(), actor: 'mallory', action: 'auth.login', target: 'mallory', data: { forged: true }, ip: null };
     await suite.database.db
       .insertInto('gh_audit_log')
-      .values({ seq, at: event.at, actor: event.actor, action: event.action, target: event.target, data: JSON.stringify(event.data), ip: null, prev_hash: prevHash, hash: auditEntryHash(prevHash, seq, event) })
+      .values({
+        seq,
+        at: event.at,
+        actor: event.actor,
+        action: event.action,
+        target: event.target,
+        data: JSON.stringify(event.data),
+        ip: null,
+        prev_hash: prevHash,
+        hash: auditEntryHash(prevHash, seq, event),
+      })
       .execute();
   }
 
@@ -58,7 +76,15 @@ describe.each(testDatabases())('audit log on $label', ({ kind }) => {
     entries = [];
     for (let i = 1; i <= ENTRIES; i += 1) {
       clock.advance(1000);
-      entries.push(await log.record({ actor: `user${i}`, action: i % 2 ? 'auth.login' : 'auth.logout', target: `user${i}`, data: { i, tags: ['a', 'b'] }, ip: `192.0.2.${i}` }));
+      entries.push(
+        await log.record({
+          actor: `user${i}`,
+          action: i % 2 ? 'auth.login' : 'auth.logout',
+          target: `user${i}`,
+          data: { i, tags: ['a', 'b'] },
+          ip: `192.0.2.${i}`,
+        }),
+      );
     }
   });
   afterAll(async () => {
@@ -143,21 +169,39 @@ describe.each(testDatabases())('audit log on $label', ({ kind }) => {
 
     it('a deleted middle entry with the rest renumbered is still found', async () => {
       await suite.database.db.deleteFrom('gh_audit_log').where('seq', '=', 5).execute();
-      await suite.database.db.updateTable('gh_audit_log').set((eb) => ({ seq: eb('seq', '-', 1) })).where('seq', '>', 5).execute();
-      await suite.database.db.updateTable('gh_audit_head').set({ seq: ENTRIES - 1 }).where('id', '=', 1).execute();
+      await suite.database.db
+        .updateTable('gh_audit_log')
+        .set((eb) => ({ seq: eb('seq', '-', 1) }))
+        .where('seq', '>', 5)
+        .execute();
+      await suite.database.db
+        .updateTable('gh_audit_head')
+        .set({ seq: ENTRIES - 1 })
+        .where('id', '=', 1)
+        .execute();
       expect(await log.verify()).toMatchObject({ ok: false, seq: 5, problem: 'inserted_or_deleted' });
     });
 
     it('deleted newest entries are found because the head still points past the end', async () => {
-      await suite.database.db.deleteFrom('gh_audit_log').where('seq', '>', ENTRIES - 2).execute();
+      await suite.database.db
+        .deleteFrom('gh_audit_log')
+        .where('seq', '>', ENTRIES - 2)
+        .execute();
       const result = await log.verify();
       expect(result).toMatchObject({ ok: false, problem: 'truncated', entries: ENTRIES - 2, seq: ENTRIES - 1 });
       expect(result.ok === false && result.message).toContain(`entry ${ENTRIES}`);
     });
 
     it('deleted newest entries with the head rewound (but not rehashed) are found as a head mismatch', async () => {
-      await suite.database.db.deleteFrom('gh_audit_log').where('seq', '>', ENTRIES - 2).execute();
-      await suite.database.db.updateTable('gh_audit_head').set({ seq: ENTRIES - 2 }).where('id', '=', 1).execute();
+      await suite.database.db
+        .deleteFrom('gh_audit_log')
+        .where('seq', '>', ENTRIES - 2)
+        .execute();
+      await suite.database.db
+        .updateTable('gh_audit_head')
+        .set({ seq: ENTRIES - 2 })
+        .where('id', '=', 1)
+        .execute();
       expect(await log.verify()).toMatchObject({ ok: false, problem: 'head_mismatch', seq: ENTRIES - 2 });
     });
 
@@ -167,7 +211,11 @@ describe.each(testDatabases())('audit log on $label', ({ kind }) => {
     });
 
     it('a rewritten head hash is found', async () => {
-      await suite.database.db.updateTable('gh_audit_head').set({ hash: 'f'.repeat(64) }).where('id', '=', 1).execute();
+      await suite.database.db
+        .updateTable('gh_audit_head')
+        .set({ hash: 'f'.repeat(64) })
+        .where('id', '=', 1)
+        .execute();
       expect(await log.verify()).toMatchObject({ ok: false, problem: 'head_mismatch', seq: ENTRIES });
     });
 

@@ -156,7 +156,10 @@ describe.each(testDatabases())('authenticate on $label', ({ kind }) => {
 // the store conformance suite), no database.
 describe('ordered backends', () => {
   const stores = createMemoryStores();
-  const t = { gatehouse: createGatehouse({ stores, config: { secretKey: 'backend-test-secret-key-0123456789abcdef', passwordHasherSettings: fastHasherSettings } }), database: { stores } };
+  const t = {
+    gatehouse: createGatehouse({ stores, config: { secretKey: 'backend-test-secret-key-0123456789abcdef', passwordHasherSettings: fastHasherSettings } }),
+    database: { stores },
+  };
 
   function recordingBackend(name: string, calls: string[], answer: (credentials: Record<string, unknown>) => Promise<User | null>): AuthBackend {
     return {

@@ -106,7 +106,16 @@ describe('resolveConfig defaults', () => {
 describe('resolveConfig freezes its result', () => {
   it('freezes the object and everything in it', () => {
     const config = resolveConfig({ secretKey: KEY, allowedRedirectHosts: ['example.com'] });
-    for (const part of [config, config.session, config.csrf, config.throttle, config.secretKeys, config.passwordHashers, config.allowedRedirectHosts, config.csrf.trustedOrigins]) {
+    for (const part of [
+      config,
+      config.session,
+      config.csrf,
+      config.throttle,
+      config.secretKeys,
+      config.passwordHashers,
+      config.allowedRedirectHosts,
+      config.csrf.trustedOrigins,
+    ]) {
       expect(Object.isFrozen(part)).toBe(true);
     }
     expect(() => {

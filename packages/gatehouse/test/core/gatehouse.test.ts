@@ -36,7 +36,11 @@ describe('createGatehouse configuration', () => {
   });
 
   it('hashes with the first configured hasher and takes replacement validators', () => {
-    const gatehouse = createGatehouse({ stores, config: { passwordHashers: ['scrypt', 'argon2'] }, passwordValidators: [new MinimumLengthValidator({ minLength: 20 })] });
+    const gatehouse = createGatehouse({
+      stores,
+      config: { passwordHashers: ['scrypt', 'argon2'] },
+      passwordValidators: [new MinimumLengthValidator({ minLength: 20 })],
+    });
     expect(gatehouse.hashers.preferred.algorithm).toBe('scrypt');
     expect(gatehouse.passwordValidators).toHaveLength(1);
     expect(gatehouse.accounts.passwordProblems('short-but-fine').map((p) => p.code)).toEqual(['password_too_short']);

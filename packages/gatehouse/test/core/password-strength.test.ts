@@ -47,7 +47,13 @@ describe('PasswordStrengthValidator (zxcvbn)', () => {
   });
 
   it('accepts long random-looking passwords and passphrases of unrelated words', () => {
-    for (const password of ['Tundra-Quokka-5841-Velvet', 'correct horse battery staple', 'lantern-quartz-meadow', 'Marigold-Zephyr-2290-Anvil', 'vK3#qP9!zW2@mL7$']) {
+    for (const password of [
+      'Tundra-Quokka-5841-Velvet',
+      'correct horse battery staple',
+      'lantern-quartz-meadow',
+      'Marigold-Zephyr-2290-Anvil',
+      'vK3#qP9!zW2@mL7$',
+    ]) {
       expect(strength.validate(password), password).toBeNull();
       expect(codes(password), password).toEqual([]);
     }
@@ -59,7 +65,13 @@ describe('PasswordStrengthValidator (zxcvbn)', () => {
     // `Summer2024!Summer` is ~10^9 guesses: refused at the default, accepted at 10^8.
     expect(strength.validate('Summer2024!Summer')?.code).toBe('password_too_weak');
     expect(new PasswordStrengthValidator({ minGuessesLog10: 8 }).validate('Summer2024!Summer')).toBeNull();
-    for (const options of [{ minGuessesLog10: -1 }, { minGuessesLog10: Number.NaN }, { maxAnalysedLength: 4 }, { maxAnalysedLength: 1000 }, { minGuesses: 3 }]) {
+    for (const options of [
+      { minGuessesLog10: -1 },
+      { minGuessesLog10: Number.NaN },
+      { maxAnalysedLength: 4 },
+      { maxAnalysedLength: 1000 },
+      { minGuesses: 3 },
+    ]) {
       expect(() => new PasswordStrengthValidator(options as never)).toThrow(ConfigError);
     }
     expect(validatorsFromNames([{ name: 'strength', options: { minGuessesLog10: 12 } }])[0]).toMatchObject({ minGuessesLog10: 12 });
@@ -109,7 +121,23 @@ describe('context-specific passwords', () => {
 
   it('gathers the username, the email local part, its pieces and domain labels, the names and the site words', () => {
     expect(contextWordsFor(jane, { words: ['Billing', 'Finance Approver'] })).toEqual(
-      expect.arrayContaining(['jane_doe', 'jane', 'doe', 'jane.doe', 'mail', 'acme-corp', 'acme', 'corp', 'example', 'janet', 'okafor', 'billing', 'finance approver', 'finance', 'approver']),
+      expect.arrayContaining([
+        'jane_doe',
+        'jane',
+        'doe',
+        'jane.doe',
+        'mail',
+        'acme-corp',
+        'acme',
+        'corp',
+        'example',
+        'janet',
+        'okafor',
+        'billing',
+        'finance approver',
+        'finance',
+        'approver',
+      ]),
     );
   });
 
@@ -137,7 +165,10 @@ describe('context-specific passwords', () => {
     });
     expect(gatehouse.accounts.contextWords).toEqual(expect.arrayContaining(['Hyperion', 'Zanzibar', 'payroll', 'auth', 'Night Auditor']));
     for (const password of ['Hyperion-Hyperion-2024', 'Zanzibar!Zanzibar!99', 'Payroll-Payroll-2024!', 'Night-Auditor-2024!!']) {
-      expect(gatehouse.accounts.passwordProblems(password).map((p) => p.code), password).toContain('password_context_specific');
+      expect(
+        gatehouse.accounts.passwordProblems(password).map((p) => p.code),
+        password,
+      ).toContain('password_context_specific');
     }
     expect(gatehouse.accounts.passwordProblems('Tundra-Quokka-5841-Velvet')).toEqual([]);
   });

@@ -204,7 +204,11 @@ describe('validatePassword and assertValidPassword', () => {
       'password_entirely_numeric',
       'password_too_weak',
     ]);
-    expect(validatePassword('jane_doe', jane, validators).map((p) => p.code)).toEqual(['password_too_similar', 'password_too_short', 'password_context_specific']);
+    expect(validatePassword('jane_doe', jane, validators).map((p) => p.code)).toEqual([
+      'password_too_similar',
+      'password_too_short',
+      'password_context_specific',
+    ]);
     expect(validatePassword('', null, validators).map((p) => p.code)).toEqual(['password_too_short', 'password_too_weak']);
     expect(validatePassword('violet-harbour-97', jane, validators)).toEqual([]);
   });

@@ -57,7 +57,9 @@ describe('permissionDefinitions', () => {
   });
 
   it('limits the defaults with defaultPermissions and uses verboseName in generated names', () => {
-    const defs = permissionDefinitions({ ops: { models: { metric_sample: { defaultPermissions: ['view'] }, job: { verboseName: 'batch job', defaultPermissions: ['add'] } } } });
+    const defs = permissionDefinitions({
+      ops: { models: { metric_sample: { defaultPermissions: ['view'] }, job: { verboseName: 'batch job', defaultPermissions: ['add'] } } },
+    });
     const ops = defs.filter((d) => d.appLabel === 'ops');
     expect(ops).toEqual([
       { appLabel: 'ops', model: 'metric_sample', codename: 'view_metric_sample', name: 'Can view metric sample' },
@@ -66,7 +68,9 @@ describe('permissionDefinitions', () => {
   });
 
   it('refuses a codename declared twice in one app', () => {
-    expect(configCode(() => defineApps({ shop: { models: { order: { permissions: { view_order: 'Again' } } } } }))).toBe('gatehouse.config.duplicate_permission');
+    expect(configCode(() => defineApps({ shop: { models: { order: { permissions: { view_order: 'Again' } } } } }))).toBe(
+      'gatehouse.config.duplicate_permission',
+    );
   });
 
   it('refuses names that are not lower-case identifiers', () => {

@@ -129,7 +129,30 @@ describe('isSafeRedirect: properties', () => {
   const urlish = fc
     .array(
       fc.oneof(
-        fc.constantFrom('/', '\\', ':', '@', '?', '#', '.', '%', ' ', '\t', '\n', '\u0000', '\u2028', 'http', 'https', 'javascript', '//', 'evil.com', HOST, 'é', '%2f', '%5c'),
+        fc.constantFrom(
+          '/',
+          '\\',
+          ':',
+          '@',
+          '?',
+          '#',
+          '.',
+          '%',
+          ' ',
+          '\t',
+          '\n',
+          '\u0000',
+          '\u2028',
+          'http',
+          'https',
+          'javascript',
+          '//',
+          'evil.com',
+          HOST,
+          'é',
+          '%2f',
+          '%5c',
+        ),
         fc.string({ maxLength: 4 }),
       ),
       { maxLength: 12 },
@@ -208,7 +231,17 @@ describe('next values with spaces (issue 9 item 17)', () => {
     expect(resolveSafeRedirect(url, http)).toBe(expected);
   });
 
-  test.each([' /x', '/x ', ' //evil.com', '//evil.com ', 'http://evil.com /x', `http://${HOST} /x`, 'https: //evil.com', 'http:// evil.com', ' javascript:alert(1)'])('%j is refused', (url) => {
+  test.each([
+    ' /x',
+    '/x ',
+    ' //evil.com',
+    '//evil.com ',
+    'http://evil.com /x',
+    `http://${HOST} /x`,
+    'https: //evil.com',
+    'http:// evil.com',
+    ' javascript:alert(1)',
+  ])('%j is refused', (url) => {
     expect(resolveSafeRedirect(url, http)).toBeNull();
   });
 

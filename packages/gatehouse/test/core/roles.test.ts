@@ -76,7 +76,12 @@ describe.each(testDatabases())('roles as code on $label', ({ kind }) => {
     expect(state.Support?.permissions).toEqual(['auth.view_user', 'shop.view_all_orders', 'support.view_ticket']);
     expect(state['Staff Ops']?.permissions).toEqual([...staffOpsPermissions].sort());
     expect(state['Staff Ops']?.permissions).toHaveLength(9);
-    expect(state['Finance Approver']?.permissions).toEqual(['billing.approve_payout', 'billing.export_reports', 'billing.view_audit_log', 'billing.view_invoice']);
+    expect(state['Finance Approver']?.permissions).toEqual([
+      'billing.approve_payout',
+      'billing.export_reports',
+      'billing.view_audit_log',
+      'billing.view_invoice',
+    ]);
     expect(state.Admin?.permissions).toEqual([...gatehouse.permissionNames]);
     expect((await gatehouse.planRoles()).inSync).toBe(true);
   });
@@ -110,7 +115,11 @@ describe.each(testDatabases())('roles as code on $label', ({ kind }) => {
     expect(await gatehouse.applyRoles()).toEqual({ createdGroups: [], granted: [], revoked: [] });
     expect(await database.stores.groups.permissions(support.id)).toContain('billing.view_invoice');
 
-    expect(await gatehouse.applyRoles({ prune: true })).toEqual({ createdGroups: [], granted: [], revoked: [{ role: 'Support', permissions: ['billing.view_invoice'] }] });
+    expect(await gatehouse.applyRoles({ prune: true })).toEqual({
+      createdGroups: [],
+      granted: [],
+      revoked: [{ role: 'Support', permissions: ['billing.view_invoice'] }],
+    });
     expect(await database.stores.groups.permissions(support.id)).toEqual(['auth.view_user', 'shop.view_all_orders', 'support.view_ticket']);
     expect((await gatehouse.planRoles()).inSync).toBe(true);
   });
@@ -122,7 +131,11 @@ describe.each(testDatabases())('roles as code on $label', ({ kind }) => {
     const plan = await gatehouse.planRoles();
     expect(plan.drift).toEqual([{ role: 'Finance Approver', missingGroup: false, missingPermissions: ['billing.approve_payout'], extraPermissions: [] }]);
     expect(formatRolePlan(plan)).toContain('+ billing.approve_payout');
-    expect(await gatehouse.applyRoles()).toEqual({ createdGroups: [], granted: [{ role: 'Finance Approver', permissions: ['billing.approve_payout'] }], revoked: [] });
+    expect(await gatehouse.applyRoles()).toEqual({
+      createdGroups: [],
+      granted: [{ role: 'Finance Approver', permissions: ['billing.approve_payout'] }],
+      revoked: [],
+    });
     expect((await database.stores.groups.getByName('Finance Approver'))?.id).toBe(finance.id);
   });
 

@@ -50,7 +50,12 @@ describe.each(testDatabases())('sessions on $label', ({ kind }) => {
           return randomBytes(length);
         },
       };
-      const gatehouse = createGatehouse({ stores: t.database.stores, config: { secretKey: 'session-test-secret-key-0123456789abcdef' }, clock: t.clock, random });
+      const gatehouse = createGatehouse({
+        stores: t.database.stores,
+        config: { secretKey: 'session-test-secret-key-0123456789abcdef' },
+        clock: t.clock,
+        random,
+      });
       requested.length = 0;
       const ids = new Set<string>();
       for (let i = 0; i < 50; i += 1) ids.add((await gatehouse.sessions.start(null)).id);
@@ -80,7 +85,17 @@ describe.each(testDatabases())('sessions on $label', ({ kind }) => {
       const getWithUser = vi.spyOn(t.database.stores.sessions, 'getWithUser');
       const remove = vi.spyOn(t.database.stores.sessions, 'delete');
       const good = (await t.gatehouse.sessions.start(null)).id;
-      for (const bad of ['', 'short', `${good}x`, good.slice(1), `${good.slice(0, 42)}!`, `${good.slice(0, 42)}=`, "' or 1=1 --", 'a'.repeat(10_000), hashSessionId(good)]) {
+      for (const bad of [
+        '',
+        'short',
+        `${good}x`,
+        good.slice(1),
+        `${good.slice(0, 42)}!`,
+        `${good.slice(0, 42)}=`,
+        "' or 1=1 --",
+        'a'.repeat(10_000),
+        hashSessionId(good),
+      ]) {
         expect(await t.gatehouse.sessions.load(bad)).toBeNull();
         expect(await t.gatehouse.sessions.end(bad)).toBe(false);
       }
@@ -361,7 +376,10 @@ describe.each(testDatabases())('sessions on $label', ({ kind }) => {
 
     /** A hash of `password` with other argon2 costs than the gatehouse's: verifying it asks for an upgrade. */
     async function outdatedHash(password: string): Promise<string> {
-      const other = createGatehouse({ stores: t.database.stores, config: { secretKey: 'another-test-secret-key-0123456789', passwordHasherSettings: { argon2: { memoryCost: 2048, timeCost: 1, parallelism: 1 } } } });
+      const other = createGatehouse({
+        stores: t.database.stores,
+        config: { secretKey: 'another-test-secret-key-0123456789', passwordHasherSettings: { argon2: { memoryCost: 2048, timeCost: 1, parallelism: 1 } } },
+      });
       return other.hashers.makePassword(password);
     }
 

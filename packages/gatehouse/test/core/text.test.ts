@@ -25,7 +25,8 @@ describe('isStorableText', () => {
 
 describe('isStorableEmailText', () => {
   test('control characters (C0, DEL, C1) are refused besides NUL and lone surrogates', () => {
-    for (const value of ['a@b.c\r\n', 'a\t@b.c', 'a\u007f@b.c', 'a\u0085@b.c', 'a\u0000@b.c', 'a@b.c\ud800']) expect(isStorableEmailText(value), JSON.stringify(value)).toBe(false);
+    for (const value of ['a@b.c\r\n', 'a\t@b.c', 'a\u007f@b.c', 'a\u0085@b.c', 'a\u0000@b.c', 'a@b.c\ud800'])
+      expect(isStorableEmailText(value), JSON.stringify(value)).toBe(false);
     expect(isStorableEmailText('jané@exämple.com')).toBe(true);
   });
 });
@@ -67,7 +68,13 @@ describe('AuditLog.record', () => {
       },
     } as unknown as AuditStore;
     const audit = new AuditLog(store, new ManualClock());
-    await audit.record({ actor: 'a\u0000', action: 'auth.login_failed', target: `${'x'.repeat(254)}😀`, ip: '1.2.3.4', data: { 'k\u0000': ['v\ud800', { n: 1 }] } });
+    await audit.record({
+      actor: 'a\u0000',
+      action: 'auth.login_failed',
+      target: `${'x'.repeat(254)}😀`,
+      ip: '1.2.3.4',
+      data: { 'k\u0000': ['v\ud800', { n: 1 }] },
+    });
     const event = stored[0]!;
     expect(event.actor).toBe('a\ufffd');
     expect(event.target).toBe(`${'x'.repeat(254)}\ufffd`);

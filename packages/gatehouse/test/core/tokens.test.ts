@@ -7,8 +7,8 @@ import type { PasswordResetTokensOptions } from '../../src/core/tokens.js';
 import { toUser } from '../../src/core/user.js';
 import type { User } from '../../src/core/user.js';
 
-const KEY_A = 'a'.repeat(20) + '-first-secret-key-for-tests';
-const KEY_B = 'b'.repeat(20) + '-second-secret-key-for-tests';
+const KEY_A = `${'a'.repeat(20)}-first-secret-key-for-tests`;
+const KEY_B = `${'b'.repeat(20)}-second-secret-key-for-tests`;
 const TIMEOUT = 3 * 24 * 3600;
 
 function makeUser(overrides: Partial<User> = {}): User {
@@ -154,9 +154,28 @@ describe('PasswordResetTokens', () => {
     const user = makeUser();
     const mac = tokens.make(user).split('-')[1] ?? '';
     const malformed: unknown[] = [
-      '', '-', '--', 'abc', 'x-y', `-${mac}`, `1-${mac.slice(1)}`, `!!-${mac}`, `zzzzzzzzzzz-${mac}`,
-      `zzzzzzzzzzzzzzzzzzzz-${mac}`, `1e3-${mac}`, `ü-${mac}`, `１-${mac}`, `${'9'.repeat(120)}-${mac}`,
-      'a'.repeat(10_000), '😀-😀', `1-${mac}-1`, null, undefined, 42, {}, ['1', mac],
+      '',
+      '-',
+      '--',
+      'abc',
+      'x-y',
+      `-${mac}`,
+      `1-${mac.slice(1)}`,
+      `!!-${mac}`,
+      `zzzzzzzzzzz-${mac}`,
+      `zzzzzzzzzzzzzzzzzzzz-${mac}`,
+      `1e3-${mac}`,
+      `ü-${mac}`,
+      `１-${mac}`,
+      `${'9'.repeat(120)}-${mac}`,
+      'a'.repeat(10_000),
+      '😀-😀',
+      `1-${mac}-1`,
+      null,
+      undefined,
+      42,
+      {},
+      ['1', mac],
     ];
     for (const token of malformed) expect(tokens.check(user, token as string)).toBe(false);
   });
@@ -193,13 +212,9 @@ describe('PasswordResetTokens', () => {
   it('rejects bad configuration with coded errors', () => {
     const base = { secretKeys: [KEY_A], timeoutSeconds: TIMEOUT };
     expect(configCode(() => new PasswordResetTokens({ ...base, secretKeys: [] }))).toBe('gatehouse.config.secret_key_missing');
-    expect(configCode(() => new PasswordResetTokens({ ...base, secretKeys: [KEY_A, 'short'] }))).toBe(
-      'gatehouse.config.secret_key_too_short',
-    );
+    expect(configCode(() => new PasswordResetTokens({ ...base, secretKeys: [KEY_A, 'short'] }))).toBe('gatehouse.config.secret_key_too_short');
     for (const timeoutSeconds of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(configCode(() => new PasswordResetTokens({ ...base, timeoutSeconds }))).toBe(
-        'gatehouse.config.invalid_password_reset_timeout',
-      );
+      expect(configCode(() => new PasswordResetTokens({ ...base, timeoutSeconds }))).toBe('gatehouse.config.invalid_password_reset_timeout');
     }
   });
 });
@@ -229,8 +244,29 @@ describe('uidToBase64 / uidFromBase64', () => {
   it('returns null for garbage, negatives, non-digits, non-canonical and over-long input', () => {
     const b64 = (s: string) => Buffer.from(s).toString('base64url');
     const garbage: unknown[] = [
-      '', 'MQ==', 'MQ=', 'MR', 'M', 'M+', 'M/', 'MQ ', ' MQ', 'ＭＱ', '😀', b64('-1'), b64('01'), b64('1.5'),
-      b64('1e3'), b64(' 1'), b64('abc'), b64('9007199254740992'), b64('1'.repeat(30)), 'A'.repeat(1000), null, 1, {},
+      '',
+      'MQ==',
+      'MQ=',
+      'MR',
+      'M',
+      'M+',
+      'M/',
+      'MQ ',
+      ' MQ',
+      'ＭＱ',
+      '😀',
+      b64('-1'),
+      b64('01'),
+      b64('1.5'),
+      b64('1e3'),
+      b64(' 1'),
+      b64('abc'),
+      b64('9007199254740992'),
+      b64('1'.repeat(30)),
+      'A'.repeat(1000),
+      null,
+      1,
+      {},
     ];
     for (const input of garbage) expect(uidFromBase64(input as string)).toBeNull();
   });

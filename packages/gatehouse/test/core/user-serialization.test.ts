@@ -23,7 +23,20 @@ const record: UserRecord = {
   authEpoch: 4,
 };
 
-const PUBLIC_KEYS = ['id', 'username', 'email', 'firstName', 'lastName', 'isActive', 'isStaff', 'isSuperuser', 'lastLogin', 'dateJoined', 'isAuthenticated', 'isAnonymous'];
+const PUBLIC_KEYS = [
+  'id',
+  'username',
+  'email',
+  'firstName',
+  'lastName',
+  'isActive',
+  'isStaff',
+  'isSuperuser',
+  'lastLogin',
+  'dateJoined',
+  'isAuthenticated',
+  'isAnonymous',
+];
 
 describe('a User serializes to its public shape', () => {
   const user = toUser(record);
@@ -40,7 +53,14 @@ describe('a User serializes to its public shape', () => {
     const parsed = JSON.parse(json) as Record<string, unknown>;
     expect(Object.keys(parsed).sort()).toEqual([...PUBLIC_KEYS].sort());
     expect(parsed).toEqual({ ...publicUser(user) });
-    expect(parsed).toMatchObject({ id: 7, username: 'alice', email: 'alice@example.com', isAuthenticated: true, isAnonymous: false, lastLogin: 1_767_225_600_000 });
+    expect(parsed).toMatchObject({
+      id: 7,
+      username: 'alice',
+      email: 'alice@example.com',
+      isAuthenticated: true,
+      isAnonymous: false,
+      lastLogin: 1_767_225_600_000,
+    });
     // Nested too, as a reply body or a log object would carry it.
     expect(JSON.stringify({ user, list: [user] })).not.toContain(HASH);
   });

@@ -163,7 +163,9 @@ describe.each(testDatabases())('AuditStore on $label', ({ kind }) => {
     const here = new AuditLog(suite.stores.audit, clock);
     const there = new AuditLog(other.stores.audit, clock);
     await Promise.all(
-      Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? here : there).record({ actor: i % 2 === 0 ? 'here' : 'there', action: 'test.two_connections', data: { i } })),
+      Array.from({ length: 60 }, (_, i) =>
+        (i % 2 === 0 ? here : there).record({ actor: i % 2 === 0 ? 'here' : 'there', action: 'test.two_connections', data: { i } }),
+      ),
     );
     await expectContiguousChain(suite.database, 60);
     expect(await here.verify()).toMatchObject({ ok: true, entries: 60 });

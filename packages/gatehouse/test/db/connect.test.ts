@@ -45,7 +45,9 @@ describe.each(testDatabases())('openDatabase and migrate on $label', ({ kind }) 
       { name: '0004_api_tokens', executedAt: null },
       { name: '0005_admin_indexes', executedAt: null },
     ]);
-    expect(await database.migrate({ emailUnique: true })).toEqual({ applied: ['0001_initial', '0002_username_skeleton', '0003_authz_versions', '0004_api_tokens', '0005_admin_indexes'] });
+    expect(await database.migrate({ emailUnique: true })).toEqual({
+      applied: ['0001_initial', '0002_username_skeleton', '0003_authz_versions', '0004_api_tokens', '0005_admin_indexes'],
+    });
     expect(await database.migrate({ emailUnique: true })).toEqual({ applied: [] });
     const [shown] = await database.showMigrations();
     expect(shown?.name).toBe('0001_initial');
@@ -55,7 +57,16 @@ describe.each(testDatabases())('openDatabase and migrate on $label', ({ kind }) 
   it('creates every table the stores use, with the audit head seeded empty', async () => {
     const { database } = await open();
     await database.migrate();
-    for (const table of ['auth_user', 'auth_group', 'auth_permission', 'auth_user_groups', 'auth_group_permissions', 'auth_user_user_permissions', 'gh_session', 'gh_audit_log']) {
+    for (const table of [
+      'auth_user',
+      'auth_group',
+      'auth_permission',
+      'auth_user_groups',
+      'auth_group_permissions',
+      'auth_user_user_permissions',
+      'gh_session',
+      'gh_audit_log',
+    ]) {
       const result = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(database.db);
       expect(Number(result.rows[0]?.n)).toBe(0);
     }

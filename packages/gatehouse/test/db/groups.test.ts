@@ -100,9 +100,7 @@ describe.each(testDatabases())('GroupStore on $label', ({ kind }) => {
     await suite.stores.groups.addUser(bob.id, group.id);
     await suite.stores.groups.addUser(alice.id, other.id);
     expect(await suite.stores.groups.memberIds(group.id)).toEqual([alice.id, bob.id]);
-    expect((await suite.stores.groups.groupsOfUser(alice.id)).map((g) => g.id).sort((a, b) => a - b)).toEqual(
-      [group.id, other.id].sort((a, b) => a - b),
-    );
+    expect((await suite.stores.groups.groupsOfUser(alice.id)).map((g) => g.id).sort((a, b) => a - b)).toEqual([group.id, other.id].sort((a, b) => a - b));
     expect(await suite.stores.groups.groupsOfUser(bob.id)).toEqual([group]);
   });
 

@@ -76,9 +76,7 @@ export async function countRows(database: Database, table: string): Promise<numb
 
 /** How many rows of a table have `column = value`, read with plain SQL. */
 export async function countWhere(database: Database, table: string, column: string, value: string | number): Promise<number> {
-  const result = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(column)} = ${value}`.execute(
-    database.db,
-  );
+  const result = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(column)} = ${value}`.execute(database.db);
   return Number(result.rows[0]?.n ?? 0);
 }
 

@@ -103,7 +103,10 @@ describe.each(testDatabases())('permission cache on $label', ({ kind }) => {
   it('sees a role change applied by another instance (roles apply --prune)', async () => {
     const { session } = await financeSession();
     expect(await nextRequest(session, 'billing.view_audit_log')).toBe(true);
-    const narrower = defineRoles<SeedPermission>({ ...seedRoles, 'Finance Approver': ['billing.view_invoice', 'billing.approve_payout', 'billing.export_reports'] });
+    const narrower = defineRoles<SeedPermission>({
+      ...seedRoles,
+      'Finance Approver': ['billing.view_invoice', 'billing.approve_payout', 'billing.export_reports'],
+    });
     const c = await createTestGatehouse({ apps: seedApps, roles: narrower, databaseUrl: url, clock: a.clock });
     try {
       await c.gatehouse.applyRoles({ prune: true });
@@ -142,7 +145,8 @@ describe.each(testDatabases())('permission cache on $label', ({ kind }) => {
     try {
       const sessions: LoadedSession[] = [];
       for (let i = 0; i < 3; i++) sessions.push((await financeSession()).session);
-      const check = async (s: LoadedSession): Promise<boolean> => small.gatehouse.hasPerm((await small.gatehouse.sessions.load(s.id))!.user!, 'billing.view_invoice');
+      const check = async (s: LoadedSession): Promise<boolean> =>
+        small.gatehouse.hasPerm((await small.gatehouse.sessions.load(s.id))!.user!, 'billing.view_invoice');
       for (const s of sessions) expect(await check(s)).toBe(true);
       let stats = small.gatehouse.authz.cacheStats();
       expect(stats).toMatchObject({ size: 2, capacity: 2, evictions: 1, misses: 3, hits: 0 });
@@ -161,7 +165,8 @@ describe.each(testDatabases())('permission cache on $label', ({ kind }) => {
     try {
       const { session } = await financeSession();
       const rows = vi.spyOn(off.database.stores.permissions, 'userPermissionRows');
-      for (let i = 0; i < 3; i++) expect(await off.gatehouse.hasPerm((await off.gatehouse.sessions.load(session.id))!.user!, 'billing.view_invoice')).toBe(true);
+      for (let i = 0; i < 3; i++)
+        expect(await off.gatehouse.hasPerm((await off.gatehouse.sessions.load(session.id))!.user!, 'billing.view_invoice')).toBe(true);
       expect(rows).toHaveBeenCalledTimes(3);
       expect(off.gatehouse.authz.cacheStats().size).toBe(0);
     } finally {

@@ -73,7 +73,11 @@ describe.each(testDatabases())('SessionStore on $label', ({ kind }) => {
     await suite.stores.sessions.create(owned);
     await suite.stores.sessions.create(anonymous);
     // The authorization versions ride along (bumpAuthEpoch bumped the user's once).
-    expect(await suite.stores.sessions.getWithUser(owned.idHash)).toEqual({ session: owned, user: fresh, authzVersions: { user: 1, global: expect.any(Number) } });
+    expect(await suite.stores.sessions.getWithUser(owned.idHash)).toEqual({
+      session: owned,
+      user: fresh,
+      authzVersions: { user: 1, global: expect.any(Number) },
+    });
     expect(await suite.stores.sessions.getWithUser(anonymous.idHash)).toEqual({ session: anonymous, user: null });
   });
 

@@ -269,7 +269,10 @@ describe.each(backends)('LoginThrottle on $label', (backend) => {
     // The address cap out of the way: this is about the pair counter alone.
     const throttle = await backend.make({ perAccountAndAddress: 5, perAddress: 1000, window: 900 });
     const key = freshKey();
-    const admitted = await reserveAtOnce(throttle, Array.from({ length: 200 }, () => key));
+    const admitted = await reserveAtOnce(
+      throttle,
+      Array.from({ length: 200 }, () => key),
+    );
     expect(admitted).toHaveLength(5);
     await Promise.all(admitted.map((a) => a.failed()));
     expect((await probe(throttle, key)).allowed).toBe(false);
@@ -382,7 +385,13 @@ describe.each(backends)('LoginThrottle on $label', (backend) => {
     const throttle = await backend.make(defaultsFromConfig);
     const { ip } = freshKey();
     const name = `Alice${counter}`;
-    for (const variant of [name, name.toUpperCase(), name.toLowerCase(), name.normalize('NFKC').replace(/[A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)), `aLiCe${counter}`]) {
+    for (const variant of [
+      name,
+      name.toUpperCase(),
+      name.toLowerCase(),
+      name.normalize('NFKC').replace(/[A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)),
+      `aLiCe${counter}`,
+    ]) {
       await fail(throttle, { username: variant, ip });
     }
     expect((await probe(throttle, { username: name.toLowerCase(), ip })).allowed).toBe(false);

@@ -30,13 +30,12 @@ describe('parseDatabaseUrl', () => {
     expect(parseDatabaseUrl(url)).toEqual({ kind: 'sqlite', filename });
   });
 
-  it.each([
-    'postgres://app:s3cret@db.internal:5432/app',
-    'postgresql://app@localhost/app?sslmode=require',
-    'postgres://%2Fvar%2Frun%2Fpostgresql/app',
-  ])('passes the PostgreSQL URL %s through unchanged', (url) => {
-    expect(parseDatabaseUrl(url)).toEqual({ kind: 'postgres', connectionString: url });
-  });
+  it.each(['postgres://app:s3cret@db.internal:5432/app', 'postgresql://app@localhost/app?sslmode=require', 'postgres://%2Fvar%2Frun%2Fpostgresql/app'])(
+    'passes the PostgreSQL URL %s through unchanged',
+    (url) => {
+      expect(parseDatabaseUrl(url)).toEqual({ kind: 'postgres', connectionString: url });
+    },
+  );
 
   it.each([
     ['mysql://root:hunter2-secret@db/app', 'hunter2-secret'],

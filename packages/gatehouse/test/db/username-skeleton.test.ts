@@ -96,7 +96,9 @@ describe.each(testDatabases())('confusable usernames on $label', ({ kind }) => {
       const plan = await sql<{ detail: string }>`explain query plan select id from auth_user where username_skeleton = ${'x'} limit 1`.execute(db);
       expect(plan.rows.map((r) => r.detail).join(' ')).toMatch(/USING (COVERING )?INDEX auth_user_username_skeleton_idx/);
     } else {
-      const found = await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = 'auth_user' and indexname = 'auth_user_username_skeleton_idx'`.execute(db);
+      const found = await sql<{
+        indexname: string;
+      }>`select indexname from pg_indexes where tablename = 'auth_user' and indexname = 'auth_user_username_skeleton_idx'`.execute(db);
       expect(found.rows).toHaveLength(1);
     }
   });
@@ -116,7 +118,9 @@ describe.each(testDatabases())('confusable usernames on $label', ({ kind }) => {
       const names = ['paypal', 'Ꮇoney', ...Array.from({ length: 1203 }, (_, i) => `user${i}`)];
       for (let i = 0; i < names.length; i += 400) {
         await sql`insert into auth_user (username, email, password, first_name, last_name, is_active, is_staff, is_superuser, date_joined)
-          values ${sql.join(names.slice(i, i + 400).map((n) => sql`(${n}, '', '!', '', '', ${kind === 'postgres' ? sql`true` : sql`1`}, ${kind === 'postgres' ? sql`false` : sql`0`}, ${kind === 'postgres' ? sql`false` : sql`0`}, 0)`))}`.execute(old.db);
+          values ${sql.join(names.slice(i, i + 400).map((n) => sql`(${n}, '', '!', '', '', ${kind === 'postgres' ? sql`true` : sql`1`}, ${kind === 'postgres' ? sql`false` : sql`0`}, ${kind === 'postgres' ? sql`false` : sql`0`}, 0)`))}`.execute(
+          old.db,
+        );
       }
       expect((await old.migrate()).applied).toEqual(['0002_username_skeleton', '0003_authz_versions', '0004_api_tokens', '0005_admin_indexes']);
       const rows = await sql<{ username: string; username_skeleton: string }>`select username, username_skeleton from auth_user`.execute(old.db);

@@ -18,7 +18,9 @@ const MARKER = /^<!--\s*runnable\s*-->\s*$/;
 /** Every runnable block of docs/*.md, in file order. */
 export function runnableBlocks(docsDir: string): RunnableBlock[] {
   const blocks: RunnableBlock[] = [];
-  for (const file of readdirSync(docsDir).filter((f) => f.endsWith('.md')).sort()) {
+  for (const file of readdirSync(docsDir)
+    .filter((f) => f.endsWith('.md'))
+    .sort()) {
     const lines = readFileSync(join(docsDir, file), 'utf8').split('\n');
     for (let i = 0; i < lines.length; i += 1) {
       if (!MARKER.test(lines[i] ?? '')) continue;
@@ -42,7 +44,7 @@ export function withSourceImports(code: string, root: string): string {
     'gatehouse/mail': 'src/mail/index.ts',
     'gatehouse/testing': 'src/testing/index.ts',
   };
-  return code.replace(/(from\s+|import\s*\(\s*|declare module\s+)'(gatehouse(?:\/[a-z]+)?)'/g, (whole, lead: string, name: string) => {
+  return code.replace(/(from\s+|import\s*\(\s*|declare module\s+)'(gatehouse(?:\/[a-z]+)?)'/g, (_whole, lead: string, name: string) => {
     const target = entry[name];
     if (!target) throw new Error(`unknown entry point '${name}'`);
     // `declare module` is rewritten too, so an augmentation reaches the same source module.

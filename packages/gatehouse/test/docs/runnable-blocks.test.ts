@@ -101,7 +101,7 @@ describe('the documentation', () => {
 
   it('type-checks every runnable block under strict settings', { timeout: 180_000 }, () => {
     const dir = scratch();
-    blocks.forEach((block, index) => writeFileSync(join(dir, `block-${index}.mts`), `// ${block.label}\n${withSourceImports(block.code, root)}`));
+    for (const [index, block] of blocks.entries()) writeFileSync(join(dir, `block-${index}.mts`), `// ${block.label}\n${withSourceImports(block.code, root)}`);
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({

@@ -30,11 +30,29 @@ describe('the documentation site', () => {
     for (const command of ['gatehouse migrate', 'gatehouse roles plan', 'gatehouse audit verify', 'gatehouse import-django', 'gatehouse user create']) {
       expect(cli).toContain(`## ${command}\n`);
     }
-    const help = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'roles', 'plan', '--help'], { cwd: root, encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
+    const help = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'roles', 'plan', '--help'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, COLUMNS: '80' },
+    });
     expect(cli).toContain(help.stdout.trimEnd());
 
     const dist = join(workspace, 'docs', '.vitepress', 'dist');
-    for (const page of ['index', 'getting-started', 'permissions-and-roles', 'object-rules', 'guards-and-routes', 'account-views', 'reauthentication', 'audit-log', 'testing', 'cli', 'migrating-from-django', 'security-model', 'api-clients']) {
+    for (const page of [
+      'index',
+      'getting-started',
+      'permissions-and-roles',
+      'object-rules',
+      'guards-and-routes',
+      'account-views',
+      'reauthentication',
+      'audit-log',
+      'testing',
+      'cli',
+      'migrating-from-django',
+      'security-model',
+      'api-clients',
+    ]) {
       expect(existsSync(join(dist, `${page}.html`)), page).toBe(true);
     }
     // The runnable marker is a comment: nothing of it shows on the page.

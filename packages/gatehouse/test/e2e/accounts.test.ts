@@ -90,7 +90,11 @@ for (const database of testDatabases()) {
       const elsewhere = client();
       await here.login('ops', DEMO_PASSWORD);
       await elsewhere.login('ops', DEMO_PASSWORD);
-      const wrong = await here.submit('/accounts/password_change/', { old_password: 'nope', new_password1: 'ops new passphrase 2', new_password2: 'ops new passphrase 2' });
+      const wrong = await here.submit('/accounts/password_change/', {
+        old_password: 'nope',
+        new_password1: 'ops new passphrase 2',
+        new_password2: 'ops new passphrase 2',
+      });
       expect(wrong.status).toBe(200);
       expect(wrong.body).toContain('Your old password was entered incorrectly');
       const changed = await here.submit('/accounts/password_change/', {
@@ -164,7 +168,10 @@ for (const database of testDatabases()) {
       const bad = await api.request('/account/email/', { json: { email: 'a3@example.com', password: 'nope' }, headers: { 'x-csrftoken': api.csrf } });
       expect(bad.status).toBe(200);
       expect(bad.json()).toMatchObject({ error: 'invalid', email: 'alice.new@example.com' });
-      const good = await api.request('/account/email/', { json: { email: 'alice@example.com', password: DEMO_PASSWORD }, headers: { 'x-csrftoken': api.csrf } });
+      const good = await api.request('/account/email/', {
+        json: { email: 'alice@example.com', password: DEMO_PASSWORD },
+        headers: { 'x-csrftoken': api.csrf },
+      });
       expect(good.json()).toEqual({ email: 'alice@example.com' });
     });
 

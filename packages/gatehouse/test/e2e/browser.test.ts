@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type FreshDatabase, freshDatabaseUrl, repoRoot, workspaceRoot } from '../support/databases.js';
+import { type FreshDatabase, freshDatabaseUrl, workspaceRoot } from '../support/databases.js';
 import { DEMO_PASSWORD, type ExampleProcess, exampleEnv, startExample } from './support/example-process.js';
 import { type LoopbackSmtp, resetLink, startSmtp } from './support/smtp.js';
 
@@ -50,7 +50,16 @@ describe.skipIf(!hasChromium)(title, () => {
     profile = await mkdtemp(join(tmpdir(), 'gh-e2e-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1100, height: 760 },
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -91,7 +100,7 @@ describe.skipIf(!hasChromium)(title, () => {
     const denied = await page.goto(`${server.url}/invoices/`);
     expect(denied?.status()).toBe(403);
     await expect(page.locator('h1').textContent()).resolves.toBe('Access denied');
-    const text = await page.locator('body').innerText();
+    const text = await page.locator('body').textContent();
     expect(text).not.toMatch(/billing\.|view_invoice|permission [a-z_]+\./i);
     await shot('05-alice-403');
     await page.goto(`${server.url}/orders/`);

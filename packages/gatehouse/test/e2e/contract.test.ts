@@ -217,7 +217,9 @@ for (const database of testDatabases()) {
       const other = await db.addPendingPayout('ops');
       await browsers.root.request('/dashboard/');
       const raced = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => (i % 2 ? browsers.root : fin).request(`/payouts/${other}/approve/`, { form: { csrfmiddlewaretoken: (i % 2 ? browsers.root : fin).csrf } })),
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? browsers.root : fin).request(`/payouts/${other}/approve/`, { form: { csrfmiddlewaretoken: (i % 2 ? browsers.root : fin).csrf } }),
+        ),
       );
       expect(raced.filter((r) => r.status === 200)).toHaveLength(1);
       expect(raced.filter((r) => r.status === 409)).toHaveLength(9);
@@ -241,7 +243,10 @@ for (const database of testDatabases()) {
 
       const onRoute = entries.filter((e) => e.target === 'POST /payouts/:id/approve/');
       for (const user of CANNOT_APPROVE) {
-        expect(onRoute.some((e) => e.actor === user && e.action === 'access.denied'), `${user} denied`).toBe(true);
+        expect(
+          onRoute.some((e) => e.actor === user && e.action === 'access.denied'),
+          `${user} denied`,
+        ).toBe(true);
       }
       expect(onRoute.some((e) => e.actor === null && e.action === 'access.denied')).toBe(true);
       expect(onRoute.some((e) => e.actor === 'fin' && e.action === 'access.allowed')).toBe(true);

@@ -37,7 +37,9 @@ describe('the example at its edge', () => {
         expect(res.body).toMatch(/^Bad request/);
       }
       // No proxy is trusted: the header is not read at all, so it is harmless.
-      expect((await rawHttp(app.url, { path: '/health/', headers: { host: `127.0.0.1:${port}`, 'x-forwarded-proto': 'https://evil.example/?' } })).status).toBe(200);
+      expect((await rawHttp(app.url, { path: '/health/', headers: { host: `127.0.0.1:${port}`, 'x-forwarded-proto': 'https://evil.example/?' } })).status).toBe(
+        200,
+      );
       const line = app.logs().find((l) => (l.gatehouse as { kind?: string } | undefined)?.kind === 'host');
       expect(line?.gatehouse).toMatchObject({ user: null, anonymous: true, ip: '127.0.0.1', route: 'GET /health/' });
     } finally {
@@ -46,7 +48,9 @@ describe('the example at its edge', () => {
   });
 
   test('TRUST_PROXY as a list and ALLOWED_HOSTS: the audit sees the address the proxy saw; a forged X-Forwarded-Proto gets 400', async () => {
-    const app = await startExample(exampleEnv(`sqlite:${join(dir, 'proxied.sqlite3')}`, { TRUST_PROXY: '127.0.0.0/8,10.0.0.0/8', ALLOWED_HOSTS: 'billing.example.com,127.0.0.1' }));
+    const app = await startExample(
+      exampleEnv(`sqlite:${join(dir, 'proxied.sqlite3')}`, { TRUST_PROXY: '127.0.0.0/8,10.0.0.0/8', ALLOWED_HOSTS: 'billing.example.com,127.0.0.1' }),
+    );
     try {
       const root = new HttpClient(app.url);
       await root.request('/accounts/login/');
@@ -82,7 +86,9 @@ describe('the example at its edge', () => {
       [{ NODE_ENV: 'staging', DEMO_DATA: '1' }, true],
       [{ NODE_ENV: 'test', DEMO_DATA: '0' }, false],
     ];
-    const started = await Promise.all(cases.map(([extra], i) => startExample(exampleEnv(`sqlite:${join(dir, `demo-${i}.sqlite3`)}`, { LOG_LEVEL: 'warn', ...extra }))));
+    const started = await Promise.all(
+      cases.map(([extra], i) => startExample(exampleEnv(`sqlite:${join(dir, `demo-${i}.sqlite3`)}`, { LOG_LEVEL: 'warn', ...extra }))),
+    );
     try {
       for (const [i, app] of started.entries()) {
         const [extra, seeded] = cases[i]!;

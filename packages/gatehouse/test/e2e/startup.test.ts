@@ -39,7 +39,10 @@ describe('example start-up', () => {
       [{ DATABASE_URL: 'mysql://root:hunter2@db/app' }, /DATABASE_URL \(mysql:…\) is not supported/],
       [{ EMAIL_URL: 'pigeon://loft' }, /EMAIL_URL \(pigeon:…\) cannot be used/],
       [{ SECRET_KEY: 'short' }, /SECRET_KEY: every key needs at least 32 random characters/],
-      [{ TRUST_PROXY: 'yes' }, /^example: TRUST_PROXY must be the number of proxies in front of the app \(e\.g\. 1\) or a comma-separated list of their addresses\/CIDRs .*; got "yes"\.$/],
+      [
+        { TRUST_PROXY: 'yes' },
+        /^example: TRUST_PROXY must be the number of proxies in front of the app \(e\.g\. 1\) or a comma-separated list of their addresses\/CIDRs .*; got "yes"\.$/,
+      ],
       [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY must be the number of proxies/],
       [{ TRUST_PROXY: '99' }, /TRUST_PROXY must be the number of proxies/],
       [{ ALLOWED_HOSTS: 'billing.example.com,a b' }, /^example: ALLOWED_HOSTS must list host names separated by commas .*"a b" is not one\.$/],
@@ -47,7 +50,10 @@ describe('example start-up', () => {
       [{ NODE_ENV: 'production', SITE_URL: 'https://billing.example.com' }, /^example: ALLOWED_HOSTS is required in production/],
       [{ NODE_ENV: 'production', SECRET_KEY: '' }, /SECRET_KEY is required when NODE_ENV=production/],
       [{ NODE_ENV: 'production', SITE_URL: 'http://billing.example.com' }, /SITE_URL must be an https URL in production/],
-      [{ NODE_ENV: 'production', SITE_URL: 'https://billing.example.com', ALLOWED_HOSTS: 'billing.example.com', EMAIL_URL: 'console:' }, /EMAIL_URL is required in production and must deliver mail/],
+      [
+        { NODE_ENV: 'production', SITE_URL: 'https://billing.example.com', ALLOWED_HOSTS: 'billing.example.com', EMAIL_URL: 'console:' },
+        /EMAIL_URL is required in production and must deliver mail/,
+      ],
     ];
     const results = await Promise.all(cases.map(([extra]) => runExampleToExit(exampleEnv(db, extra))));
     results.forEach((result, i) => {

@@ -67,7 +67,9 @@ describe('gh.check(app)', () => {
     const gh = await make();
     const app = appWith(gh, (a) => {
       a.get('/health/', access(publicAccess({ session: false })), handler);
-      a.route('/invoices/').get(access(permission('billing.view_invoice')), handler).post(permissionRequired('billing.add_invoice'), handler);
+      a.route('/invoices/')
+        .get(access(permission('billing.view_invoice')), handler)
+        .post(permissionRequired('billing.add_invoice'), handler);
       const admin = express.Router();
       admin.get('/users/', staffMemberRequired(), handler);
       a.use('/admin', admin);
@@ -184,19 +186,37 @@ describe('gh.check(app)', () => {
 describe('gh.routes(app): the route inventory', () => {
   it('lists every route with its access class, permissions, rule, recent-auth and CSRF exemption; the 405s left out', async () => {
     const gh = await make({ gatehouse: t.gatehouse });
-    const rule = defineRule<{ ownerId: number }>({ name: 'shop.order.view', grantedBy: ['shop.view_all_orders'], check: (u, o) => o.ownerId === u.id, where: () => ({}) as never });
+    const rule = defineRule<{ ownerId: number }>({
+      name: 'shop.order.view',
+      grantedBy: ['shop.view_all_orders'],
+      check: (u, o) => o.ownerId === u.id,
+      where: () => ({}) as never,
+    });
     const app = appWith(gh, (a) => {
       a.get('/health/', access(publicAccess({ session: false })), handler);
       a.get('/orders/:id/', access(objectRule(rule)), handler);
       a.post('/payouts/:id/approve/', access(critical('billing.approve_payout', { recentAuth: 300 })), handler);
       a.post('/hooks/stripe/', access(publicAccess(), { csrf: false }), handler);
       a.get('/settings/', recentAuthRequired(), handler);
-      a.get('/custom/', userPassesTest((user) => user.isAuthenticated, { name: 'is_member' }), handler);
+      a.get(
+        '/custom/',
+        userPassesTest((user) => user.isAuthenticated, { name: 'is_member' }),
+        handler,
+      );
     });
     gh.check(app);
     const routes = gh.routes(app);
     const by = (method: string, url: string) => routes.find((r) => r.method === method && r.url === url);
-    expect(by('GET', '/health/')).toEqual({ method: 'GET', url: '/health/', access: 'public', permissions: [], recentAuth: null, rule: null, csrfExempt: false, declaredBy: 'config' });
+    expect(by('GET', '/health/')).toEqual({
+      method: 'GET',
+      url: '/health/',
+      access: 'public',
+      permissions: [],
+      recentAuth: null,
+      rule: null,
+      csrfExempt: false,
+      declaredBy: 'config',
+    });
     expect(by('GET', '/orders/:id/')).toMatchObject({ access: 'object', permissions: ['shop.view_all_orders'], rule: 'shop.order.view' });
     expect(by('POST', '/payouts/:id/approve/')).toMatchObject({ access: 'critical', permissions: ['billing.approve_payout'], recentAuth: 300 });
     expect(by('POST', '/hooks/stripe/')).toMatchObject({ access: 'public', csrfExempt: true });

@@ -28,7 +28,15 @@ function requireBuild(): void {
 
 function start(databaseUrl: string): Promise<Running> {
   requireBuild();
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, EMAIL_URL: 'memory:', DEMO_PASSWORD };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    EMAIL_URL: 'memory:',
+    DEMO_PASSWORD,
+  };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join('src', 'main.ts')], { cwd: folder, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -142,7 +150,9 @@ describe('example-express type-checks against the built gatehouse/express', () =
   it('tsc -p example-express (req.user typed through the package, strict settings)', async () => {
     requireBuild();
     const tsc = join(workspaceRoot(), 'node_modules', 'typescript', 'bin', 'tsc');
-    const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(folder, 'tsconfig.json')], { cwd: folder }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? 'tsc failed' }));
+    const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(folder, 'tsconfig.json')], { cwd: folder }).catch(
+      (error: { stdout?: string }) => ({ stdout: error.stdout ?? 'tsc failed' }),
+    );
     expect(result.stdout).toBe('');
   }, 120_000);
 });

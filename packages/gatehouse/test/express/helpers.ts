@@ -153,7 +153,12 @@ export class Browser {
       body = JSON.stringify(ask.json);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await fetch(path.startsWith('/') ? `${this.origin}${path}` : new URL(path, this.origin), { method: ask.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const res = await fetch(path.startsWith('/') ? `${this.origin}${path}` : new URL(path, this.origin), {
+      method: ask.method ?? (body !== undefined ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
     const cookies = res.headers.getSetCookie();
     for (const line of cookies) {
       const [pair = ''] = line.split(';');

@@ -16,7 +16,11 @@ const files = readdirSync(DIR)
 
 function specifiers(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const found = [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gms), ...text.matchAll(/^\s*import\s+'([^']+)'/gm), ...text.matchAll(/import\(\s*'([^']+)'\s*\)/g)];
+  const found = [
+    ...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gms),
+    ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
+    ...text.matchAll(/import\(\s*'([^']+)'\s*\)/g),
+  ];
   return found.map((m) => m[1] ?? '');
 }
 
@@ -33,7 +37,14 @@ describe('src/express', () => {
   });
 
   it('has no import cycles', () => {
-    const graph = new Map(files.map((file) => [file, specifiers(file).filter((s) => s.startsWith('./')).map((s) => join(DIR, s.replace(/\.js$/, '.ts')))]));
+    const graph = new Map(
+      files.map((file) => [
+        file,
+        specifiers(file)
+          .filter((s) => s.startsWith('./'))
+          .map((s) => join(DIR, s.replace(/\.js$/, '.ts'))),
+      ]),
+    );
     const cycles: string[] = [];
     const done = new Set<string>();
     const path: string[] = [];

@@ -187,7 +187,10 @@ for (const database of testDatabases()) {
 
     it('a CSRF-exempt route needs no token and gets its raw body untouched', async () => {
       // (A JSON body would be read by the app's own express.json() above, as the app asked.)
-      const res = await new Browser(t.origin).request('/hooks/signed/', { body: '{"event":"paid"}', headers: { 'content-type': 'application/x-signed+event' } });
+      const res = await new Browser(t.origin).request('/hooks/signed/', {
+        body: '{"event":"paid"}',
+        headers: { 'content-type': 'application/x-signed+event' },
+      });
       expect(res.status).toBe(200);
       expect(res.json()).toEqual({ raw: '{"event":"paid"}' });
     });
@@ -201,7 +204,10 @@ for (const database of testDatabases()) {
     });
 
     it('an anonymous POST to a protected route is sent to log in, not told its form expired; its body is not read', async () => {
-      const res = await new Browser(t.origin).request('/forms/', { body: 'x'.repeat(3 * 1024 * 1024), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const res = await new Browser(t.origin).request('/forms/', {
+        body: 'x'.repeat(3 * 1024 * 1024),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe('/accounts/login/?next=/forms/');
     });
@@ -210,17 +216,29 @@ for (const database of testDatabases()) {
       const alice = new Browser(t.origin);
       await alice.login('alice');
       const token = await alice.freshToken();
-      const big = await alice.request('/forms/', { body: `a=${'x'.repeat(1024 * 1024)}`, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-csrftoken': token } });
+      const big = await alice.request('/forms/', {
+        body: `a=${'x'.repeat(1024 * 1024)}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-csrftoken': token },
+      });
       expect(big.status).toBe(413);
-      const many = await alice.request('/forms/', { body: Array.from({ length: 201 }, (_, i) => `f${i}=1`).join('&'), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-csrftoken': token } });
+      const many = await alice.request('/forms/', {
+        body: Array.from({ length: 201 }, (_, i) => `f${i}=1`).join('&'),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-csrftoken': token },
+      });
       expect(many.status).toBe(413);
-      const bad = await alice.request('/forms/', { body: '{"a":', headers: { 'content-type': 'application/json', 'x-csrftoken': token, accept: 'application/json' } });
+      const bad = await alice.request('/forms/', {
+        body: '{"a":',
+        headers: { 'content-type': 'application/json', 'x-csrftoken': token, accept: 'application/json' },
+      });
       expect(bad.status).toBe(400);
       expect(bad.json()).toMatchObject({ error: 'bad_request' });
       const fine = await alice.request('/forms/', { form: { a: '1', b: '2', csrfmiddlewaretoken: token } });
       expect(fine.json()).toEqual({ fields: 3 });
       // The account forms take 64 KiB at most.
-      const login = await new Browser(t.origin).request('/accounts/login/', { body: `username=${'u'.repeat(70 * 1024)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const login = await new Browser(t.origin).request('/accounts/login/', {
+        body: `username=${'u'.repeat(70 * 1024)}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(login.status).toBe(413);
     });
 
@@ -386,7 +404,10 @@ describe('gatehouse/express: failing closed and proxy trust (SQLite)', () => {
     try {
       const browser = new Browser(trusting.origin);
       await browser.request('/accounts/login/');
-      await browser.request('/accounts/login/', { form: { username: 'alice', password: PASSWORD, csrfmiddlewaretoken: browser.token }, headers: { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' } });
+      await browser.request('/accounts/login/', {
+        form: { username: 'alice', password: PASSWORD, csrfmiddlewaretoken: browser.token },
+        headers: { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' },
+      });
       const [entry] = await trusting.t.gatehouse.audit.list({ action: 'auth.login', limit: 1 });
       expect(entry?.ip).toBe('203.0.113.9');
     } finally {

@@ -101,7 +101,7 @@ describe('access classes', () => {
     expect(denied.body).toContain('Access denied');
     expect(denied.body).not.toMatch(PERMISSION_NAMES);
     expect(denied.body).not.toMatch(/invoice/i);
-    expect(denied.body).not.toContain(String(h.users.alice!.id) + '<');
+    expect(denied.body).not.toContain(`${String(h.users.alice!.id)}<`);
     expect(denied.headers['cache-control']).toBe('no-store');
     const fin = Client.inject(h.app);
     await fin.login('fin');
@@ -117,7 +117,12 @@ describe('access classes', () => {
     const res = await alice.request('/invoices/', { headers: { accept: 'application/json' } });
     expect(res.status).toBe(403);
     expect(res.json()).toEqual({ error: 'forbidden', message: 'You do not have permission to do this.' });
-    const entry = h.logs.find((l) => l.msg === 'access denied' && (l.gatehouse as { user?: string; route?: string })?.user === 'alice' && (l.gatehouse as { route?: string }).route === 'GET /invoices/');
+    const entry = h.logs.find(
+      (l) =>
+        l.msg === 'access denied' &&
+        (l.gatehouse as { user?: string; route?: string })?.user === 'alice' &&
+        (l.gatehouse as { route?: string }).route === 'GET /invoices/',
+    );
     expect(entry?.gatehouse).toMatchObject({ kind: 'forbidden', reason: 'missing permission billing.view_invoice', userId: h.users.alice!.id });
   });
 
@@ -175,7 +180,11 @@ describe('access classes', () => {
       expect(approved).toEqual(['7']);
       const entries = await h.t.gatehouse.audit.list({ limit: 100 });
       const decisions = entries.filter((e) => e.action.startsWith('access.'));
-      expect(decisions.find((e) => e.action === 'access.allowed')).toMatchObject({ actor: 'fin', target: 'POST /payouts/:id/approve/', data: { url: '/payouts/7/approve/' } });
+      expect(decisions.find((e) => e.action === 'access.allowed')).toMatchObject({
+        actor: 'fin',
+        target: 'POST /payouts/:id/approve/',
+        data: { url: '/payouts/7/approve/' },
+      });
       const denials = decisions.filter((e) => e.action === 'access.denied');
       expect(denials.map((e) => e.actor)).toEqual(expect.arrayContaining(['fin_nostaff', 'ops', 'alice', null]));
       expect(denials.find((e) => e.actor === 'ops')?.data.reason).toMatch(/missing permission billing.approve_payout/);
@@ -348,7 +357,12 @@ describe('declarations are required', () => {
         app.post('/metrics', async () => 'm');
       },
     });
-    expect(h.app.gatehouseRoutes().filter((r) => r.access === 'undeclared').map((r) => `${r.method} ${r.url}`)).toEqual(['GET /docs/index.html', 'GET /metrics', 'POST /metrics']);
+    expect(
+      h.app
+        .gatehouseRoutes()
+        .filter((r) => r.access === 'undeclared')
+        .map((r) => `${r.method} ${r.url}`),
+    ).toEqual(['GET /docs/index.html', 'GET /metrics', 'POST /metrics']);
     expect((await h.app.inject('/docs/index.html')).statusCode).toBe(200);
     await h.close();
   });
@@ -386,7 +400,11 @@ describe('declarations are required', () => {
     const t = await createTestGatehouse({ apps, roles });
     const access = accessFor(t.gatehouse);
     expect(access.permission('billing.approve_payout')).toEqual({ kind: 'permission', permissions: ['billing.approve_payout'] });
-    expect(access.critical('billing.approve_payout', { recentAuth: true })).toEqual({ kind: 'critical', permissions: ['billing.approve_payout'], recentAuth: true });
+    expect(access.critical('billing.approve_payout', { recentAuth: true })).toEqual({
+      kind: 'critical',
+      permissions: ['billing.approve_payout'],
+      recentAuth: true,
+    });
     await t.close();
   });
 });

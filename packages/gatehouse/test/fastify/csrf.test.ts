@@ -131,8 +131,12 @@ describe('CSRF', () => {
 
     test('a matching Origin is enough', async () => {
       const { client, token } = await withToken();
-      expect((await client.request('/change/', { form: { csrfmiddlewaretoken: token }, headers: { ...https, origin: 'https://app.example.com' } })).status).toBe(200);
-      expect((await client.request('/change/', { form: { csrfmiddlewaretoken: token }, headers: { ...https, origin: 'http://app.example.com' } })).status).toBe(403);
+      expect(
+        (await client.request('/change/', { form: { csrfmiddlewaretoken: token }, headers: { ...https, origin: 'https://app.example.com' } })).status,
+      ).toBe(200);
+      expect((await client.request('/change/', { form: { csrfmiddlewaretoken: token }, headers: { ...https, origin: 'http://app.example.com' } })).status).toBe(
+        403,
+      );
     });
   });
 

@@ -41,7 +41,6 @@ export interface LogEntry {
   [key: string]: unknown;
 }
 
-
 export interface TestApp {
   app: FastifyInstance;
   t: TestGatehouse<Perm>;
@@ -140,7 +139,12 @@ export class Client {
   lastToken = '';
 
   constructor(
-    private readonly send: (opts: { method: string; url: string; headers: Record<string, string>; payload?: string }) => Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>,
+    private readonly send: (opts: {
+      method: string;
+      url: string;
+      headers: Record<string, string>;
+      payload?: string;
+    }) => Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>,
   ) {}
 
   /** A client over `app.inject`. */
@@ -179,7 +183,12 @@ export class Client {
       payload = JSON.stringify(options.json);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await this.send({ method: options.method ?? (payload !== undefined ? 'POST' : 'GET'), url, headers, ...(payload !== undefined ? { payload } : {}) });
+    const res = await this.send({
+      method: options.method ?? (payload !== undefined ? 'POST' : 'GET'),
+      url,
+      headers,
+      ...(payload !== undefined ? { payload } : {}),
+    });
     for (const [name, value, expired] of setCookies(res.headers['set-cookie'])) {
       if (expired || value === '') this.cookies.delete(name);
       else this.cookies.set(name, value);
@@ -192,7 +201,7 @@ export class Client {
       headers: res.headers,
       body: res.body,
       location: typeof location === 'string' ? location : undefined,
-      json: <T,>() => JSON.parse(res.body) as T,
+      json: <T>() => JSON.parse(res.body) as T,
     };
   }
 

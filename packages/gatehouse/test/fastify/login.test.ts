@@ -77,7 +77,9 @@ describe('login', () => {
   });
 
   test('what the user typed is escaped when shown again', async () => {
-    const res = await Client.inject(h.app).submit('/accounts/login/', { username: '"><script>alert(1)</script>', password: 'x' }, '/accounts/login/', { 'x-forwarded-for': '10.9.1.1' });
+    const res = await Client.inject(h.app).submit('/accounts/login/', { username: '"><script>alert(1)</script>', password: 'x' }, '/accounts/login/', {
+      'x-forwarded-for': '10.9.1.1',
+    });
     expect(res.body).not.toContain('<script>alert(1)</script>');
     expect(res.body).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
   });
@@ -87,7 +89,9 @@ describe('login', () => {
       const client = Client.inject(h.app);
       const page = await client.request('/accounts/login/?next=/orders/%3Fpage%3D2');
       expect(page.body).toContain('name="next" value="/orders/?page=2"');
-      const res = await client.request('/accounts/login/?next=/orders/%3Fpage%3D2', { form: { csrfmiddlewaretoken: client.lastToken, username: 'bob', password: PASSWORD, next: '/orders/?page=2' } });
+      const res = await client.request('/accounts/login/?next=/orders/%3Fpage%3D2', {
+        form: { csrfmiddlewaretoken: client.lastToken, username: 'bob', password: PASSWORD, next: '/orders/?page=2' },
+      });
       expect(res.location).toBe('/orders/?page=2');
     });
 
@@ -229,7 +233,7 @@ describe('login throttling', () => {
   test('after the limit, even the right password is refused (429, Retry-After), with a generic message', async () => {
     const client = Client.inject(h.app);
     for (let i = 0; i < 3; i += 1) {
-      expect((await client.submit('/accounts/login/', { username: 'alice', password: 'guess' + i }, '/accounts/login/', from('10.0.0.1'))).status).toBe(200);
+      expect((await client.submit('/accounts/login/', { username: 'alice', password: `guess${i}` }, '/accounts/login/', from('10.0.0.1'))).status).toBe(200);
     }
     const blocked = await client.submit('/accounts/login/', { username: 'alice', password: PASSWORD }, '/accounts/login/', from('10.0.0.1'));
     expect(blocked.status).toBe(429);
@@ -248,7 +252,8 @@ describe('login throttling', () => {
   test('an unknown username is throttled exactly like a real one (no enumeration)', async () => {
     const statuses = async (username: string, ip: string) => {
       const out: number[] = [];
-      for (let i = 0; i < 4; i += 1) out.push((await Client.inject(h.app).submit('/accounts/login/', { username, password: 'x' }, '/accounts/login/', from(ip))).status);
+      for (let i = 0; i < 4; i += 1)
+        out.push((await Client.inject(h.app).submit('/accounts/login/', { username, password: 'x' }, '/accounts/login/', from(ip))).status);
       return out;
     };
     expect(await statuses('bob', '10.0.1.1')).toEqual(await statuses('no_such_user', '10.0.1.2'));

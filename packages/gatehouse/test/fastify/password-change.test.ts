@@ -70,7 +70,9 @@ describe('password change', () => {
   test('without a CSRF token → 403, nothing changed', async () => {
     const client = Client.inject(h.app);
     await client.login('sam');
-    const res = await client.request('/accounts/password_change/', { form: { old_password: PASSWORD, new_password1: 'a fresh Passphrase 1', new_password2: 'a fresh Passphrase 1' } });
+    const res = await client.request('/accounts/password_change/', {
+      form: { old_password: PASSWORD, new_password1: 'a fresh Passphrase 1', new_password2: 'a fresh Passphrase 1' },
+    });
     expect(res.status).toBe(403);
     expect(await h.t.gatehouse.authenticate({ username: 'sam', password: PASSWORD })).not.toBeNull();
   });

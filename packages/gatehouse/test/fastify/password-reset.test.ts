@@ -50,7 +50,16 @@ describe('password reset', () => {
   test('every address gets the same answer; mail goes only to active users with a usable password', async () => {
     h.mailer.clear();
     const answers: string[] = [];
-    for (const email of ['alice@example.com', 'nobody@example.com', 'inactive@example.com', 'nopass@example.com', '', 'not an address', 'alice@example.com\r\nBcc: evil@example.com', 'x'.repeat(300)]) {
+    for (const email of [
+      'alice@example.com',
+      'nobody@example.com',
+      'inactive@example.com',
+      'nopass@example.com',
+      '',
+      'not an address',
+      'alice@example.com\r\nBcc: evil@example.com',
+      'x'.repeat(300),
+    ]) {
       const { res } = await requestReset(email);
       const cookieNames = ([] as string[]).concat((res.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split('=')[0]);
       answers.push(JSON.stringify([res.status, res.location, cookieNames, res.body]));
@@ -66,7 +75,7 @@ describe('password reset', () => {
     expect(h.mailer.outbox.map((m) => m.to)).toEqual([['Mixed.Case@example.com']]);
     const mail = h.mailer.outbox[0]!;
     expect(mail.subject).toBe('Password reset on Billing');
-    expect(mail.text).toContain('Your username, in case you\'ve forgotten: Mixed');
+    expect(mail.text).toContain("Your username, in case you've forgotten: Mixed");
     expect(mail.from).toBe('webmaster@localhost');
   });
 
@@ -130,12 +139,18 @@ describe('password reset', () => {
       expect(form.body).toContain('name="new_password1"');
       expect(form.body).not.toContain(token);
 
-      const mismatch = await browser.request(opened.location!, { form: { csrfmiddlewaretoken: browser.lastToken, new_password1: NEW_PASSWORD, new_password2: 'other' } });
+      const mismatch = await browser.request(opened.location!, {
+        form: { csrfmiddlewaretoken: browser.lastToken, new_password1: NEW_PASSWORD, new_password2: 'other' },
+      });
       expect(mismatch.body).toContain('didn’t match');
-      const weak = await browser.request(opened.location!, { form: { csrfmiddlewaretoken: browser.lastToken, new_password1: '12345678', new_password2: '12345678' } });
+      const weak = await browser.request(opened.location!, {
+        form: { csrfmiddlewaretoken: browser.lastToken, new_password1: '12345678', new_password2: '12345678' },
+      });
       expect(weak.body).toMatch(/too common|entirely numeric/);
 
-      const done = await browser.request(opened.location!, { form: { csrfmiddlewaretoken: browser.lastToken, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD } });
+      const done = await browser.request(opened.location!, {
+        form: { csrfmiddlewaretoken: browser.lastToken, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD },
+      });
       expect(done.status).toBe(302);
       expect(done.location).toBe('/accounts/reset/done/');
       expect(browser.session()).toBeUndefined();
@@ -225,11 +240,15 @@ describe('password reset', () => {
 describe('reset link origin', () => {
   test('siteUrl is used when given, whatever (allowed) Host the request came with; a forged Host gets 400 and no mail', async () => {
     const h = await buildApp({ plugin: { siteUrl: 'https://billing.example.com/ignored/path', allowedHosts: ['localhost', 'www.billing.example.com'] } });
-    const evil = await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: 'evil.com' });
+    const evil = await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', {
+      host: 'evil.com',
+    });
     expect(evil.status).toBe(400);
     await h.app.gatehouseTasks.settled();
     expect(h.mailer.outbox).toEqual([]);
-    await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: 'www.billing.example.com' });
+    await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', {
+      host: 'www.billing.example.com',
+    });
     await h.app.gatehouseTasks.settled();
     expect(h.mailer.outbox[0]!.text).toMatch(/https:\/\/billing\.example\.com\/accounts\/reset\//);
     expect(h.mailer.outbox[0]!.text).not.toContain('www.');
@@ -238,7 +257,9 @@ describe('reset link origin', () => {
 
   test('without siteUrl, a Host header that is not allowed gets 400 and is never put in a link', async () => {
     const h = await buildApp({ fastify: { trustProxy: true } });
-    const res = await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: 'evil.com' });
+    const res = await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', {
+      host: 'evil.com',
+    });
     expect(res.status).toBe(400);
     await h.app.gatehouseTasks.settled();
     expect(h.mailer.outbox).toEqual([]);
@@ -250,7 +271,9 @@ describe('reset link origin', () => {
 
   test('allowedHosts lets a listed Host build the link (development)', async () => {
     const h = await buildApp({ plugin: { allowedHosts: ['billing.example.com', 'localhost'] } });
-    await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { host: 'billing.example.com' });
+    await Client.inject(h.app).submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', {
+      host: 'billing.example.com',
+    });
     await h.app.gatehouseTasks.settled();
     expect(h.mailer.outbox[0]!.text).toContain('http://billing.example.com/accounts/reset/');
     await h.close();
@@ -263,7 +286,10 @@ describe('reset link origin', () => {
       fastify: { trustProxy: true },
     });
     const evil = Client.inject(h.app);
-    const res = await evil.request('/accounts/password_reset/', { form: { email: 'alice@example.com' }, headers: { host: 'evil.com', origin: 'https://evil.com', 'x-forwarded-proto': 'https' } });
+    const res = await evil.request('/accounts/password_reset/', {
+      form: { email: 'alice@example.com' },
+      headers: { host: 'evil.com', origin: 'https://evil.com', 'x-forwarded-proto': 'https' },
+    });
     expect(res.status).toBe(400);
     await h.app.gatehouseTasks.settled();
     expect(h.mailer.outbox).toEqual([]);
@@ -272,21 +298,32 @@ describe('reset link origin', () => {
   });
 
   test('in production without siteUrl or allowedHosts the plugin refuses to start', async () => {
-    await expect(buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { throttle: false } })).rejects.toThrow(/siteUrl/);
     await expect(
-      buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { throttle: false, siteUrl: 'https://billing.example.com' } }),
+      buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { throttle: false } }),
+    ).rejects.toThrow(/siteUrl/);
+    await expect(
+      buildApp({
+        config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' },
+        plugin: { throttle: false, siteUrl: 'https://billing.example.com' },
+      }),
     ).rejects.toThrow(/allowedHosts/);
   });
 
   test('in production without reset counters the plugin refuses to start, with a coded error', async () => {
     await expect(
-      buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], throttle: false } }),
+      buildApp({
+        config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' },
+        plugin: { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], throttle: false },
+      }),
     ).rejects.toMatchObject({ code: 'gatehouse.fastify.rate_limits_missing' });
   });
 
   test('in production without a throttle the plugin refuses to start', async () => {
-    await expect(buildApp({ config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' }, plugin: { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'] } })).rejects.toThrow(
-      /throttle/,
-    );
+    await expect(
+      buildApp({
+        config: { production: true, secretKey: 'a-production-secret-key-0123456789-abcdef' },
+        plugin: { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'] },
+      }),
+    ).rejects.toThrow(/throttle/);
   });
 });

@@ -27,10 +27,24 @@ describe('hostile input', () => {
   }
 
   test('malformed Cookie headers', async () => {
-    for (const cookie of ['sessionid', '=;=;=', 'sessionid=%E0%A4%A', 'csrftoken=%; sessionid=%%', 'sessionid="unterminated', `sessionid=${'A'.repeat(8000)}`, 'a=b; a=c; sessionid=; sessionid=x', '\u00e9=\u00e9']) {
+    for (const cookie of [
+      'sessionid',
+      '=;=;=',
+      'sessionid=%E0%A4%A',
+      'csrftoken=%; sessionid=%%',
+      'sessionid="unterminated',
+      `sessionid=${'A'.repeat(8000)}`,
+      'a=b; a=c; sessionid=; sessionid=x',
+      '\u00e9=\u00e9',
+    ]) {
       const res = await h.app.inject({ url: '/whoami/', headers: { cookie } });
       expect(res.statusCode, cookie).toBe(200);
-      const post = await h.app.inject({ method: 'POST', url: '/accounts/login/', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'username=a&password=b' });
+      const post = await h.app.inject({
+        method: 'POST',
+        url: '/accounts/login/',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'username=a&password=b',
+      });
       expect(post.statusCode, cookie).toBe(403);
     }
   });
@@ -57,7 +71,8 @@ describe('hostile input', () => {
 
   test('JSON bodies: objects where strings belong are ignored; broken JSON is a 400', async () => {
     const { token, cookie } = await tokenAndCookie();
-    const json = (payload: string) => h.app.inject({ method: 'POST', url: '/accounts/login/', headers: { cookie, 'content-type': 'application/json', 'x-csrftoken': token }, payload });
+    const json = (payload: string) =>
+      h.app.inject({ method: 'POST', url: '/accounts/login/', headers: { cookie, 'content-type': 'application/json', 'x-csrftoken': token }, payload });
     expect((await json('{"username":{"$ne":1},"password":{"$gt":""}}')).statusCode).toBe(200);
     expect((await json('["alice","x"]')).statusCode).toBe(200);
     expect((await json('"alice"')).statusCode).toBe(200);
@@ -69,10 +84,20 @@ describe('hostile input', () => {
 
   test('oversized bodies → 413, unknown content types → 415', async () => {
     const { token, cookie } = await tokenAndCookie();
-    const big = await h.app.inject({ method: 'POST', url: '/accounts/login/', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'x-csrftoken': token }, payload: `username=alice&password=${'x'.repeat(200_000)}` });
+    const big = await h.app.inject({
+      method: 'POST',
+      url: '/accounts/login/',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'x-csrftoken': token },
+      payload: `username=alice&password=${'x'.repeat(200_000)}`,
+    });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ message: 'The request body is too large.' });
-    const odd = await h.app.inject({ method: 'POST', url: '/accounts/login/', headers: { cookie, 'content-type': 'text/x-unknown', 'x-csrftoken': token }, payload: 'hello' });
+    const odd = await h.app.inject({
+      method: 'POST',
+      url: '/accounts/login/',
+      headers: { cookie, 'content-type': 'text/x-unknown', 'x-csrftoken': token },
+      payload: 'hello',
+    });
     expect(odd.statusCode).toBe(415);
   });
 
@@ -84,7 +109,14 @@ describe('hostile input', () => {
   });
 
   test('odd URLs, next values, Accept and Host headers', async () => {
-    for (const url of ['/accounts/%E0%A4%A/', `/accounts/login/?next=${'%2F'.repeat(3000)}`, '/accounts/login/?next=%0D%0ALocation:%20http://evil.com', '/accounts/login/?next[]=x&next=y', `/${'a/'.repeat(2000)}`, '/accounts/reset/%00/%00/']) {
+    for (const url of [
+      '/accounts/%E0%A4%A/',
+      `/accounts/login/?next=${'%2F'.repeat(3000)}`,
+      '/accounts/login/?next=%0D%0ALocation:%20http://evil.com',
+      '/accounts/login/?next[]=x&next=y',
+      `/${'a/'.repeat(2000)}`,
+      '/accounts/reset/%00/%00/',
+    ]) {
       const res = await h.app.inject({ url, headers: { accept: 'text/html' } });
       expect(res.statusCode, url.slice(0, 60)).toBeLessThan(500);
       expect(res.headers.location ?? '').not.toMatch(/evil/);

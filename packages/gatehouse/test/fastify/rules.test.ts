@@ -34,11 +34,20 @@ describe('object rules', () => {
     h = await buildApp({
       routes: (app) => {
         app.get('/orders/', { config: { access: authenticated() } }, async (request) => {
-          const rows = await db.selectFrom('orders').selectAll().where(await ruleFilter(request, orderRule)).orderBy('id').execute();
+          const rows = await db
+            .selectFrom('orders')
+            .selectAll()
+            .where(await ruleFilter(request, orderRule))
+            .orderBy('id')
+            .execute();
           return rows.map((r) => r.id);
         });
         app.get<{ Params: { id: string } }>('/orders/:id/', { config: { access: objectRule(orderRule) } }, async (request) => {
-          const order = await db.selectFrom('orders').selectAll().where('id', '=', Number(request.params.id) || 0).executeTakeFirst();
+          const order = await db
+            .selectFrom('orders')
+            .selectAll()
+            .where('id', '=', Number(request.params.id) || 0)
+            .executeTakeFirst();
           await authorizeObject(request, orderRule, order);
           return { id: order!.id };
         });
@@ -46,12 +55,20 @@ describe('object rules', () => {
       },
     });
     db = h.t.database.db as unknown as Kysely<ShopDB>;
-    await db.schema.createTable('orders').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('user_id', 'integer', (c) => c.notNull()).addColumn('total', 'integer', (c) => c.notNull()).execute();
-    await db.insertInto('orders').values([
-      { id: 1, user_id: h.users.alice!.id, total: 10 },
-      { id: 2, user_id: h.users.bob!.id, total: 20 },
-      { id: 3, user_id: h.users.alice!.id, total: 30 },
-    ]).execute();
+    await db.schema
+      .createTable('orders')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('user_id', 'integer', (c) => c.notNull())
+      .addColumn('total', 'integer', (c) => c.notNull())
+      .execute();
+    await db
+      .insertInto('orders')
+      .values([
+        { id: 1, user_id: h.users.alice!.id, total: 10 },
+        { id: 2, user_id: h.users.bob!.id, total: 20 },
+        { id: 3, user_id: h.users.alice!.id, total: 30 },
+      ])
+      .execute();
   });
   afterAll(async () => h.close());
 
@@ -59,7 +76,14 @@ describe('object rules', () => {
     const all = await db.selectFrom('orders').selectAll().orderBy('id').execute();
     const byCheck: number[] = [];
     for (const row of all) if (await orderRule.can(h.t.gatehouse, user, row)) byCheck.push(row.id);
-    const byFilter = (await db.selectFrom('orders').select('id').where(await orderRule.filter(h.t.gatehouse, user)).orderBy('id').execute()).map((r) => r.id);
+    const byFilter = (
+      await db
+        .selectFrom('orders')
+        .select('id')
+        .where(await orderRule.filter(h.t.gatehouse, user))
+        .orderBy('id')
+        .execute()
+    ).map((r) => r.id);
     expect(byFilter, user.username || 'anonymous').toEqual(byCheck);
   }
 
@@ -73,7 +97,11 @@ describe('object rules', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.record({ owner: fc.constantFrom(...ids, 9999), total: fc.nat(1000) }), { maxLength: 25 }), async (rows) => {
         await db.deleteFrom('orders').where('id', '>', 100).execute();
-        if (rows.length > 0) await db.insertInto('orders').values(rows.map((r, i) => ({ id: 101 + i, user_id: r.owner, total: r.total }))).execute();
+        if (rows.length > 0)
+          await db
+            .insertInto('orders')
+            .values(rows.map((r, i) => ({ id: 101 + i, user_id: r.owner, total: r.total })))
+            .execute();
         for (const user of people) await agree(user);
       }),
       { numRuns: 30 },
@@ -125,7 +153,11 @@ describe('object rules', () => {
   });
 
   test('the inventory names the rule and the permission that grants every object', () => {
-    expect(h.app.gatehouseRoutes().find((r) => r.url === '/orders/:id/')).toMatchObject({ access: 'object', rule: 'shop.order.view', permissions: ['shop.view_all_orders'] });
+    expect(h.app.gatehouseRoutes().find((r) => r.url === '/orders/:id/')).toMatchObject({
+      access: 'object',
+      rule: 'shop.order.view',
+      permissions: ['shop.view_all_orders'],
+    });
   });
 
   test('accessFor(gatehouse).defineRule types grantedBy by the app’s permissions', () => {

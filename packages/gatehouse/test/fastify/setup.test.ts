@@ -132,7 +132,10 @@ describe('views configuration', () => {
   test('the app’s templates override the defaults by name, reusing the default layout', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-templates-'));
     mkdirSync(join(dir, 'registration'));
-    writeFileSync(join(dir, 'registration', 'login.html'), "<% layout('/layout.html') %><h1>Welcome to <%= it.siteName %></h1><form method=post><input type=hidden name=\"<%= it.csrf.field %>\" value=\"<%= it.csrf.token %>\"></form>");
+    writeFileSync(
+      join(dir, 'registration', 'login.html'),
+      '<% layout(\'/layout.html\') %><h1>Welcome to <%= it.siteName %></h1><form method=post><input type=hidden name="<%= it.csrf.field %>" value="<%= it.csrf.token %>"></form>',
+    );
     writeFileSync(join(dir, '403.html'), '<p>Nope, <%= it.user.username %>.</p>');
     const h = await buildApp({
       plugin: { templatesDir: dir, siteName: '<Billing & Co>' },
@@ -206,7 +209,8 @@ describe('request.login and request.logout in app routes', () => {
     const client = Client.inject(h.app);
     await client.login('alice');
     await client.request('/accounts/login/');
-    const post = (password: string) => client.request('/account/email/', { form: { csrfmiddlewaretoken: client.lastToken, password, email: 'new@example.com' } });
+    const post = (password: string) =>
+      client.request('/account/email/', { form: { csrfmiddlewaretoken: client.lastToken, password, email: 'new@example.com' } });
     expect((await post('wrong')).json()).toEqual({ changed: false });
     expect((await h.t.gatehouse.stores.users.getById(h.users.alice!.id))?.email).toBe('alice@example.com');
     expect((await post(PASSWORD)).json()).toEqual({ changed: true });

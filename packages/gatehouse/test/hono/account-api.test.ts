@@ -71,7 +71,7 @@ describe.each(testDatabases())('the account API on Hono, $label', ({ kind }) => 
     expect(invoices.status).toBe(200);
     expect(invoices.body).toEqual({ user: 'fin' });
     expect((await script.call('POST', '/password/change', { oldPassword: PASSWORD, newPassword: 'Tundra-Quokka-5841-Velvet' })).status).toBe(403);
-    script.bearer = 'gh_' + 'C'.repeat(43);
+    script.bearer = `gh_${'C'.repeat(43)}`;
     expect((await script.call('GET', '/invoices/')).status).toBe(401);
     expect((await fetch(`${origin}/api/auth/openapi.json`)).status).toBe(200);
   });

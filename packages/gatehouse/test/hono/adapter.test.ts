@@ -82,7 +82,11 @@ for (const database of testDatabases()) {
             throw new PermissionDenied('the handler said no');
           });
           typed.get('/sensitive/', recentAuthRequired(60), (c) => c.json({ sensitive: true }));
-          typed.get('/bob-only/', userPassesTest((user) => user.isAuthenticated && user.username === 'bob'), (c) => c.json({ bob: true }));
+          typed.get(
+            '/bob-only/',
+            userPassesTest((user) => user.isAuthenticated && user.username === 'bob'),
+            (c) => c.json({ bob: true }),
+          );
           // A sub-app with its own error handler (Hono then wraps its handlers) and a guard on all of it.
           const api = new Hono<GatehouseEnv>();
           api.onError((_error, c) => c.json({ error: 'api' }, 500));
@@ -188,13 +192,26 @@ for (const database of testDatabases()) {
       const alice = new Browser(server.origin);
       await alice.login('alice');
       const token = await alice.csrfFrom('/accounts/password_change/');
-      const big = await alice.fetch('/echo/', { method: 'POST', body: `csrfmiddlewaretoken=${token}&x=${'a'.repeat(1024 * 1024 + 10)}`, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.origin } });
+      const big = await alice.fetch('/echo/', {
+        method: 'POST',
+        body: `csrfmiddlewaretoken=${token}&x=${'a'.repeat(1024 * 1024 + 10)}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.origin },
+      });
       expect(big.status).toBe(413);
       const many = Array.from({ length: 250 }, (_, i) => `f${i}=1`).join('&');
-      const fields = await alice.fetch('/echo/', { method: 'POST', body: `csrfmiddlewaretoken=${token}&${many}`, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.origin } });
+      const fields = await alice.fetch('/echo/', {
+        method: 'POST',
+        body: `csrfmiddlewaretoken=${token}&${many}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.origin },
+      });
       expect(fields.status).toBe(413);
       // Chunked, no Content-Length: the reader stops at the limit and answers before the upload ends.
-      const chunked = await chunkedUpload(server.origin, '/echo/', { 'content-type': 'application/x-www-form-urlencoded', origin: server.origin, 'x-csrftoken': token, cookie: alice.cookieHeader() });
+      const chunked = await chunkedUpload(server.origin, '/echo/', {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: server.origin,
+        'x-csrftoken': token,
+        cookie: alice.cookieHeader(),
+      });
       expect(chunked.status).toBe(413);
       expect(chunked.sentBeforeAnswer).toBeLessThan(8 * 1024 * 1024);
       const loginForm = await new Browser(server.origin).fetch('/accounts/login/', {
@@ -203,7 +220,11 @@ for (const database of testDatabases()) {
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.origin },
       });
       expect(loginForm.status).toBe(413);
-      const badJson = await alice.fetch('/echo/', { method: 'POST', body: '{"a":', headers: { 'content-type': 'application/json', origin: server.origin, 'x-csrftoken': token } });
+      const badJson = await alice.fetch('/echo/', {
+        method: 'POST',
+        body: '{"a":',
+        headers: { 'content-type': 'application/json', origin: server.origin, 'x-csrftoken': token },
+      });
       expect(badJson.status).toBe(400);
       expect(await badJson.text()).not.toContain('SyntaxError');
     });
@@ -214,7 +235,9 @@ for (const database of testDatabases()) {
       const body = await boom.text();
       expect(body).not.toContain('secret detail');
       expect(body).not.toMatch(/at .*\.ts:\d+/);
-      expect(server.logs.some((line) => line.level === 'error' && String((line.fields.err as Error | undefined)?.message).includes('secret detail'))).toBe(true);
+      expect(server.logs.some((line) => line.level === 'error' && String((line.fields.err as Error | undefined)?.message).includes('secret detail'))).toBe(
+        true,
+      );
       const alice = new Browser(server.origin);
       await alice.login('alice');
       expect((await alice.fetch('/denied/')).status).toBe(403);
@@ -264,7 +287,15 @@ for (const database of testDatabases()) {
       const alice = new Browser(server.origin);
       await alice.login('alice');
       const cookie = alice.cookieHeader();
-      for (const path of ['/dashboard/../admin/panel/', '/admin/../admin/panel/', '//admin/panel/', '/ADMIN/panel/', '/admin/panel/.', '/admin/./panel/', '/%61dmin/panel/']) {
+      for (const path of [
+        '/dashboard/../admin/panel/',
+        '/admin/../admin/panel/',
+        '//admin/panel/',
+        '/ADMIN/panel/',
+        '/admin/panel/.',
+        '/admin/./panel/',
+        '/%61dmin/panel/',
+      ]) {
         const response = await rawRequest(server.origin, path, { cookie, host: new URL(server.origin).host });
         expect(response.status, path).not.toBe(200);
         expect(response.body, path).not.toContain('panel');
@@ -496,7 +527,9 @@ for (const database of testDatabases()) {
         other.use('*', withConn.middleware);
         other.get('/x/', access(publicAccess()), (c) => c.text('x'));
         expect((await other.request('http://localhost/x/')).status).toBe(200);
-        await expect(gatehouseHono({ gatehouse: server.t.gatehouse, trustProxy: true as never })).rejects.toMatchObject({ code: 'gatehouse.hono.invalid_trust_proxy' });
+        await expect(gatehouseHono({ gatehouse: server.t.gatehouse, trustProxy: true as never })).rejects.toMatchObject({
+          code: 'gatehouse.hono.invalid_trust_proxy',
+        });
       } finally {
         await server.close();
       }
@@ -513,11 +546,19 @@ describe('gatehouse/hono start-up refusals (no database of its own: in-memory SQ
       await expect(gatehouseHono({ ...base, siteUrl: 'https://notes.example.com', throttle: false, rateLimits: false })).rejects.toMatchObject({
         code: 'gatehouse.hono.allowed_hosts_missing',
       });
-      await expect(gatehouseHono({ ...base, siteUrl: 'https://notes.example.com', allowedHosts: ['notes.example.com'], rateLimits: false })).rejects.toMatchObject({
+      await expect(
+        gatehouseHono({ ...base, siteUrl: 'https://notes.example.com', allowedHosts: ['notes.example.com'], rateLimits: false }),
+      ).rejects.toMatchObject({
         code: 'gatehouse.hono.throttle_missing',
       });
       await expect(gatehouseHono({ ...base, accountViews: false, bodyLimit: -1 })).rejects.toMatchObject({ code: 'gatehouse.hono.invalid_body_limit' });
-      const gh = await gatehouseHono({ ...base, siteUrl: 'https://notes.example.com', allowedHosts: ['notes.example.com'], throttle: false, rateLimits: false });
+      const gh = await gatehouseHono({
+        ...base,
+        siteUrl: 'https://notes.example.com',
+        allowedHosts: ['notes.example.com'],
+        throttle: false,
+        rateLimits: false,
+      });
       // HSTS in production, on every answer.
       const app = new Hono();
       app.use('*', gh.middleware);

@@ -18,7 +18,10 @@ async function startExample(kind: DatabaseKind): Promise<{ server: RunningServer
   const database = await freshDatabaseUrl(kind);
   const { startServer } = await import('../../../../example-hono/src/main.js');
   const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-  const server = await startServer({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: database.url, SECRET_KEY: randomBytes(48).toString('base64url'), EMAIL_URL: 'memory:' }, { logger: quiet });
+  const server = await startServer(
+    { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: database.url, SECRET_KEY: randomBytes(48).toString('base64url'), EMAIL_URL: 'memory:' },
+    { logger: quiet },
+  );
   return { server, database };
 }
 
@@ -116,7 +119,11 @@ for (const db of testDatabases()) {
 describe('gatehouse routes in example-hono/', () => {
   it("lists the Hono app's routes with their access, from its gatehouse.config.ts", () => {
     const bin = fileURLToPath(new URL('../../bin/gatehouse.mjs', import.meta.url));
-    const result = spawnSync(process.execPath, [bin, 'routes', '--json'], { cwd: exampleDir, encoding: 'utf8', env: { ...process.env, DATABASE_URL: 'sqlite::memory:' } });
+    const result = spawnSync(process.execPath, [bin, 'routes', '--json'], {
+      cwd: exampleDir,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: 'sqlite::memory:' },
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout) as { routes: { method: string; url: string; access: string }[] };

@@ -180,7 +180,12 @@ export class Browser {
 }
 
 /** A request over node:http, for headers fetch will not send as given (`Host`). */
-export function rawRequest(origin: string, path: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+export function rawRequest(
+  origin: string,
+  path: string,
+  headers: Record<string, string>,
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const url = new URL(origin);
   return new Promise((resolve, reject) => {
     const request = httpRequest({ host: url.hostname, port: url.port, path, method, headers }, (response) => {
@@ -204,12 +209,15 @@ export function chunkedUpload(origin: string, path: string, headers: Record<stri
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
-    const request = httpRequest({ host: url.hostname, port: url.port, path, method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' }, agent: false }, (response) => {
-      answered = true;
-      response.resume();
-      resolve({ status: response.statusCode ?? 0, sentBeforeAnswer: sent });
-      request.destroy();
-    });
+    const request = httpRequest(
+      { host: url.hostname, port: url.port, path, method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' }, agent: false },
+      (response) => {
+        answered = true;
+        response.resume();
+        resolve({ status: response.statusCode ?? 0, sentBeforeAnswer: sent });
+        request.destroy();
+      },
+    );
     request.on('error', (error) => {
       if (!answered) reject(error);
     });

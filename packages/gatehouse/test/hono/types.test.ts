@@ -6,16 +6,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import type { Gatehouse } from '../../src/core/gatehouse.js';
-import {
-  type GatehouseEnv,
-  access,
-  authenticated,
-  guardsFor,
-  loginRequired,
-  permissionRequired,
-  publicAccess,
-  staffOnly,
-} from '../../src/hono/index.js';
+import { type GatehouseEnv, access, authenticated, guardsFor, loginRequired, permissionRequired, publicAccess, staffOnly } from '../../src/hono/index.js';
 
 /** Built only to be type-checked; the test below just proves it builds. */
 function typedRoutes(gatehouse: Gatehouse<'billing.view_invoice'>): Hono<GatehouseEnv> {

@@ -59,7 +59,8 @@ describe('account routes', () => {
     expect(site.loginUrl).toBe('/auth/login/');
     expect(site.logoutRedirectUrl).toBe('/auth/login/');
     // The reset confirm pages never get cached and send no Referer, whatever they answer.
-    for (const route of routes.filter((r) => r.path.startsWith('/reset/:'))) expect(route.headers).toEqual({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    for (const route of routes.filter((r) => r.path.startsWith('/reset/:')))
+      expect(route.headers).toEqual({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
   });
 
   test('405s derive from the table: every probed method a URL does not take, with Allow', () => {
@@ -94,7 +95,12 @@ describe('account routes', () => {
     const page = await login.handler(wrong, {});
     expect(page.status).toBe(200);
     expect(page.body).toMatch(/Please enter a correct username and password/);
-    const right = await AuthExchange.open(site, fakeRequest({ method: 'POST', url: '/auth/login/?next=https://evil.example/', body: { username: 'alice', password: 'correct horse battery staple' } }), log, login.access);
+    const right = await AuthExchange.open(
+      site,
+      fakeRequest({ method: 'POST', url: '/auth/login/?next=https://evil.example/', body: { username: 'alice', password: 'correct horse battery staple' } }),
+      log,
+      login.access,
+    );
     const done = await login.handler(right, {});
     expect(done.status).toBe(302);
     expect(done.headers.location).toBe(t.gatehouse.config.loginRedirectUrl);
@@ -103,7 +109,9 @@ describe('account routes', () => {
   });
 
   test('site options are checked: a bad prefix, a bad siteUrl, production refusals', async () => {
-    await expect(createHttpSite({ gatehouse: t.gatehouse, accountViews: { prefix: 'accounts' } }, log)).rejects.toMatchObject({ code: 'gatehouse.http.invalid_prefix' });
+    await expect(createHttpSite({ gatehouse: t.gatehouse, accountViews: { prefix: 'accounts' } }, log)).rejects.toMatchObject({
+      code: 'gatehouse.http.invalid_prefix',
+    });
     await expect(createHttpSite({ gatehouse: t.gatehouse, siteUrl: 'ftp://x' }, log)).rejects.toBeInstanceOf(ConfigError);
     await expect(createHttpSite({} as never, log)).rejects.toMatchObject({ code: 'gatehouse.http.no_gatehouse' });
   });

@@ -166,7 +166,13 @@ for (const database of testDatabases()) {
         expect(denied?.status).toBe(403);
         expect(denied?.body).not.toMatch(/starts with a|billing\./);
         // Object rules: logged in at the route; the handler decides.
-        const rule = defineRule<{ owner: string }>({ name: 'own', check: (user, o) => o.owner === user.username, where: () => { throw new Error('unused'); } });
+        const rule = defineRule<{ owner: string }>({
+          name: 'own',
+          check: (user, o) => o.owner === user.username,
+          where: () => {
+            throw new Error('unused');
+          },
+        });
         expect(await (await as(alice)).authorize(objectRule(rule))).toBeNull();
         expect((await (await open()).authorize(objectRule(rule)))?.status).toBe(302);
       });
@@ -210,7 +216,9 @@ for (const database of testDatabases()) {
         expect(lazy.user.isAuthenticated).toBe(false);
         await lazy.logout();
         const out = await lazy.finish({ status: 302, headers: {}, cookies: [], body: null });
-        expect(out.cookies.find((c) => c.startsWith('sessionid='))).toMatch(/^sessionid=; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax$/);
+        expect(out.cookies.find((c) => c.startsWith('sessionid='))).toMatch(
+          /^sessionid=; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax$/,
+        );
         expect(await t.gatehouse.sessions.load(alice.sessionid!)).toBeNull();
       });
     });
@@ -222,7 +230,12 @@ for (const database of testDatabases()) {
         expect(out.headers['cache-control']).toBe('private, no-store');
         expect(out.headers.vary).toBe('Accept, Cookie');
         expect(out.cookies).toEqual([]);
-        const own = await (await open({ cookies: alice })).finish({ status: 200, headers: { 'cache-control': 'private, max-age=60' }, cookies: [], body: null });
+        const own = await (await open({ cookies: alice })).finish({
+          status: 200,
+          headers: { 'cache-control': 'private, max-age=60' },
+          cookies: [],
+          body: null,
+        });
         expect(own.headers['cache-control']).toBe('private, max-age=60');
         const visitor = await (await open()).finish({ status: 200, headers: {}, cookies: [], body: null });
         expect(visitor.headers['cache-control']).toBeUndefined();
@@ -242,7 +255,13 @@ for (const database of testDatabases()) {
       });
 
       test('an objectRule route that answers success without authorizeObject fails closed (500)', async () => {
-        const rule = defineRule<{ owner: string }>({ name: 'own', check: () => true, where: () => { throw new Error('unused'); } });
+        const rule = defineRule<{ owner: string }>({
+          name: 'own',
+          check: () => true,
+          where: () => {
+            throw new Error('unused');
+          },
+        });
         const alice = await loginCookies('alice');
         const skipped = await open({ cookies: alice }, objectRule(rule));
         const out = await skipped.finish({ status: 200, headers: {}, cookies: [], body: null });
@@ -283,4 +302,3 @@ for (const database of testDatabases()) {
     });
   });
 }
-

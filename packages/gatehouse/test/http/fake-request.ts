@@ -33,7 +33,12 @@ export function fakeRequest(init: FakeRequestInit = {}): HttpRequest {
 }
 
 /** A logger that keeps what it is given. */
-export function memoryLogger(): { lines: { level: string; object: object; message?: string | undefined }[]; info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void } {
+export function memoryLogger(): {
+  lines: { level: string; object: object; message?: string | undefined }[];
+  info(o: object, m?: string): void;
+  warn(o: object, m?: string): void;
+  error(o: object, m?: string): void;
+} {
   const lines: { level: string; object: object; message?: string | undefined }[] = [];
   return {
     lines,

@@ -11,14 +11,23 @@ function headers(values: Record<string, string>): (name: string) => string | und
 }
 
 describe('resolveForwarded', () => {
-  const forwarded = headers({ host: 'app.internal', 'x-forwarded-for': '6.6.6.6, 203.0.113.7', 'x-forwarded-proto': 'http, https', 'x-forwarded-host': 'billing.example.com' });
+  const forwarded = headers({
+    host: 'app.internal',
+    'x-forwarded-for': '6.6.6.6, 203.0.113.7',
+    'x-forwarded-proto': 'http, https',
+    'x-forwarded-host': 'billing.example.com',
+  });
 
   test('no trust: the socket peer, the Host header, the socket protocol', () => {
     expect(resolveForwarded('10.0.0.1', forwarded, null)).toEqual({ clientAddress: '10.0.0.1', protocol: 'http', host: 'app.internal' });
   });
 
   test('one hop: the address the proxy saw, not the one the client wrote; the nearest proxy entry for proto and host', () => {
-    expect(resolveForwarded('10.0.0.1', forwarded, trustedProxies(1))).toEqual({ clientAddress: '203.0.113.7', protocol: 'https', host: 'billing.example.com' });
+    expect(resolveForwarded('10.0.0.1', forwarded, trustedProxies(1))).toEqual({
+      clientAddress: '203.0.113.7',
+      protocol: 'https',
+      host: 'billing.example.com',
+    });
   });
 
   test('a list: only listed peers are believed', () => {

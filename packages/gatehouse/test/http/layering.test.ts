@@ -59,7 +59,13 @@ describe('import cycles', () => {
     const onPath: string[] = [];
     const visit = (node: string): void => {
       if (onPath.includes(node)) {
-        cycles.push(onPath.slice(onPath.indexOf(node)).concat(node).map((f) => relative(SRC, f)).join(' → '));
+        cycles.push(
+          onPath
+            .slice(onPath.indexOf(node))
+            .concat(node)
+            .map((f) => relative(SRC, f))
+            .join(' → '),
+        );
         return;
       }
       if (done.has(node)) return;

@@ -98,10 +98,8 @@ function decodeQuotedPrintable(body: string): string {
 
 function decodeEncodedWords(value: string): string {
   // Whitespace between two adjacent encoded words is not part of the text (RFC 2047 §6.2).
-  return value
-    .replace(/(\?=)\s+(=\?)/g, '$1$2')
-    .replace(/=\?([^?]+)\?([bq])\?([^?]*)\?=/gi, (_match, _charset: string, kind: string, data: string) => {
-      if (kind.toLowerCase() === 'b') return Buffer.from(data, 'base64').toString('utf8');
-      return decodeQuotedPrintable(data.replace(/_/g, ' '));
-    });
+  return value.replace(/(\?=)\s+(=\?)/g, '$1$2').replace(/=\?([^?]+)\?([bq])\?([^?]*)\?=/gi, (_match, _charset: string, kind: string, data: string) => {
+    if (kind.toLowerCase() === 'b') return Buffer.from(data, 'base64').toString('utf8');
+    return decodeQuotedPrintable(data.replace(/_/g, ' '));
+  });
 }

@@ -29,7 +29,7 @@ describe('FileMailer', () => {
       headers: { 'X-Gatehouse': 'reset' },
     });
     expect(path.startsWith(directory)).toBe(true);
-    expect(await readdir(directory)).toEqual(['20260506T070809123Z-000000-' + path.slice(-12)]);
+    expect(await readdir(directory)).toEqual([`20260506T070809123Z-000000-${path.slice(-12)}`]);
 
     const mail = parseEml(await readFile(path));
     expect(mail.header('from')).toBe('Gatehouse <noreply@example.com>');

@@ -136,7 +136,12 @@ describe('ConsoleMailer', () => {
   });
 
   it('passes a stream error on', async () => {
-    const failing: TextSink = { write: (_chunk, callback) => (callback(new Error('EPIPE')), false) };
+    const failing: TextSink = {
+      write: (_chunk, callback) => {
+        callback(new Error('EPIPE'));
+        return false;
+      },
+    };
     await expect(new ConsoleMailer({ stream: failing }).send({ to: ['a@example.com'], subject: 's', text: '' })).rejects.toThrow('EPIPE');
   });
 });

@@ -200,9 +200,7 @@ describe('SmtpMailer', () => {
     await expect(strict.send({ to: ['ann@example.com'], subject: 's', text: 't' })).rejects.toMatchObject({ code: 'gatehouse.mail.send_failed' });
     expect(server.received).toHaveLength(0);
 
-    const loosened = track(
-      new SmtpMailer({ host: externalAddress as string, port: server.port, auth: { user: USER, pass: PASSWORD }, requireTLS: false }),
-    );
+    const loosened = track(new SmtpMailer({ host: externalAddress as string, port: server.port, auth: { user: USER, pass: PASSWORD }, requireTLS: false }));
     await loosened.send({ to: ['ann@example.com'], subject: 's', text: 't' });
     expect(server.received).toHaveLength(1);
   });

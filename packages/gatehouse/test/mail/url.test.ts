@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
-import { ConsoleMailer, FileMailer, MemoryMailer, SmtpMailer, mailerFromUrl } from '../../src/mail/index.js';
+import { ConsoleMailer, type FileMailer, MemoryMailer, SmtpMailer, mailerFromUrl } from '../../src/mail/index.js';
 
 function configErrorOf(url: string): ConfigError {
   try {

@@ -17,11 +17,7 @@ export interface RunCounts {
 }
 
 /** Adds up test results; module-level and unhandled errors each count as one failure. */
-export function countResults(
-  testModules: ReadonlyArray<TestModule>,
-  unhandledErrors: ReadonlyArray<SerializedError>,
-  reason: TestRunEndReason,
-): RunCounts {
+export function countResults(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): RunCounts {
   const counts: RunCounts = { passed: 0, failed: 0, skipped: 0 };
   for (const testModule of testModules) {
     let failedHere = 0;
@@ -56,11 +52,7 @@ export default class CountReporter implements Reporter {
     this.vitest = vitest;
   }
 
-  onTestRunEnd(
-    testModules: ReadonlyArray<TestModule>,
-    unhandledErrors: ReadonlyArray<SerializedError>,
-    reason: TestRunEndReason,
-  ): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
     const line = formatCounts(countResults(testModules, unhandledErrors, reason));
     // Through vitest's logger so the line is ordered with the default reporter's output.
     if (this.vitest) this.vitest.logger.log(line);

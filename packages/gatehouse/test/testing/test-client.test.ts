@@ -23,7 +23,11 @@ async function buildApp(t: TestGatehouse<Perm, string>, production: boolean): Pr
     // Production refuses counters kept in memory: the database's, as a deployed app would have.
     throttle: production ? await createLoginThrottle(t.database, t.gatehouse.config.throttle) : createMemoryLoginThrottle(t.gatehouse.config.throttle),
     ...(production
-      ? { siteUrl: 'https://billing.example.com', allowedHosts: ['billing.example.com'], rateLimits: await createRateLimits(t.database, t.gatehouse.config.passwordReset) }
+      ? {
+          siteUrl: 'https://billing.example.com',
+          allowedHosts: ['billing.example.com'],
+          rateLimits: await createRateLimits(t.database, t.gatehouse.config.passwordReset),
+        }
       : {}),
   });
   const access = accessFor(t.gatehouse);
@@ -42,7 +46,12 @@ for (const db of testDatabases()) {
       let app: FastifyInstance;
       beforeAll(async () => {
         fresh = await freshDatabaseUrl(db.kind);
-        t = await createTestGatehouse({ apps, roles, databaseUrl: fresh.url, ...(production ? { config: { production: true, secretKey: PRODUCTION_SECRET } } : {}) });
+        t = await createTestGatehouse({
+          apps,
+          roles,
+          databaseUrl: fresh.url,
+          ...(production ? { config: { production: true, secretKey: PRODUCTION_SECRET } } : {}),
+        });
         app = await buildApp(t, production);
         await t.createUser('fin', { roles: ['Finance Approver'], isStaff: true });
         await t.createUser('viewer');

@@ -73,11 +73,15 @@ app.get('/invoices/', { config: { access: permission('billing.view_invoice') } }
   const token: string = request.csrfToken();
   return { user: user.username, token };
 });
-app.get<{ Params: { id: string } }>('/orders/:id/', { config: { access: objectRule(orders) }, preHandler: permissionRequired('shop.view_all_orders') }, async (request) => {
-  const order = await authorizeObject(request, orders, { id: Number(request.params.id), userId: 1 });
-  const where = await ruleFilter(request, orders);
-  return { id: order.id, filtered: typeof where === 'function' };
-});
+app.get<{ Params: { id: string } }>(
+  '/orders/:id/',
+  { config: { access: objectRule(orders) }, preHandler: permissionRequired('shop.view_all_orders') },
+  async (request) => {
+    const order = await authorizeObject(request, orders, { id: Number(request.params.id), userId: 1 });
+    const where = await ruleFilter(request, orders);
+    return { id: order.id, filtered: typeof where === 'function' };
+  },
+);
 app.post('/hook/', { config: { access: permission('billing.view_invoice'), csrf: false } }, async () => 'ok');
 // @ts-expect-error access must be a declaration, not a permission name
 app.get('/bad/', { config: { access: 'billing.view_invoice' } }, async () => 'x');

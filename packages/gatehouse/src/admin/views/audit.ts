@@ -93,16 +93,21 @@ export async function auditList(request: AdminRequest): Promise<HttpResponse> {
     p.set('format', format);
     return `${request.url('/audit/export/')}?${p}`;
   };
-  return request.render('admin/audit/list.html', 'Audit log', {
-    form,
-    errors,
-    entries: page.map((e) => auditRow(request, e)),
-    nextUrl,
-    firstUrl: beforeSeq !== undefined ? `${request.url('/audit/')}?${params}` : '',
-    verifyUrl: request.url('/audit/verify/'),
-    csvUrl: exportParams('csv'),
-    jsonlUrl: exportParams('jsonl'),
-  }, hasErrors(errors) ? 400 : 200);
+  return request.render(
+    'admin/audit/list.html',
+    'Audit log',
+    {
+      form,
+      errors,
+      entries: page.map((e) => auditRow(request, e)),
+      nextUrl,
+      firstUrl: beforeSeq !== undefined ? `${request.url('/audit/')}?${params}` : '',
+      verifyUrl: request.url('/audit/verify/'),
+      csvUrl: exportParams('csv'),
+      jsonlUrl: exportParams('jsonl'),
+    },
+    hasErrors(errors) ? 400 : 200,
+  );
 }
 
 /** GET `/audit/verify/`: walks the whole chain (reads only). */
@@ -126,7 +131,9 @@ function csvCell(value: unknown): string {
 }
 
 function csvLine(entry: AuditEntry): string {
-  return [entry.seq, new Date(entry.at).toISOString(), entry.actor, entry.action, entry.target, entry.ip, entry.data, entry.prevHash, entry.hash].map(csvCell).join(',');
+  return [entry.seq, new Date(entry.at).toISOString(), entry.actor, entry.action, entry.target, entry.ip, entry.data, entry.prevHash, entry.hash]
+    .map(csvCell)
+    .join(',');
 }
 
 function jsonLine(entry: AuditEntry): string {
@@ -139,7 +146,12 @@ export async function auditExport(request: AdminRequest): Promise<HttpResponse> 
   const format = query(request.exchange.request, 'format', 10);
   if (format !== 'csv' && format !== 'jsonl') addError(errors, 'format', 'Choose CSV or JSON lines.');
   if (hasErrors(errors)) {
-    return request.render('admin/audit/list.html', 'Audit log', { form, errors, entries: [], nextUrl: '', firstUrl: '', verifyUrl: request.url('/audit/verify/'), csvUrl: '', jsonlUrl: '' }, 400);
+    return request.render(
+      'admin/audit/list.html',
+      'Audit log',
+      { form, errors, entries: [], nextUrl: '', firstUrl: '', verifyUrl: request.url('/audit/verify/'), csvUrl: '', jsonlUrl: '' },
+      400,
+    );
   }
   const lines: string[] = format === 'csv' ? ['seq,at,actor,action,target,ip,data,prev_hash,hash'] : [];
   let afterSeq = 0;
@@ -148,7 +160,12 @@ export async function auditExport(request: AdminRequest): Promise<HttpResponse> 
     const batch = await request.store.listAudit({ ...filter, afterSeq, limit: 1000 });
     count += batch.length;
     if (count > EXPORT_LIMIT) {
-      return request.render('admin/message.html', 'Export too large', { heading: 'Export too large', message: `More than ${EXPORT_LIMIT} entries match: choose a shorter date range.`, back: request.url('/audit/') }, 413);
+      return request.render(
+        'admin/message.html',
+        'Export too large',
+        { heading: 'Export too large', message: `More than ${EXPORT_LIMIT} entries match: choose a shorter date range.`, back: request.url('/audit/') },
+        413,
+      );
     }
     for (const entry of batch) lines.push(format === 'csv' ? csvLine(entry) : jsonLine(entry));
     if (batch.length < 1000) break;

@@ -76,15 +76,24 @@ export async function groupDetail(request: AdminRequest): Promise<HttpResponse> 
 }
 
 async function changePage(request: AdminRequest, group: GroupRecord, checked: readonly string[], errors: FieldErrors, status = 200): Promise<HttpResponse> {
-  const all = (await request.gatehouse.stores.permissions.list()).map((p) => ({ name: `${p.appLabel}.${p.codename}`, label: p.name, checked: checked.includes(`${p.appLabel}.${p.codename}`) }));
-  return request.render('admin/groups/change.html', `Permissions of ${group.name}`, {
-    group,
-    ...(await roleStatus(request, group.name)),
-    ...picker(request, all),
-    errors,
-    action: request.url(`/groups/${group.id}/change/`),
-    cancel: request.url(`/groups/${group.id}/`),
-  }, status);
+  const all = (await request.gatehouse.stores.permissions.list()).map((p) => ({
+    name: `${p.appLabel}.${p.codename}`,
+    label: p.name,
+    checked: checked.includes(`${p.appLabel}.${p.codename}`),
+  }));
+  return request.render(
+    'admin/groups/change.html',
+    `Permissions of ${group.name}`,
+    {
+      group,
+      ...(await roleStatus(request, group.name)),
+      ...picker(request, all),
+      errors,
+      action: request.url(`/groups/${group.id}/change/`),
+      cancel: request.url(`/groups/${group.id}/`),
+    },
+    status,
+  );
 }
 
 /** GET `/groups/:id/change/`. */
@@ -128,15 +137,20 @@ export async function deleteGroupGet(request: AdminRequest): Promise<HttpRespons
 async function deletePage(request: AdminRequest, group: GroupRecord, errors: FieldErrors, status = 200): Promise<HttpResponse> {
   const members = await request.gatehouse.stores.groups.memberIds(group.id);
   const permissions = await request.gatehouse.stores.groups.permissions(group.id);
-  return request.render('admin/groups/delete.html', `Delete ${group.name}`, {
-    group,
-    ...(await roleStatus(request, group.name)),
-    members: members.length,
-    permissions,
-    errors,
-    action: request.url(`/groups/${group.id}/delete/`),
-    cancel: request.url(`/groups/${group.id}/`),
-  }, status);
+  return request.render(
+    'admin/groups/delete.html',
+    `Delete ${group.name}`,
+    {
+      group,
+      ...(await roleStatus(request, group.name)),
+      members: members.length,
+      permissions,
+      errors,
+      action: request.url(`/groups/${group.id}/delete/`),
+      cancel: request.url(`/groups/${group.id}/`),
+    },
+    status,
+  );
 }
 
 /** POST `/groups/:id/delete/`: needs `confirm=yes`; members' sessions end (core rule). */

@@ -9,5 +9,10 @@ export async function indexView(request: AdminRequest): Promise<HttpResponse> {
 
 /** GET `/admin.css`: cacheable for an hour (it is the same for everyone). */
 export function cssView(settings: AdminSettings): HttpResponse {
-  return { status: 200, headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }, cookies: [], body: settings.templates.css() };
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' },
+    cookies: [],
+    body: settings.templates.css(),
+  };
 }

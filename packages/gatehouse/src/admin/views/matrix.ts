@@ -21,7 +21,12 @@ export async function matrixView(request: AdminRequest): Promise<HttpResponse> {
     const need = request.settings.requirements.get(`${r.method} ${r.url}`);
     if (!need || need.perms.length === 0) return { ...r, access: r.permissions.length > 0 ? `${r.access}(${r.permissions.join(', ')})` : r.access };
     labels.set(`${r.method} ${r.url}`, `staff + ${need.perms.join(', ')}`);
-    return { ...r, access: `critical(${need.perms.join(', ')})`, permissions: [...need.perms], recentAuth: need.recentAuth ? request.gatehouse.config.reauthMaxAge : r.recentAuth };
+    return {
+      ...r,
+      access: `critical(${need.perms.join(', ')})`,
+      permissions: [...need.perms],
+      recentAuth: need.recentAuth ? request.gatehouse.config.reauthMaxAge : r.recentAuth,
+    };
   });
   const matrix = buildAccessMatrix(routeRows(inventory), roles);
   return request.render('admin/matrix.html', 'Access matrix', {

@@ -29,11 +29,16 @@ export async function permissionDetail(request: AdminRequest): Promise<HttpRespo
   const holders = hasErrors(errors) ? [] : await request.store.permissionHolders(name, { limit: limit + 1, ...(after ? { afterId: after } : {}) });
   const superusers = await request.store.listUsers({ isSuperuser: true, isActive: true, limit: 50 });
   const page = holders.slice(0, limit);
-  return request.render('admin/permissions/detail.html', name, {
-    permission: { name, label: permission.name, declared: request.gatehouse.permissionNames.includes(name) },
-    holders: page.map((h) => ({ ...userRow(request, h.user), direct: h.direct, groups: h.groups })),
-    superusers: superusers.users.map((u) => userRow(request, u)),
-    nextUrl: holders.length > limit ? `${request.url(`/permissions/${encodeURIComponent(name)}/`)}?after=${page[page.length - 1]!.user.id}` : '',
-    errors,
-  }, hasErrors(errors) ? 400 : 200);
+  return request.render(
+    'admin/permissions/detail.html',
+    name,
+    {
+      permission: { name, label: permission.name, declared: request.gatehouse.permissionNames.includes(name) },
+      holders: page.map((h) => ({ ...userRow(request, h.user), direct: h.direct, groups: h.groups })),
+      superusers: superusers.users.map((u) => userRow(request, u)),
+      nextUrl: holders.length > limit ? `${request.url(`/permissions/${encodeURIComponent(name)}/`)}?after=${page[page.length - 1]!.user.id}` : '',
+      errors,
+    },
+    hasErrors(errors) ? 400 : 200,
+  );
 }

@@ -130,7 +130,10 @@ export async function userDetail(request: AdminRequest): Promise<HttpResponse> {
 }
 
 /** An audit entry as the admin's tables show it. */
-export function auditRow(request: AdminRequest, e: { seq: number; at: number; actor: string | null; action: string; target: string | null; data: Record<string, unknown>; ip: string | null }): Record<string, unknown> {
+export function auditRow(
+  request: AdminRequest,
+  e: { seq: number; at: number; actor: string | null; action: string; target: string | null; data: Record<string, unknown>; ip: string | null },
+): Record<string, unknown> {
   return {
     seq: e.seq,
     at: new Date(e.at).toISOString().replace('T', ' ').slice(0, 19),
@@ -164,7 +167,10 @@ async function changePage(request: AdminRequest, user: User, form: ChangeForm, e
       form,
       errors,
       groups: groups.map((g) => ({ id: String(g.id), name: g.name, checked: form.groups.includes(String(g.id)) })),
-      ...picker(request, permissions.map((p) => ({ ...p, checked: form.perms.includes(p.name) }))),
+      ...picker(
+        request,
+        permissions.map((p) => ({ ...p, checked: form.perms.includes(p.name) })),
+      ),
       action: request.url(`/users/${user.id}/change/`),
       cancel: request.url(`/users/${user.id}/`),
     },
@@ -179,14 +185,19 @@ export async function changeUserGet(request: AdminRequest): Promise<HttpResponse
   if (denied) return denied;
   const groups = await request.gatehouse.stores.groups.groupsOfUser(user.id);
   const rows = await request.gatehouse.stores.permissions.userPermissionRows(user.id);
-  return changePage(request, user, {
-    first_name: user.firstName,
-    last_name: user.lastName,
-    email: user.email,
-    is_active: user.isActive,
-    groups: groups.map((g) => String(g.id)),
-    perms: [...rows.direct].sort(),
-  }, {});
+  return changePage(
+    request,
+    user,
+    {
+      first_name: user.firstName,
+      last_name: user.lastName,
+      email: user.email,
+      is_active: user.isActive,
+      groups: groups.map((g) => String(g.id)),
+      perms: [...rows.direct].sort(),
+    },
+    {},
+  );
 }
 
 /** POST `/users/:id/change/`: every field checked first; on any error nothing is changed. */
@@ -234,7 +245,8 @@ export async function changeUserPost(request: AdminRequest): Promise<HttpRespons
     if (beyond.length > 0) addError(errors, 'perms', `You can only grant permissions you hold yourself (not ${beyond.join(', ')}).`);
     const byGroup = await gatehouse.stores.groups.permissionsByGroup();
     const tooStrong = addGroups.filter((g) => (byGroup.get(g.name) ?? []).some((p) => !held.has(p)));
-    if (tooStrong.length > 0) addError(errors, 'groups', `You can only add users to groups whose permissions you hold yourself (not ${tooStrong.map((g) => g.name).join(', ')}).`);
+    if (tooStrong.length > 0)
+      addError(errors, 'groups', `You can only add users to groups whose permissions you hold yourself (not ${tooStrong.map((g) => g.name).join(', ')}).`);
   }
   if (!hasErrors(errors) && email !== user.email) {
     const clash = (await gatehouse.stores.users.findByEmail(email)).some((u) => u.id !== user.id);
@@ -274,13 +286,18 @@ export async function changeUserPost(request: AdminRequest): Promise<HttpRespons
 }
 
 async function flagsPage(request: AdminRequest, user: User, errors: FieldErrors, status = 200): Promise<HttpResponse> {
-  return request.render('admin/users/flags.html', `Status of ${user.username}`, {
-    target: userRow(request, user),
-    errors,
-    mayGrantSuperuser: request.actor.isSuperuser,
-    action: request.url(`/users/${user.id}/flags/`),
-    cancel: request.url(`/users/${user.id}/`),
-  }, status);
+  return request.render(
+    'admin/users/flags.html',
+    `Status of ${user.username}`,
+    {
+      target: userRow(request, user),
+      errors,
+      mayGrantSuperuser: request.actor.isSuperuser,
+      action: request.url(`/users/${user.id}/flags/`),
+      cancel: request.url(`/users/${user.id}/`),
+    },
+    status,
+  );
 }
 
 /** GET `/users/:id/flags/`: staff and superuser status (a recent password check first). */
@@ -320,14 +337,19 @@ export async function flagsPost(request: AdminRequest): Promise<HttpResponse> {
 }
 
 async function passwordPage(request: AdminRequest, user: User, mode: string, errors: FieldErrors, status = 200): Promise<HttpResponse> {
-  return request.render('admin/users/password.html', `Password of ${user.username}`, {
-    target: userRow(request, user),
-    mode,
-    errors,
-    canMail: resetLinkProblem(request, user) === null,
-    action: request.url(`/users/${user.id}/password/`),
-    cancel: request.url(`/users/${user.id}/`),
-  }, status);
+  return request.render(
+    'admin/users/password.html',
+    `Password of ${user.username}`,
+    {
+      target: userRow(request, user),
+      mode,
+      errors,
+      canMail: resetLinkProblem(request, user) === null,
+      action: request.url(`/users/${user.id}/password/`),
+      cancel: request.url(`/users/${user.id}/`),
+    },
+    status,
+  );
 }
 
 /** GET `/users/:id/password/`. */
@@ -400,16 +422,26 @@ export async function deleteUserPost(request: AdminRequest): Promise<HttpRespons
   const denied = await superuserOnly(request, user, 'delete');
   if (denied) return denied;
   const removes = await deletionSummary(request, user);
-  const problem = user.id === request.actor.id ? 'You cannot delete your own account.' : bodyField(request.exchange.request, 'confirm', 10) !== 'yes' ? 'Tick the box to confirm.' : '';
+  const problem =
+    user.id === request.actor.id
+      ? 'You cannot delete your own account.'
+      : bodyField(request.exchange.request, 'confirm', 10) !== 'yes'
+        ? 'Tick the box to confirm.'
+        : '';
   if (problem) {
-    return request.render('admin/users/delete.html', `Delete ${user.username}`, {
-      target: userRow(request, user),
-      removes,
-      self: user.id === request.actor.id,
-      errors: { confirm: [problem] },
-      action: request.url(`/users/${user.id}/delete/`),
-      cancel: request.url(`/users/${user.id}/`),
-    }, 400);
+    return request.render(
+      'admin/users/delete.html',
+      `Delete ${user.username}`,
+      {
+        target: userRow(request, user),
+        removes,
+        self: user.id === request.actor.id,
+        errors: { confirm: [problem] },
+        action: request.url(`/users/${user.id}/delete/`),
+        cancel: request.url(`/users/${user.id}/`),
+      },
+      400,
+    );
   }
   // Memberships, grants and sessions go with the row (foreign-key cascades).
   await request.gatehouse.stores.users.delete(user.id);
@@ -436,7 +468,12 @@ export async function revokeSessionsPost(request: AdminRequest): Promise<HttpRes
   const hash = bodyField(http, 'session', 100);
   const session = /^[0-9a-f]{64}$/.test(hash) ? await request.gatehouse.stores.sessions.get(hash) : null;
   if (!session || session.userId !== user.id) {
-    return request.render('admin/message.html', 'Session not found', { heading: 'Session not found', message: 'That session has already ended, or is not one of this user’s.', back: request.url(`/users/${user.id}/`) }, 400);
+    return request.render(
+      'admin/message.html',
+      'Session not found',
+      { heading: 'Session not found', message: 'That session has already ended, or is not one of this user’s.', back: request.url(`/users/${user.id}/`) },
+      400,
+    );
   }
   await request.gatehouse.sessions.endByHash(hash);
   await request.gatehouse.audit.record({ ...by, action: 'sessions.revoke', target: user.username, data: { session: hash.slice(0, 16) } });
@@ -458,7 +495,12 @@ export async function revokeTokensPost(request: AdminRequest): Promise<HttpRespo
   const id = /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : Number.NaN;
   const token = Number.isSafeInteger(id) ? await request.gatehouse.apiTokens.get(id) : null;
   if (!token || token.userId !== user.id) {
-    return request.render('admin/message.html', 'Token not found', { heading: 'Token not found', message: 'That token is already revoked, or is not one of this user’s.', back: request.url(`/users/${user.id}/`) }, 400);
+    return request.render(
+      'admin/message.html',
+      'Token not found',
+      { heading: 'Token not found', message: 'That token is already revoked, or is not one of this user’s.', back: request.url(`/users/${user.id}/`) },
+      400,
+    );
   }
   await request.gatehouse.apiTokens.revoke(id, { actor: by.actor ?? null, ip: by.ip ?? null });
   return request.redirect(`/users/${user.id}/`, 'token_revoked');

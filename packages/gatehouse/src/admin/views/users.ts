@@ -36,10 +36,20 @@ function triState(value: string): boolean | undefined | null {
 export async function userList(request: AdminRequest): Promise<HttpResponse> {
   const http = request.exchange.request;
   const errors: FieldErrors = {};
-  const form = { q: query(http, 'q', 254), active: query(http, 'active'), staff: query(http, 'staff'), superuser: query(http, 'superuser'), group: query(http, 'group') };
+  const form = {
+    q: query(http, 'q', 254),
+    active: query(http, 'active'),
+    staff: query(http, 'staff'),
+    superuser: query(http, 'superuser'),
+    group: query(http, 'group'),
+  };
   const q: AdminUserQuery = { limit: PAGE };
   if (form.q.trim() !== '') q.search = form.q.trim();
-  for (const [field, key] of [['active', 'isActive'], ['staff', 'isStaff'], ['superuser', 'isSuperuser']] as const) {
+  for (const [field, key] of [
+    ['active', 'isActive'],
+    ['staff', 'isStaff'],
+    ['superuser', 'isSuperuser'],
+  ] as const) {
     const value = triState(form[field]);
     if (value === null) addError(errors, field, 'Choose yes, no or either.');
     else if (value !== undefined) q[key] = value;
@@ -86,7 +96,12 @@ interface AddForm {
 }
 
 function addPage(request: AdminRequest, form: AddForm, errors: FieldErrors, status = 200): Promise<HttpResponse> {
-  return request.render('admin/users/add.html', 'Add user', { form, errors, action: request.url('/users/add/'), canMail: request.site.mailer !== null }, status);
+  return request.render(
+    'admin/users/add.html',
+    'Add user',
+    { form, errors, action: request.url('/users/add/'), canMail: request.site.mailer !== null },
+    status,
+  );
 }
 
 /** GET `/users/add/`. */
@@ -125,7 +140,14 @@ export async function addUserPost(request: AdminRequest): Promise<HttpResponse> 
   let user: User;
   try {
     user = await request.gatehouse.accounts.createUser(
-      { username: form.username, email: form.email, firstName: form.first_name, lastName: form.last_name, password: form.mode === 'set' ? password1 : null, validatePassword: true },
+      {
+        username: form.username,
+        email: form.email,
+        firstName: form.first_name,
+        lastName: form.last_name,
+        password: form.mode === 'set' ? password1 : null,
+        validatePassword: true,
+      },
       request.by(),
     );
   } catch (error) {

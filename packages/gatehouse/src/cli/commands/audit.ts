@@ -40,7 +40,9 @@ async function verify(ctx: CliContext, options: { json?: boolean }): Promise<voi
   const result = await ctx.gatehouse.audit.verify();
   if (options.json) printJson(result);
   else if (result.ok) {
-    out(`The audit log is intact: ${result.entries} entr${result.entries === 1 ? 'y' : 'ies'}${result.head ? `, head ${result.head.seq} ${result.head.hash}` : ''}.`);
+    out(
+      `The audit log is intact: ${result.entries} entr${result.entries === 1 ? 'y' : 'ies'}${result.head ? `, head ${result.head.seq} ${result.head.hash}` : ''}.`,
+    );
     if (result.head) out('Keep the head somewhere else too: a chain rewritten from the start can only be caught against it.');
   } else {
     out(`The audit log is BROKEN: ${result.message} (${result.entries} entries verified before it.)`);

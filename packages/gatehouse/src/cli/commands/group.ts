@@ -21,7 +21,8 @@ function warnIfRole(ctx: CliContext, name: string): void {
 async function requirePermissions(ctx: CliContext, names: readonly string[]): Promise<void> {
   const known = new Set((await ctx.gatehouse.stores.permissions.list()).map(permissionNameOf));
   const unknown = names.filter((n) => !known.has(n));
-  if (unknown.length > 0) throw new CliError(`Unknown permission${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}: see \`gatehouse perms list\`.`);
+  if (unknown.length > 0)
+    throw new CliError(`Unknown permission${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}: see \`gatehouse perms list\`.`);
 }
 
 async function list(ctx: CliContext, options: { json?: boolean }): Promise<void> {
@@ -89,7 +90,9 @@ async function remove(ctx: CliContext, name: string, options: { yes?: boolean; j
   const group = await ctx.gatehouse.groups.require(name);
   const members = (await ctx.gatehouse.stores.groups.memberIds(group.id)).length;
   if (members > 0 && !options.yes) {
-    throw new CliError(`"${group.name}" has ${members} member${members === 1 ? '' : 's'}, who would lose its permissions and be logged out: pass --yes to delete it anyway.`);
+    throw new CliError(
+      `"${group.name}" has ${members} member${members === 1 ? '' : 's'}, who would lose its permissions and be logged out: pass --yes to delete it anyway.`,
+    );
   }
   const result = await ctx.gatehouse.groups.delete(group.name, { actor: ctx.actor });
   if (options.json) printJson({ group: group.name, deleted: true, members: result.members });

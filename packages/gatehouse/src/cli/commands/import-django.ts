@@ -69,7 +69,9 @@ async function run(ctx: CliContext, given: string, options: ImportDjangoOptions)
   });
   const legacy = summary.users.legacyHashes;
   const enabled = ctx.gatehouse.config.passwordHashers;
-  legacy.notEnabled = Object.keys(legacy.algorithms).filter((name) => !enabled.includes(name)).sort();
+  legacy.notEnabled = Object.keys(legacy.algorithms)
+    .filter((name) => !enabled.includes(name))
+    .sort();
   // The exact line to put in the config: the hashers in force, then the missing legacy ones
   // (last, so they only ever verify; the first hasher keeps hashing new passwords).
   legacy.enableWith = legacy.notEnabled.length === 0 ? null : `passwordHashers: ${JSON.stringify([...enabled, ...legacy.notEnabled])},`;

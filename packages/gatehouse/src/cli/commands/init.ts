@@ -42,7 +42,12 @@ function readPackageJson(dir: string): PackageJson {
 
 /** `@acme/billing-api` → `billing_api`: lower case letters, digits and `_`, starting with a letter. */
 function appLabelFrom(packageName: string): string {
-  const base = packageName.replace(/^@[^/]+\//, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^[^a-z]+/, '').replace(/_+$/, '');
+  const base = packageName
+    .replace(/^@[^/]+\//, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^[^a-z]+/, '')
+    .replace(/_+$/, '');
   // `auth` is gatehouse's own app label.
   return base === '' || base === 'auth' ? 'app' : base.slice(0, 50);
 }
@@ -117,7 +122,8 @@ async function init(options: { force?: boolean; js?: boolean }): Promise<void> {
   const file = join(dir, typescript ? 'gatehouse.config.ts' : 'gatehouse.config.mjs');
   writeFileSync(file, configModule({ ...facts, typescript }), { flag: options.force ? 'w' : 'wx' });
   out(`Wrote ${file} (app label "${facts.appLabel}", default database ${facts.driver === 'postgres' ? 'PostgreSQL' : 'SQLite'}).`);
-  if (typescript && !facts.tsx) note('Loading a .ts config module needs tsx: npm install --save-dev tsx (or run `gatehouse init --js --force` for a .mjs module).');
+  if (typescript && !facts.tsx)
+    note('Loading a .ts config module needs tsx: npm install --save-dev tsx (or run `gatehouse init --js --force` for a .mjs module).');
   out('Next: declare your models and roles in it, then run `npx gatehouse migrate`.');
 }
 
@@ -125,7 +131,7 @@ async function init(options: { force?: boolean; js?: boolean }): Promise<void> {
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .description("write gatehouse.config.ts (or .mjs) for this project: apps, roles, settings, database")
+    .description('write gatehouse.config.ts (or .mjs) for this project: apps, roles, settings, database')
     .option('--js', 'write a JavaScript module (gatehouse.config.mjs) even in a TypeScript project')
     .option('--force', 'replace an existing config module')
     .action((options) => init(options));

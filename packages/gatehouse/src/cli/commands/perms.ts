@@ -39,7 +39,12 @@ async function userPermissionRows(ctx: CliContext, user: User): Promise<{ permis
 async function list(ctx: CliContext, options: { user?: string; json?: boolean }): Promise<void> {
   if (options.user === undefined) {
     const declared = new Set<string>(ctx.gatehouse.permissionNames);
-    const rows = (await ctx.gatehouse.stores.permissions.list()).map((p) => ({ permission: permissionNameOf(p), name: p.name, model: p.model, declared: declared.has(permissionNameOf(p)) }));
+    const rows = (await ctx.gatehouse.stores.permissions.list()).map((p) => ({
+      permission: permissionNameOf(p),
+      name: p.name,
+      model: p.model,
+      declared: declared.has(permissionNameOf(p)),
+    }));
     if (options.json) printJson(rows);
     else
       printTable(
@@ -61,10 +66,14 @@ async function list(ctx: CliContext, options: { user?: string; json?: boolean })
   }
   if (!user.isActive) out(`${user.username} is inactive, and inactive users have no permissions.`);
   else if (user.isSuperuser) out(`${user.username} is a superuser: every permission, including any not listed here.`);
-  printTable(rows, [
-    { header: 'PERMISSION', value: (r) => r.permission },
-    { header: 'FROM', value: (r) => r.sources.join(', ') },
-  ], user.isActive ? `${user.username} has no permissions.` : '');
+  printTable(
+    rows,
+    [
+      { header: 'PERMISSION', value: (r) => r.permission },
+      { header: 'FROM', value: (r) => r.sources.join(', ') },
+    ],
+    user.isActive ? `${user.username} has no permissions.` : '',
+  );
 }
 
 async function check(ctx: CliContext, username: string, permission: string, options: { json?: boolean }): Promise<void> {
@@ -109,7 +118,8 @@ async function revoke(ctx: CliContext, username: string, permission: string, opt
   else if (!held) out(`${user.username} holds no direct grant of ${permission}: nothing changed.`);
   else out(`Revoked ${user.username}'s direct grant of ${permission}; their sessions ended.`);
   const stillHas = held && (await ctx.gatehouse.hasPerm((await ctx.gatehouse.stores.users.getById(user.id)) ?? user, permission));
-  if (stillHas && !options.json) out(`Note: ${user.username} still has ${permission} through a group or the superuser flag (\`gatehouse perms explain ${user.username} ${permission}\`).`);
+  if (stillHas && !options.json)
+    out(`Note: ${user.username} still has ${permission} through a group or the superuser flag (\`gatehouse perms explain ${user.username} ${permission}\`).`);
 }
 
 /** Registers `perms` and its subcommands. */
@@ -134,7 +144,9 @@ export function registerPerms(program: Command): void {
     .argument('<permission>', 'app_label.codename')
     .description('which grant, group or flag gives the permission, or what blocks it')
     .option('--json', 'print JSON')
-    .action((username: string, permission: string, options, command: Command) => withContext(command, {}, (ctx) => explain(ctx, username, permission, options)));
+    .action((username: string, permission: string, options, command: Command) =>
+      withContext(command, {}, (ctx) => explain(ctx, username, permission, options)),
+    );
   perms
     .command('grant')
     .argument('<user>')

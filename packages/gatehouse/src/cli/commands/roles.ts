@@ -88,7 +88,15 @@ async function show(ctx: CliContext, options: { json?: boolean }): Promise<void>
   }
   for (const [name, group] of groups) {
     if (name in declared) continue;
-    rows.push({ role: name, declared: false, permissions: [], allPermissions: false, inDatabase: true, grantedInDatabase: granted.get(name) ?? [], members: (await ctx.gatehouse.stores.groups.memberIds(group.id)).length });
+    rows.push({
+      role: name,
+      declared: false,
+      permissions: [],
+      allPermissions: false,
+      inDatabase: true,
+      grantedInDatabase: granted.get(name) ?? [],
+      members: (await ctx.gatehouse.stores.groups.memberIds(group.id)).length,
+    });
   }
   if (options.json) {
     printJson(rows);
@@ -96,7 +104,11 @@ async function show(ctx: CliContext, options: { json?: boolean }): Promise<void>
   }
   if (rows.length === 0) out('No roles declared and no groups in the database.');
   for (const row of rows) {
-    const state = !row.declared ? 'group in the database only, not declared' : !row.inDatabase ? 'not applied yet' : `${row.members} member${row.members === 1 ? '' : 's'}`;
+    const state = !row.declared
+      ? 'group in the database only, not declared'
+      : !row.inDatabase
+        ? 'not applied yet'
+        : `${row.members} member${row.members === 1 ? '' : 's'}`;
     out(`${row.role}  (${state})`);
     const list = row.declared ? row.permissions : row.grantedInDatabase;
     if (row.allPermissions) out('  every declared permission');

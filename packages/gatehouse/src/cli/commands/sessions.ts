@@ -41,7 +41,14 @@ async function list(ctx: CliContext, options: { user?: string; limit?: string; j
     };
   });
   if (options.json) {
-    printJson(rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString(), lastSeenAt: new Date(r.lastSeenAt).toISOString(), expiresAt: new Date(r.expiresAt).toISOString() })));
+    printJson(
+      rows.map((r) => ({
+        ...r,
+        createdAt: new Date(r.createdAt).toISOString(),
+        lastSeenAt: new Date(r.lastSeenAt).toISOString(),
+        expiresAt: new Date(r.expiresAt).toISOString(),
+      })),
+    );
     return;
   }
   printTable(

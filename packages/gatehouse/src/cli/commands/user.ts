@@ -156,7 +156,12 @@ export function registerUser(program: Command): void {
     .option('--json', 'print JSON')
     .action(run(listUsers));
 
-  user.command('show').argument('<user>').description('show one user with groups, direct permissions and sessions').option('--json', 'print JSON').action(run(showUser));
+  user
+    .command('show')
+    .argument('<user>')
+    .description('show one user with groups, direct permissions and sessions')
+    .option('--json', 'print JSON')
+    .action(run(showUser));
 
   user
     .command('set-active')
@@ -202,9 +207,9 @@ export function registerUser(program: Command): void {
       }),
     );
 
-  withPasswordOptions(user.command('set-password').argument('<user>').description('set a new password (prompt or --password-stdin); ends their sessions')).action(
-    run((ctx, name: string, options: PasswordOptions) => changePassword(ctx, name, options, 'user set-password')),
-  );
+  withPasswordOptions(
+    user.command('set-password').argument('<user>').description('set a new password (prompt or --password-stdin); ends their sessions'),
+  ).action(run((ctx, name: string, options: PasswordOptions) => changePassword(ctx, name, options, 'user set-password')));
   user
     .command('set-unusable-password')
     .argument('<user>')

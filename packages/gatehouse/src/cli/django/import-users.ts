@@ -59,7 +59,10 @@ export function prepareUsers(data: DjangoData, summary: ImportSummary): DjangoUs
     }
     const earlier = byName.get(username);
     if (earlier) {
-      summary.users.skipped.push({ username: user.username, reason: `it equals "${earlier.username}" after Unicode (NFKC) normalisation, which gatehouse applies to usernames` });
+      summary.users.skipped.push({
+        username: user.username,
+        reason: `it equals "${earlier.username}" after Unicode (NFKC) normalisation, which gatehouse applies to usernames`,
+      });
       continue;
     }
     byName.set(username, { ...user, username, email: normalizeEmail(user.email) });
@@ -103,7 +106,12 @@ export function resolveSharedEmails(users: DjangoUser[], target: Map<string, Use
 }
 
 /** Compares one Django user with its gatehouse row; returns the patch and whether sessions must end. */
-function diffUser(user: DjangoUser, row: User, options: ImportOptions, summary: ImportSummary): { patch: Record<string, unknown>; fields: string[]; endSessions: boolean } {
+function diffUser(
+  user: DjangoUser,
+  row: User,
+  options: ImportOptions,
+  summary: ImportSummary,
+): { patch: Record<string, unknown>; fields: string[]; endSessions: boolean } {
   const patch: Record<string, unknown> = {};
   const fields: string[] = [];
   const set = (field: string, column: string, value: unknown): void => {
@@ -132,7 +140,14 @@ function diffUser(user: DjangoUser, row: User, options: ImportOptions, summary: 
 }
 
 /** Updates matched users and inserts new ones; returns every imported user's gatehouse id by username. */
-export async function importUsers(trx: Transaction<Schema>, kind: DialectKind, users: DjangoUser[], target: Map<string, User>, options: ImportOptions, summary: ImportSummary): Promise<Map<string, number>> {
+export async function importUsers(
+  trx: Transaction<Schema>,
+  kind: DialectKind,
+  users: DjangoUser[],
+  target: Map<string, User>,
+  options: ImportOptions,
+  summary: ImportSummary,
+): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   const fresh: DjangoUser[] = [];
   for (const user of users) {
@@ -150,7 +165,11 @@ export async function importUsers(trx: Transaction<Schema>, kind: DialectKind, u
     for (const flag of ['is_active', 'is_staff', 'is_superuser']) if (flag in patch) patch[flag] = toDbBool(kind, patch[flag] as boolean);
     await trx.updateTable('auth_user').set(patch).where('id', '=', row.id).execute();
     if (endSessions) {
-      await trx.updateTable('auth_user').set((eb) => ({ auth_epoch: eb('auth_epoch', '+', 1) })).where('id', '=', row.id).execute();
+      await trx
+        .updateTable('auth_user')
+        .set((eb) => ({ auth_epoch: eb('auth_epoch', '+', 1) }))
+        .where('id', '=', row.id)
+        .execute();
       await trx.deleteFrom('gh_session').where('user_id', '=', row.id).execute();
     }
     summary.users.updated += 1;

@@ -40,7 +40,8 @@ async function chunked<T>(rows: readonly T[], write: (chunk: T[]) => Promise<voi
 
 async function importPermissions(trx: Transaction<Schema>, data: DjangoData, summary: ImportSummary): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
-  for (const row of await trx.selectFrom('auth_permission').select(['id', 'app_label', 'codename']).execute()) ids.set(`${row.app_label}.${row.codename}`, toNumber(row.id));
+  for (const row of await trx.selectFrom('auth_permission').select(['id', 'app_label', 'codename']).execute())
+    ids.set(`${row.app_label}.${row.codename}`, toNumber(row.id));
   const missing = data.permissions.filter((p) => !ids.has(permissionNameOf(p)));
   summary.permissions.existing = data.permissions.length - missing.length;
   await chunked(missing, async (chunk) => {
@@ -55,16 +56,28 @@ async function importPermissions(trx: Transaction<Schema>, data: DjangoData, sum
   return ids;
 }
 
-async function importGroups(trx: Transaction<Schema>, data: DjangoData, permissionIds: Map<string, number>, summary: ImportSummary): Promise<Map<string, number>> {
+async function importGroups(
+  trx: Transaction<Schema>,
+  data: DjangoData,
+  permissionIds: Map<string, number>,
+  summary: ImportSummary,
+): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (const row of await trx.selectFrom('auth_group').select(['id', 'name']).execute()) ids.set(row.name, toNumber(row.id));
   const missing = data.groups.filter((g) => !ids.has(g.name));
   await chunked(missing, async (chunk) => {
-    for (const row of await trx.insertInto('auth_group').values(chunk.map((g) => ({ name: g.name }))).returning(['id', 'name']).execute()) ids.set(row.name, toNumber(row.id));
+    for (const row of await trx
+      .insertInto('auth_group')
+      .values(chunk.map((g) => ({ name: g.name })))
+      .returning(['id', 'name'])
+      .execute())
+      ids.set(row.name, toNumber(row.id));
   });
   summary.groups.created = missing.length;
   summary.groups.existing = data.groups.length - missing.length;
-  const have = new Set((await trx.selectFrom('auth_group_permissions').select(['group_id', 'permission_id']).execute()).map((r) => `${r.group_id}:${r.permission_id}`));
+  const have = new Set(
+    (await trx.selectFrom('auth_group_permissions').select(['group_id', 'permission_id']).execute()).map((r) => `${r.group_id}:${r.permission_id}`),
+  );
   const add: { group_id: number; permission_id: number }[] = [];
   for (const group of data.groups) {
     const groupId = ids.get(group.name)!;
@@ -75,7 +88,11 @@ async function importGroups(trx: Transaction<Schema>, data: DjangoData, permissi
     }
   }
   await chunked(add, async (chunk) => {
-    await trx.insertInto('auth_group_permissions').values(chunk).onConflict((oc) => oc.doNothing()).execute();
+    await trx
+      .insertInto('auth_group_permissions')
+      .values(chunk)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   });
   summary.groups.grantsAdded = add.length;
   return ids;

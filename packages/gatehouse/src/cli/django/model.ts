@@ -125,14 +125,21 @@ export function fromTables(tables: DjangoTables): DjangoData {
     const group = groupById.get(Number(row.group_id));
     const name = permName(row.permission_id);
     if (group && name) group.permissions.push(name);
-    else problems.push({ what: `group permission (group ${row.group_id}, permission ${row.permission_id})`, reason: 'it refers to a missing group or permission' });
+    else
+      problems.push({
+        what: `group permission (group ${row.group_id}, permission ${row.permission_id})`,
+        reason: 'it refers to a missing group or permission',
+      });
   }
   const users = new Map<number, DjangoUser>();
   for (const u of tables.users) {
     const dateJoined = parseDjangoDatetime(String(u.date_joined));
     const lastLogin = u.last_login === null ? null : parseDjangoDatetime(String(u.last_login));
     if (dateJoined === null || (u.last_login !== null && lastLogin === null)) {
-      problems.push({ what: `user ${u.username} (id ${u.id})`, reason: `unreadable date (date_joined ${String(u.date_joined)}, last_login ${String(u.last_login)})` });
+      problems.push({
+        what: `user ${u.username} (id ${u.id})`,
+        reason: `unreadable date (date_joined ${String(u.date_joined)}, last_login ${String(u.last_login)})`,
+      });
       continue;
     }
     users.set(Number(u.id), {
@@ -161,7 +168,11 @@ export function fromTables(tables: DjangoTables): DjangoData {
     const user = users.get(Number(row.user_id));
     const name = permName(row.permission_id);
     if (user && name) user.permissions.push(name);
-    else problems.push({ what: `direct grant (user ${row.user_id}, permission ${row.permission_id})`, reason: 'it refers to a missing or skipped user or permission' });
+    else
+      problems.push({
+        what: `direct grant (user ${row.user_id}, permission ${row.permission_id})`,
+        reason: 'it refers to a missing or skipped user or permission',
+      });
   }
   return { permissions: [...permissionById.values()], groups: [...groupById.values()], users: [...users.values()], problems };
 }

@@ -23,7 +23,10 @@ export async function readDumpdata(path: string): Promise<DjangoData> {
   } catch (error) {
     throw new CliError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
-  if (!Array.isArray(parsed) || parsed.some((o) => !o || typeof o !== 'object' || typeof (o as DumpedObject).model !== 'string' || typeof (o as DumpedObject).fields !== 'object')) {
+  if (
+    !Array.isArray(parsed) ||
+    parsed.some((o) => !o || typeof o !== 'object' || typeof (o as DumpedObject).model !== 'string' || typeof (o as DumpedObject).fields !== 'object')
+  ) {
     throw new CliError(`${path} is not a dumpdata file: expected a JSON array of {"model", "pk", "fields"} objects.`);
   }
   const objects = parsed as DumpedObject[];

@@ -6,7 +6,15 @@
 import { CliError, describeError } from '../errors.js';
 import type { DjangoTables } from './model.js';
 
-const TABLES = ['django_content_type', 'auth_permission', 'auth_group', 'auth_group_permissions', 'auth_user', 'auth_user_groups', 'auth_user_user_permissions'];
+const TABLES = [
+  'django_content_type',
+  'auth_permission',
+  'auth_group',
+  'auth_group_permissions',
+  'auth_user',
+  'auth_user_groups',
+  'auth_user_user_permissions',
+];
 
 // Datetimes are read as text on both databases and parsed in one place (model.ts).
 const QUERIES = {
@@ -84,7 +92,9 @@ export async function readPostgresTables(url: string, label: string): Promise<Dj
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query("SET LOCAL TIME ZONE 'UTC'");
-    const found = await client.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ANY (current_schemas(false))');
+    const found = await client.query<{ name: string }>(
+      'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ANY (current_schemas(false))',
+    );
     const present = new Set(found.rows.map((r) => r.name));
     const missing = TABLES.filter((t) => !present.has(t));
     if (missing.length > 0) throw missingTables(label, missing);

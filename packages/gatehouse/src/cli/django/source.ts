@@ -10,7 +10,10 @@ import { readDumpdata } from './read-dumpdata.js';
 import { readPostgresTables, readSqliteTables } from './read-sql.js';
 
 /** A source as given, classified. */
-export type ImportSource = { kind: 'postgres'; url: string; label: string } | { kind: 'sqlite'; path: string; label: string } | { kind: 'dumpdata'; path: string; label: string };
+export type ImportSource =
+  | { kind: 'postgres'; url: string; label: string }
+  | { kind: 'sqlite'; path: string; label: string }
+  | { kind: 'dumpdata'; path: string; label: string };
 
 /** The URL without its password, for messages and the summary. */
 function redactUrl(url: string): string {
@@ -38,7 +41,9 @@ async function header(path: string): Promise<Buffer> {
 export async function classifySource(given: string): Promise<ImportSource> {
   if (/^postgres(ql)?:\/\//i.test(given)) return { kind: 'postgres', url: given, label: redactUrl(given) };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(given) && !/^sqlite:/i.test(given) && !/^file:/i.test(given)) {
-    throw new CliError(`Cannot import from ${redactUrl(given)}: use a PostgreSQL URL, a SQLite file or a dumpdata JSON file (other databases: \`manage.py dumpdata auth contenttypes\`).`);
+    throw new CliError(
+      `Cannot import from ${redactUrl(given)}: use a PostgreSQL URL, a SQLite file or a dumpdata JSON file (other databases: \`manage.py dumpdata auth contenttypes\`).`,
+    );
   }
   const path = given.replace(/^sqlite:(\/\/)?/i, '').replace(/^file:(\/\/)?/i, '');
   if (!existsSync(path)) throw new CliError(`No such file: ${path}`);
@@ -46,7 +51,10 @@ export async function classifySource(given: string): Promise<ImportSource> {
     throw new CliError(`Cannot read ${path}: ${error.message}`);
   });
   if (head.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000') return { kind: 'sqlite', path, label: path };
-  const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const text = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (text.startsWith('[') || path.toLowerCase().endsWith('.json')) return { kind: 'dumpdata', path, label: path };
   throw new CliError(`${path} is neither a SQLite database nor a dumpdata JSON file.`);
 }

@@ -50,7 +50,17 @@ export function emptySummary(dryRun: boolean): ImportSummary {
     durationMs: 0,
     permissions: { created: 0, existing: 0 },
     groups: { created: 0, existing: 0, grantsAdded: 0, grantsExisting: 0 },
-    users: { created: 0, updated: 0, unchanged: 0, changes: [], skipped: [], passwordsKept: [], renumbered: [], emailsCleared: [], legacyHashes: { count: 0, algorithms: {}, notEnabled: [], enableWith: null } },
+    users: {
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      changes: [],
+      skipped: [],
+      passwordsKept: [],
+      renumbered: [],
+      emailsCleared: [],
+      legacyHashes: { count: 0, algorithms: {}, notEnabled: [], enableWith: null },
+    },
     memberships: { added: 0, existing: 0, onlyInTarget: 0 },
     directGrants: { added: 0, existing: 0, onlyInTarget: 0 },
     problems: [],
@@ -84,10 +94,16 @@ export function formatSummary(s: ImportSummary): string {
     );
   }
   if (s.users.renumbered.length > 0) {
-    lines.push('  New ids (their Django id is taken here; remap references to them):', ...list(s.users.renumbered, (r) => `${r.username}: ${r.djangoId} -> ${r.id}`));
+    lines.push(
+      '  New ids (their Django id is taken here; remap references to them):',
+      ...list(s.users.renumbered, (r) => `${r.username}: ${r.djangoId} -> ${r.id}`),
+    );
   }
   if (s.users.emailsCleared.length > 0) {
-    lines.push('  Imported without their email (shared with another account; emailUnique is on):', ...list(s.users.emailsCleared, (e) => `${e.username}: ${e.email} (kept by ${e.keptBy})`));
+    lines.push(
+      '  Imported without their email (shared with another account; emailUnique is on):',
+      ...list(s.users.emailsCleared, (e) => `${e.username}: ${e.email} (kept by ${e.keptBy})`),
+    );
   }
   if (s.problems.length > 0) lines.push('  Source rows not imported:', ...list(s.problems, (p) => `${p.what}: ${p.reason}`));
   const legacy = s.users.legacyHashes;

@@ -9,15 +9,7 @@ import type { Algorithm, Version } from '@node-rs/argon2';
 import { GatehouseError } from '../errors.js';
 import type { DecodedHash, PasswordHasher } from './hasher.js';
 import { assertEmbeddableSalt, checkIntegerOption } from './hasher.js';
-import {
-  DEFAULT_SALT_LENGTH,
-  constantTimeEqual,
-  decodeBase64Unpadded,
-  encodeBase64Unpadded,
-  parseDecimal,
-  saltTooWeak,
-  utf8,
-} from './codec.js';
+import { DEFAULT_SALT_LENGTH, constantTimeEqual, decodeBase64Unpadded, encodeBase64Unpadded, parseDecimal, saltTooWeak, utf8 } from './codec.js';
 
 // The package's `Algorithm` and `Version` are const enums that do not exist at run time, so the
 // numeric values from its type declarations are used directly.
@@ -111,10 +103,7 @@ export class Argon2Hasher implements PasswordHasher {
     assertEmbeddableSalt(this.algorithm, salt);
     const saltBytes = utf8(salt);
     if (saltBytes.byteLength < MIN_SALT_BYTES) {
-      throw new GatehouseError(
-        'gatehouse.hashers.invalid_salt',
-        `The argon2 hasher needs a salt of at least ${MIN_SALT_BYTES} bytes.`,
-      );
+      throw new GatehouseError('gatehouse.hashers.invalid_salt', `The argon2 hasher needs a salt of at least ${MIN_SALT_BYTES} bytes.`);
     }
     const digest = await hashRaw(utf8(password), {
       algorithm: ARGON2ID,
@@ -185,9 +174,7 @@ export class Argon2Hasher implements PasswordHasher {
     // Hashes from before argon2 1.3 (and old argon2-cffi) carry no `v=` field: version 16.
     if (fields.length === 5) fields.splice(2, 0, 'v=16');
     if (fields.length !== 6) return null;
-    const [algorithm, variant, versionField, paramField, saltText, hash] = fields as [
-      string, string, string, string, string, string,
-    ];
+    const [algorithm, variant, versionField, paramField, saltText, hash] = fields as [string, string, string, string, string, string];
     const variantValue = VARIANTS.get(variant);
     const version = versionField.startsWith('v=') ? versionField.slice(2) : '';
     const versionValue = VERSIONS.get(version);

@@ -49,18 +49,14 @@ export interface PasswordHasher {
 export function verifyOnlyError(algorithm: string): GatehouseError {
   return new GatehouseError(
     'gatehouse.hashers.verify_only',
-    `The "${algorithm}" hasher only verifies old hashes; it cannot hash new passwords. ` +
-      'Put an encoding hasher (argon2, scrypt, pbkdf2_sha256) first.',
+    `The "${algorithm}" hasher only verifies old hashes; it cannot hash new passwords. Put an encoding hasher (argon2, scrypt, pbkdf2_sha256) first.`,
   );
 }
 
 /** Throws a `GatehouseError` coded `gatehouse.hashers.invalid_salt` unless `salt` can be embedded. */
 export function assertEmbeddableSalt(algorithm: string, salt: string): void {
   if (!isEmbeddableSalt(salt)) {
-    throw new GatehouseError(
-      'gatehouse.hashers.invalid_salt',
-      `The "${algorithm}" hasher needs a non-empty salt without "$".`,
-    );
+    throw new GatehouseError('gatehouse.hashers.invalid_salt', `The "${algorithm}" hasher needs a non-empty salt without "$".`);
   }
 }
 

@@ -16,7 +16,6 @@ export const UNUSABLE_PASSWORD_PREFIX = '!';
 /** Random characters after the prefix of an unusable password (Django's length). */
 export const UNUSABLE_PASSWORD_SUFFIX_LENGTH = 40;
 
-
 /** The outcome of a password check. Expected failures are values, never exceptions. */
 export interface PasswordCheck {
   /** Whether the password matches. */
@@ -109,10 +108,7 @@ export class PasswordHashers {
   constructor(hashers: readonly PasswordHasher[], options: PasswordHashersOptions = {}) {
     const [preferred] = hashers;
     if (preferred === undefined) {
-      throw new ConfigError(
-        'gatehouse.config.no_hashers',
-        'The hasher list is empty: give at least one hasher, e.g. argon2.',
-      );
+      throw new ConfigError('gatehouse.config.no_hashers', 'The hasher list is empty: give at least one hasher, e.g. argon2.');
     }
     if (!preferred.canEncode || preferred.saltLength < 1) {
       throw new ConfigError(

@@ -7,15 +7,7 @@ import { pbkdf2 } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { DecodedHash, PasswordHasher } from './hasher.js';
 import { assertEmbeddableSalt, checkIntegerOption } from './hasher.js';
-import {
-  DEFAULT_SALT_LENGTH,
-  constantTimeEqual,
-  decodeBase64Padded,
-  isEmbeddableSalt,
-  parseDecimal,
-  saltTooWeak,
-  utf8,
-} from './codec.js';
+import { DEFAULT_SALT_LENGTH, constantTimeEqual, decodeBase64Padded, isEmbeddableSalt, parseDecimal, saltTooWeak, utf8 } from './codec.js';
 
 // The callback form runs on libuv's thread pool; pbkdf2Sync would block every other request.
 const pbkdf2Async = promisify(pbkdf2);

@@ -7,15 +7,7 @@ import type { ScryptOptions } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import type { DecodedHash, PasswordHasher } from './hasher.js';
 import { assertEmbeddableSalt, checkIntegerOption } from './hasher.js';
-import {
-  DEFAULT_SALT_LENGTH,
-  constantTimeEqual,
-  decodeBase64Padded,
-  isEmbeddableSalt,
-  parseDecimal,
-  saltTooWeak,
-  utf8,
-} from './codec.js';
+import { DEFAULT_SALT_LENGTH, constantTimeEqual, decodeBase64Padded, isEmbeddableSalt, parseDecimal, saltTooWeak, utf8 } from './codec.js';
 
 /** Django's key length; its verify recomputes exactly 64 bytes, so no other length ever matches. */
 const KEY_BYTES = 64;
@@ -95,10 +87,7 @@ export class ScryptHasher implements PasswordHasher {
     this.parallelism = options.parallelism ?? 1;
     checkIntegerOption('scrypt', 'workFactor', this.workFactor, 2, 2 ** 30);
     if (!isPowerOfTwo(this.workFactor)) {
-      throw new ConfigError(
-        'gatehouse.config.invalid_hasher_option',
-        `scrypt hasher: workFactor must be a power of two, got ${this.workFactor}.`,
-      );
+      throw new ConfigError('gatehouse.config.invalid_hasher_option', `scrypt hasher: workFactor must be a power of two, got ${this.workFactor}.`);
     }
     checkIntegerOption('scrypt', 'blockSize', this.blockSize, 1, 1024);
     checkIntegerOption('scrypt', 'parallelism', this.parallelism, 1, 1024);
@@ -128,13 +117,7 @@ export class ScryptHasher implements PasswordHasher {
 
   mustUpdate(encoded: string): boolean {
     const parts = this.parse(encoded);
-    return (
-      parts === null ||
-      parts.n !== this.workFactor ||
-      parts.r !== this.blockSize ||
-      parts.p !== this.parallelism ||
-      saltTooWeak(parts.salt)
-    );
+    return parts === null || parts.n !== this.workFactor || parts.r !== this.blockSize || parts.p !== this.parallelism || saltTooWeak(parts.salt);
   }
 
   decode(encoded: string): DecodedHash | null {

@@ -8,16 +8,7 @@
  * the database's own collation is.
  */
 import { type RawBuilder, sql } from 'kysely';
-import type {
-  AdminAuditQuery,
-  AdminStore,
-  AdminUserPage,
-  AdminUserQuery,
-  AuditEntry,
-  GroupRecord,
-  GroupSummary,
-  PermissionHolder,
-} from '../../core/ports.js';
+import type { AdminAuditQuery, AdminStore, AdminUserPage, AdminUserQuery, AuditEntry, GroupRecord, GroupSummary, PermissionHolder } from '../../core/ports.js';
 import type { User } from '../../core/user.js';
 import type { AuditLogTable } from '../schema.js';
 import { type StoreContext, parseJsonObject, toDbBool, toNumber } from './common.js';
@@ -73,7 +64,10 @@ export class SqlAdminStore implements AdminStore {
     const term = query.search?.trim() ?? '';
     const column = term.includes('@') ? 'email' : 'username';
     const key = this.lowered(column);
-    let q = db.selectFrom('auth_user as u').selectAll('u').limit(limit + 1);
+    let q = db
+      .selectFrom('auth_user as u')
+      .selectAll('u')
+      .limit(limit + 1);
     if (query.isActive !== undefined) q = q.where('u.is_active', '=', toDbBool(kind, query.isActive));
     if (query.isStaff !== undefined) q = q.where('u.is_staff', '=', toDbBool(kind, query.isStaff));
     if (query.isSuperuser !== undefined) q = q.where('u.is_superuser', '=', toDbBool(kind, query.isSuperuser));
@@ -95,7 +89,9 @@ export class SqlAdminStore implements AdminStore {
       }
       if (query.groupId !== undefined) {
         const groupId = query.groupId;
-        q = q.where((eb) => eb.exists(eb.selectFrom('auth_user_groups as ug').select('ug.user_id').whereRef('ug.user_id', '=', 'u.id').where('ug.group_id', '=', groupId)));
+        q = q.where((eb) =>
+          eb.exists(eb.selectFrom('auth_user_groups as ug').select('ug.user_id').whereRef('ug.user_id', '=', 'u.id').where('ug.group_id', '=', groupId)),
+        );
       }
       if (keyed) {
         if (query.after) q = q.where(sql<boolean>`(${key}, u.id) > (${query.after.key ?? ''}, ${query.after.id})`);
@@ -137,7 +133,12 @@ export class SqlAdminStore implements AdminStore {
     const split = splitPermission(permission);
     if (!split) return [];
     const db = this.ctx.db;
-    const perm = await db.selectFrom('auth_permission').select('id').where('app_label', '=', split.appLabel).where('codename', '=', split.codename).executeTakeFirst();
+    const perm = await db
+      .selectFrom('auth_permission')
+      .select('id')
+      .where('app_label', '=', split.appLabel)
+      .where('codename', '=', split.codename)
+      .executeTakeFirst();
     if (!perm) return [];
     const permissionId = toNumber(perm.id);
     const limit = clampLimit(options.limit, MAX_USERS_PAGE);
@@ -154,7 +155,12 @@ export class SqlAdminStore implements AdminStore {
     const userIds = ids.rows.map((r) => toNumber(r.user_id));
     if (userIds.length === 0) return [];
     const users = (await db.selectFrom('auth_user').selectAll().where('id', 'in', userIds).orderBy('id').execute()) as UserRow[];
-    const direct = await db.selectFrom('auth_user_user_permissions').select('user_id').where('permission_id', '=', permissionId).where('user_id', 'in', userIds).execute();
+    const direct = await db
+      .selectFrom('auth_user_user_permissions')
+      .select('user_id')
+      .where('permission_id', '=', permissionId)
+      .where('user_id', 'in', userIds)
+      .execute();
     const viaGroups = await db
       .selectFrom('auth_group_permissions as gp')
       .innerJoin('auth_user_groups as ug', 'ug.group_id', 'gp.group_id')
@@ -209,8 +215,16 @@ export class SqlAdminStore implements AdminStore {
       .select((eb) => [
         'g.id',
         'g.name',
-        eb.selectFrom('auth_user_groups as ug').select((e) => e.fn.countAll<number | string>().as('n')).whereRef('ug.group_id', '=', 'g.id').as('members'),
-        eb.selectFrom('auth_group_permissions as gp').select((e) => e.fn.countAll<number | string>().as('n')).whereRef('gp.group_id', '=', 'g.id').as('permissions'),
+        eb
+          .selectFrom('auth_user_groups as ug')
+          .select((e) => e.fn.countAll<number | string>().as('n'))
+          .whereRef('ug.group_id', '=', 'g.id')
+          .as('members'),
+        eb
+          .selectFrom('auth_group_permissions as gp')
+          .select((e) => e.fn.countAll<number | string>().as('n'))
+          .whereRef('gp.group_id', '=', 'g.id')
+          .as('permissions'),
       ])
       .orderBy('g.name')
       .execute();

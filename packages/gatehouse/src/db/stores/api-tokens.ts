@@ -143,7 +143,13 @@ export class SqlApiTokenStore implements ApiTokenStore {
   }
 
   async listByUser(userId: number): Promise<ApiTokenRecord[]> {
-    const rows = await this.ctx.db.selectFrom('gh_api_token').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    const rows = await this.ctx.db
+      .selectFrom('gh_api_token')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
     return rows.map(rowToToken);
   }
 

@@ -23,10 +23,7 @@ export class SqlAuditStore implements AuditStore {
     private readonly inTransaction: <T>(fn: (store: SqlAuditStore) => Promise<T>) => Promise<T>,
   ) {}
 
-  async append(
-    event: AuditEvent,
-    seal: (head: { seq: number; hash: string } | null) => { seq: number; prevHash: string; hash: string },
-  ): Promise<AuditEntry> {
+  async append(event: AuditEvent, seal: (head: { seq: number; hash: string } | null) => { seq: number; prevHash: string; hash: string }): Promise<AuditEntry> {
     return this.inTransaction(async (store) => {
       const db = store.ctx.db;
       // Taking the head with an UPDATE first grabs the write lock at once on both databases

@@ -62,10 +62,7 @@ export class SqlPermissionStore implements PermissionStore {
       const key = permissionNameOf(def);
       const row = existing.get(key);
       if (!row) {
-        await this.ctx.db
-          .insertInto('auth_permission')
-          .values({ app_label: def.appLabel, model: def.model, codename: def.codename, name: def.name })
-          .execute();
+        await this.ctx.db.insertInto('auth_permission').values({ app_label: def.appLabel, model: def.model, codename: def.codename, name: def.name }).execute();
         created.push(key);
       } else if (row.name !== def.name || row.model !== def.model) {
         await this.ctx.db.updateTable('auth_permission').set({ name: def.name, model: def.model }).where('id', '=', row.id).execute();
@@ -104,11 +101,7 @@ export class SqlPermissionStore implements PermissionStore {
   async revokeFromUser(userId: number, permission: string): Promise<void> {
     const ids = await permissionIds(this.ctx.db, [permission]);
     await inTransaction(this.ctx.db, async (db) => {
-      await db
-        .deleteFrom('auth_user_user_permissions')
-        .where('user_id', '=', userId)
-        .where('permission_id', '=', ids.get(permission)!)
-        .execute();
+      await db.deleteFrom('auth_user_user_permissions').where('user_id', '=', userId).where('permission_id', '=', ids.get(permission)!).execute();
       await bumpUserAuthz(db, userId);
     });
   }

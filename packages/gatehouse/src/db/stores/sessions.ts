@@ -130,20 +130,23 @@ export class SqlSessionStore implements SessionStore {
     const user =
       row.u_id === null
         ? null
-        : rowToStampedUser({
-            id: row.u_id,
-            username: row.username,
-            email: row.email,
-            password: row.password,
-            first_name: row.first_name,
-            last_name: row.last_name,
-            is_active: row.is_active,
-            is_staff: row.is_staff,
-            is_superuser: row.is_superuser,
-            last_login: row.last_login,
-            date_joined: row.date_joined,
-            auth_epoch: row.u_auth_epoch,
-          }, authzVersions);
+        : rowToStampedUser(
+            {
+              id: row.u_id,
+              username: row.username,
+              email: row.email,
+              password: row.password,
+              first_name: row.first_name,
+              last_name: row.last_name,
+              is_active: row.is_active,
+              is_staff: row.is_staff,
+              is_superuser: row.is_superuser,
+              last_login: row.last_login,
+              date_joined: row.date_joined,
+              auth_epoch: row.u_auth_epoch,
+            },
+            authzVersions,
+          );
     return user === null || authzVersions === undefined ? { session, user } : { session, user, authzVersions };
   }
 
@@ -169,7 +172,11 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async list(options: { userId?: number; limit?: number } = {}): Promise<SessionRecord[]> {
-    let query = this.ctx.db.selectFrom('gh_session').selectAll().orderBy('created_at', 'desc').limit(Math.min(options.limit ?? 100, 10_000));
+    let query = this.ctx.db
+      .selectFrom('gh_session')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .limit(Math.min(options.limit ?? 100, 10_000));
     if (options.userId !== undefined) query = query.where('user_id', '=', options.userId);
     return (await query.execute()).map(rowToSession);
   }

@@ -21,20 +21,23 @@ export function rowToUser(row: UserRow): User {
 
 /** As `rowToUser`, keeping the authorization versions read with the row (the session lookup). */
 export function rowToStampedUser(row: UserRow, versions: AuthzVersions | undefined): User {
-  return toUser({
-    id: toNumber(row.id as number),
-    username: row.username as string,
-    email: row.email as string,
-    password: row.password as string,
-    firstName: row.first_name as string,
-    lastName: row.last_name as string,
-    isActive: Boolean(row.is_active),
-    isStaff: Boolean(row.is_staff),
-    isSuperuser: Boolean(row.is_superuser),
-    lastLogin: row.last_login === null ? null : toNumber(row.last_login as number),
-    dateJoined: toNumber(row.date_joined as number),
-    authEpoch: toNumber(row.auth_epoch as number),
-  }, versions);
+  return toUser(
+    {
+      id: toNumber(row.id as number),
+      username: row.username as string,
+      email: row.email as string,
+      password: row.password as string,
+      firstName: row.first_name as string,
+      lastName: row.last_name as string,
+      isActive: Boolean(row.is_active),
+      isStaff: Boolean(row.is_staff),
+      isSuperuser: Boolean(row.is_superuser),
+      lastLogin: row.last_login === null ? null : toNumber(row.last_login as number),
+      dateJoined: toNumber(row.date_joined as number),
+      authEpoch: toNumber(row.auth_epoch as number),
+    },
+    versions,
+  );
 }
 
 const byId = new Precompiled<UserRow>((db) => db.selectFrom('auth_user').selectAll().where('id', '=', 0));
@@ -177,23 +180,27 @@ export class SqlUserStore implements UserStore {
   }
 
   async list(options: UserListOptions = {}): Promise<User[]> {
-    let query = this.ctx.db.selectFrom('auth_user').selectAll().orderBy('id').limit(Math.min(options.limit ?? 100, 10_000));
+    let query = this.ctx.db
+      .selectFrom('auth_user')
+      .selectAll()
+      .orderBy('id')
+      .limit(Math.min(options.limit ?? 100, 10_000));
     if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
     if (options.search) {
       // Escape LIKE wildcards so a search for "a_b" means the literal text.
       const pattern = `%${options.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       query = query.where((eb) =>
-        eb.or([
-          eb(sql`lower(username)`, 'like', sql`${pattern} escape '\\'`),
-          eb(sql`lower(email)`, 'like', sql`${pattern} escape '\\'`),
-        ]),
+        eb.or([eb(sql`lower(username)`, 'like', sql`${pattern} escape '\\'`), eb(sql`lower(email)`, 'like', sql`${pattern} escape '\\'`)]),
       );
     }
     return (await query.execute()).map(rowToUser);
   }
 
   async count(): Promise<number> {
-    const row = await this.ctx.db.selectFrom('auth_user').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.ctx.db
+      .selectFrom('auth_user')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
     return toNumber(row.n);
   }
 

@@ -117,7 +117,8 @@ export async function emailPost(exchange: AuthExchange): Promise<HttpResponse> {
   } catch (error) {
     if (error instanceof ValidationError) return validationFailed({ email: error.errors.map((e) => e.message) });
     // A taken address says so only as a generic problem: the API must not confirm who uses it.
-    if (error instanceof Error && 'field' in error && (error as { field: unknown }).field === 'email') return validationFailed({ email: ['This address cannot be used.'] });
+    if (error instanceof Error && 'field' in error && (error as { field: unknown }).field === 'email')
+      return validationFailed({ email: ['This address cannot be used.'] });
     throw error;
   }
   return noContent();

@@ -17,7 +17,9 @@ export class BodyReader {
   }
 
   private problem(name: string, message: string): void {
-    (this.problems[name] ??= []).push(message);
+    const list = this.problems[name] ?? [];
+    list.push(message);
+    this.problems[name] = list;
   }
 
   /** A required string field, at most `max` characters; '' when missing (and reported). */

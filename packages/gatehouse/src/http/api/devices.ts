@@ -21,7 +21,9 @@ function notFound(what: string): HttpResponse {
 }
 
 /** The live sessions of the request's user, newest first, the current one marked. */
-export async function sessionsList(exchange: AuthExchange): Promise<{ id: string; current: boolean; createdAt: string; lastSeenAt: string; expiresAt: string; ip: string | null; userAgent: string | null }[]> {
+export async function sessionsList(
+  exchange: AuthExchange,
+): Promise<{ id: string; current: boolean; createdAt: string; lastSeenAt: string; expiresAt: string; ip: string | null; userAgent: string | null }[]> {
   const gatehouse = exchange.site.gatehouse;
   const user = exchange.user as User;
   const now = gatehouse.clock.now();
@@ -59,7 +61,13 @@ export async function endOwnSession(exchange: AuthExchange, idHash: string): Pro
     return true;
   }
   if (!(await gatehouse.sessions.endByHash(idHash))) return false;
-  await gatehouse.audit.record({ actor: user.username, action: 'auth.session_ended', target: user.username, ip: exchange.request.clientAddress, data: { session: idHash.slice(0, 16) } });
+  await gatehouse.audit.record({
+    actor: user.username,
+    action: 'auth.session_ended',
+    target: user.username,
+    ip: exchange.request.clientAddress,
+    data: { session: idHash.slice(0, 16) },
+  });
   return true;
 }
 
@@ -73,7 +81,13 @@ export async function endOtherSessions(exchange: AuthExchange): Promise<number> 
   const gatehouse = exchange.site.gatehouse;
   const user = exchange.user as User;
   const ended = await gatehouse.sessions.endAllForUser(user.id, exchange.session ? { except: exchange.session } : {});
-  await gatehouse.audit.record({ actor: user.username, action: 'auth.sessions_ended_others', target: user.username, ip: exchange.request.clientAddress, data: { count: ended } });
+  await gatehouse.audit.record({
+    actor: user.username,
+    action: 'auth.sessions_ended_others',
+    target: user.username,
+    ip: exchange.request.clientAddress,
+    data: { count: ended },
+  });
   return ended;
 }
 
@@ -82,7 +96,16 @@ export async function otherSessionsDelete(exchange: AuthExchange): Promise<HttpR
   return apiJson(200, { ended: await endOtherSessions(exchange) });
 }
 
-function tokenJson(token: { id: number; name: string; prefix: string; permissions: string[] | null; createdAt: number; expiresAt: number | null; lastUsedAt: number | null; lastUsedIp: string | null }): object {
+function tokenJson(token: {
+  id: number;
+  name: string;
+  prefix: string;
+  permissions: string[] | null;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+}): object {
   return { ...token, createdAt: iso(token.createdAt), expiresAt: iso(token.expiresAt), lastUsedAt: iso(token.lastUsedAt) };
 }
 
@@ -115,7 +138,7 @@ export async function tokensPost(exchange: AuthExchange): Promise<HttpResponse> 
       const fields: Record<string, string[]> = {};
       for (const e of error.errors) {
         const field = e.code.includes('name') ? 'name' : e.code.includes('expiry') ? 'expiresInDays' : e.code.includes('permission') ? 'permissions' : 'token';
-        (fields[field] ??= []).push(e.message);
+        fields[field] = [...(fields[field] ?? []), e.message];
       }
       return validationFailed(fields);
     }

@@ -33,12 +33,18 @@ export async function passwordChangePost(exchange: AuthExchange): Promise<HttpRe
   const newPassword = body.string('newPassword', max);
   if (!body.ok) return validationFailed(body.problems);
   const outcome = await throttledAttempt(exchange, user.username, async () => ((await gatehouse.accounts.checkPassword(user, oldPassword)) ? true : null));
-  if (!outcome.ok) return outcome.blocked ? throttled(outcome.retryAfterSeconds) : validationFailed({ oldPassword: ['Your old password was entered incorrectly.'] });
+  if (!outcome.ok)
+    return outcome.blocked ? throttled(outcome.retryAfterSeconds) : validationFailed({ oldPassword: ['Your old password was entered incorrectly.'] });
   const problems = passwordProblems(exchange, user, newPassword);
   if (problems.length > 0) return validationFailed({ newPassword: problems });
   let updated: User;
   try {
-    updated = await gatehouse.accounts.setPassword(user, newPassword, { reason: 'auth.password_change', actor: user.username, ip: exchange.request.clientAddress, ifUnchanged: true });
+    updated = await gatehouse.accounts.setPassword(user, newPassword, {
+      reason: 'auth.password_change',
+      actor: user.username,
+      ip: exchange.request.clientAddress,
+      ifUnchanged: true,
+    });
   } catch (error) {
     if (error instanceof ValidationError) return validationFailed({ newPassword: error.errors.map((e) => e.message) });
     if (error instanceof StaleUserError) {
@@ -89,7 +95,10 @@ export async function passwordResetConfirmPost(exchange: AuthExchange): Promise<
     if (limits) {
       // Counted only when wrong, like the HTML link: guessing tokens is what is being limited.
       const decision = await limits.invalidLinksPerAddress.consume(rateLimitKey('password_reset.invalid_link', addressBucket(ip)));
-      if (!decision.allowed) return apiError(429, 'throttled', 'Too many invalid reset links from this client. Please wait and try again.', { retryAfter: decision.retryAfterSeconds });
+      if (!decision.allowed)
+        return apiError(429, 'throttled', 'Too many invalid reset links from this client. Please wait and try again.', {
+          retryAfter: decision.retryAfterSeconds,
+        });
     }
     return apiError(400, 'invalid_token', 'The password reset link was invalid, possibly because it has already been used or has expired.');
   }
@@ -99,7 +108,8 @@ export async function passwordResetConfirmPost(exchange: AuthExchange): Promise<
     // Compare-and-set on the account's state: of two confirms racing with one link, one lands.
     await gatehouse.accounts.setPassword(user, newPassword, { reason: 'auth.password_reset', actor: user.username, ip, ifUnchanged: true });
   } catch (error) {
-    if (error instanceof StaleUserError) return apiError(400, 'invalid_token', 'The password reset link was invalid, possibly because it has already been used or has expired.');
+    if (error instanceof StaleUserError)
+      return apiError(400, 'invalid_token', 'The password reset link was invalid, possibly because it has already been used or has expired.');
     if (error instanceof ValidationError) return validationFailed({ newPassword: error.errors.map((e) => e.message) });
     throw error;
   }

@@ -63,13 +63,25 @@ export const schemas = {
   sessions: object({
     sessions: {
       type: 'array',
-      items: object({ id: str({ description: 'SHA-256 of the session id' }), current: { type: 'boolean' }, createdAt: time, lastSeenAt: time, expiresAt: time, ip: { type: ['string', 'null'] }, userAgent: { type: ['string', 'null'] } }),
+      items: object({
+        id: str({ description: 'SHA-256 of the session id' }),
+        current: { type: 'boolean' },
+        createdAt: time,
+        lastSeenAt: time,
+        expiresAt: time,
+        ip: { type: ['string', 'null'] },
+        userAgent: { type: ['string', 'null'] },
+      }),
     },
   }),
   ended: object({ ended: { type: 'integer' } }),
   tokens: object({ tokens: { type: 'array', items: token } }),
   tokenCreate: object(
-    { name: str({ maxLength: 100 }), expiresInDays: { type: 'integer', minimum: 1, maximum: 366, default: 90 }, permissions: { type: 'array', items: str(), maxItems: 500 } },
+    {
+      name: str({ maxLength: 100 }),
+      expiresInDays: { type: 'integer', minimum: 1, maximum: 366, default: 90 },
+      permissions: { type: 'array', items: str(), maxItems: 500 },
+    },
     ['name'],
   ),
   tokenCreated: { allOf: [token, object({ token: str({ description: 'The secret, shown this once' }) })] },

@@ -73,7 +73,12 @@ export async function passwordChangePost(exchange: AuthExchange): Promise<HttpRe
     // Ends every session of the user, this one included; a fresh one replaces it below.
     // Only while the account is as this session knew it: of two changes racing with the same
     // old password, one lands; the other session was ended by it and is sent to log in again.
-    updated = await gatehouse.accounts.setPassword(user, first, { reason: 'auth.password_change', actor: user.username, ip: request.clientAddress, ifUnchanged: true });
+    updated = await gatehouse.accounts.setPassword(user, first, {
+      reason: 'auth.password_change',
+      actor: user.username,
+      ip: request.clientAddress,
+      ifUnchanged: true,
+    });
   } catch (error) {
     if (error instanceof ValidationError) return showForm(exchange, { errors: [], fieldErrors: { new_password2: error.errors.map((e) => e.message) } });
     if (error instanceof StaleUserError) {

@@ -151,7 +151,12 @@ async function userFor(site: HttpSite, uidb64: string): Promise<User | null> {
 }
 
 function invalidLink(exchange: AuthExchange, status = 200): HttpResponse {
-  return exchange.page('registration/password_reset_confirm.html', 'Password reset unsuccessful', { validlink: false, form: { errors: [], fieldErrors: {} } }, status);
+  return exchange.page(
+    'registration/password_reset_confirm.html',
+    'Password reset unsuccessful',
+    { validlink: false, form: { errors: [], fieldErrors: {} } },
+    status,
+  );
 }
 
 /** The stored form of this request's session id, to bind the pending reset to. */
@@ -174,7 +179,10 @@ export async function confirmGet(exchange: AuthExchange, params: Record<string, 
   if (limits) {
     const decision = await limits.invalidLinksPerAddress.consume(guessKey);
     if (!decision.allowed) {
-      exchange.log.warn({ gatehouse: { event: 'password_reset.link_throttled', ip } }, 'password reset link throttled: too many invalid links from this client');
+      exchange.log.warn(
+        { gatehouse: { event: 'password_reset.link_throttled', ip } },
+        'password reset link throttled: too many invalid links from this client',
+      );
       const response = invalidLink(exchange, 429);
       response.headers['retry-after'] = String(decision.retryAfterSeconds);
       return response;
@@ -232,7 +240,12 @@ export async function setPasswordPost(exchange: AuthExchange, params: Record<str
     // Ends every session of the user; the new hash also kills the token.
     // Only while the account is as the link was checked against: of several browsers posting
     // the same link at once, one sets the password and the others get the invalid-link page.
-    await gatehouse.accounts.setPassword(user, first, { reason: 'auth.password_reset', actor: user.username, ip: exchange.request.clientAddress, ifUnchanged: true });
+    await gatehouse.accounts.setPassword(user, first, {
+      reason: 'auth.password_reset',
+      actor: user.username,
+      ip: exchange.request.clientAddress,
+      ifUnchanged: true,
+    });
   } catch (error) {
     if (error instanceof ValidationError) return showSetPassword(exchange, { new_password2: error.errors.map((e) => e.message) });
     if (error instanceof StaleUserError) return invalidLink(exchange);

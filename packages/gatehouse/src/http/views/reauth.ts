@@ -10,7 +10,12 @@ import { TOO_MANY_ATTEMPTS, throttledAttempt } from '../login-attempts.js';
 import { type HttpResponse, redirectResponse } from '../response.js';
 
 function showForm(exchange: AuthExchange, errors: string[], status = 200): HttpResponse {
-  return exchange.page('registration/reauth.html', 'Confirm your password', { form: { errors, fieldErrors: {} }, next: safeNext(exchange.site, exchange.request) ?? '' }, status);
+  return exchange.page(
+    'registration/reauth.html',
+    'Confirm your password',
+    { form: { errors, fieldErrors: {} }, next: safeNext(exchange.site, exchange.request) ?? '' },
+    status,
+  );
 }
 
 /** GET: the form. */

@@ -22,7 +22,14 @@ async function showPage(exchange: AuthExchange, notice: string, errors: string[]
       notice,
       form: { errors, fieldErrors: {} },
       sessions: sessions.map((s) => ({ ...s, createdAt: s.createdAt.replace('T', ' ').slice(0, 16), lastSeenAt: s.lastSeenAt.replace('T', ' ').slice(0, 16) })),
-      tokens: tokens.map((t) => ({ id: t.id, name: t.name, prefix: t.prefix, expiresAt: when(t.expiresAt), lastUsedAt: when(t.lastUsedAt), lastUsedIp: t.lastUsedIp ?? '' })),
+      tokens: tokens.map((t) => ({
+        id: t.id,
+        name: t.name,
+        prefix: t.prefix,
+        expiresAt: when(t.expiresAt),
+        lastUsedAt: when(t.lastUsedAt),
+        lastUsedIp: t.lastUsedIp ?? '',
+      })),
     },
     status,
   );

@@ -148,7 +148,12 @@ export function conformanceRoutes(users: Readonly<Record<ConformanceUsername, Us
         return { json: { fields: Object.keys(body ?? {}).length } };
       },
     },
-    { method: 'GET', path: '/dashboard/', access: authenticated(), handler: ({ user }) => ({ html: `<!doctype html><title>Dashboard</title><p>Signed in as <strong>${user.username}</strong></p>` }) },
+    {
+      method: 'GET',
+      path: '/dashboard/',
+      access: authenticated(),
+      handler: ({ user }) => ({ html: `<!doctype html><title>Dashboard</title><p>Signed in as <strong>${user.username}</strong></p>` }),
+    },
     {
       method: 'POST',
       path: '/profile/',

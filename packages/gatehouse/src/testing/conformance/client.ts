@@ -47,7 +47,7 @@ function parseJson<T>(body: string): T {
 }
 
 function response(status: number, headers: Record<string, string>, setCookies: string[], body: string): ClientResponse {
-  return { status, headers, setCookies, body, location: headers.location, json: <T,>() => parseJson<T>(body) };
+  return { status, headers, setCookies, body, location: headers.location, json: <T>() => parseJson<T>(body) };
 }
 
 /** True when a Set-Cookie line removes its cookie (empty value, Max-Age=0, or an expiry in 1970). */
@@ -121,7 +121,12 @@ export class ConformanceClient {
   }
 
   /** GETs `pagePath` (for its form's token), then POSTs `form` with that token to `postPath`. */
-  async submit(pagePath: string, form: Readonly<Record<string, string>>, postPath: string = pagePath, headers: Readonly<Record<string, string>> = {}): Promise<ClientResponse> {
+  async submit(
+    pagePath: string,
+    form: Readonly<Record<string, string>>,
+    postPath: string = pagePath,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<ClientResponse> {
     await this.request(pagePath);
     return this.request(postPath, { form: { csrfmiddlewaretoken: this.lastToken, ...form }, headers });
   }

@@ -12,7 +12,15 @@ import { createRateLimits } from '../../db/rate-limit.js';
 import { createLoginThrottle } from '../../db/throttle.js';
 import { SmtpMailer } from '../../mail/smtp.js';
 import { createTestGatehouse } from '../test-gatehouse.js';
-import { type ConformanceAppState, conformanceApps, conformanceGatehouseConfig, conformanceOptions, conformanceRoles, conformanceRoutes, seedConformanceUsers } from './app.js';
+import {
+  type ConformanceAppState,
+  conformanceApps,
+  conformanceGatehouseConfig,
+  conformanceOptions,
+  conformanceRoles,
+  conformanceRoutes,
+  seedConformanceUsers,
+} from './app.js';
 import { CONFORMANCE_GROUPS } from './scenarios/index.js';
 import { startLoopbackSmtp } from './smtp.js';
 import type { ConformanceAdapter, ConformanceApp, ConformanceDatabase, ConformanceRunner, ConformanceSuiteOptions } from './types.js';
@@ -70,7 +78,15 @@ export async function startConformanceWorld(adapter: ConformanceAdapter, databas
     };
     const server = await adapter.start(app);
     teardown.unshift(() => server.close());
-    const world: ConformanceWorld = { origin: server.origin.replace(/\/+$/, ''), gatehouse: t.gatehouse, clock, users, state, smtp, siteUrl: app.options.siteUrl };
+    const world: ConformanceWorld = {
+      origin: server.origin.replace(/\/+$/, ''),
+      gatehouse: t.gatehouse,
+      clock,
+      users,
+      state,
+      smtp,
+      siteUrl: app.options.siteUrl,
+    };
     return { world, close };
   } catch (error) {
     await close();

@@ -52,7 +52,12 @@ export function apiClient(world: ConformanceWorld): ConformanceClient {
 }
 
 /** A client logged in as `username` through the login form (a fresh password check). */
-export async function loggedIn(world: ConformanceWorld, username: ConformanceUsername, password: string, accept: string = ACCEPT_HTML): Promise<ConformanceClient> {
+export async function loggedIn(
+  world: ConformanceWorld,
+  username: ConformanceUsername,
+  password: string,
+  accept: string = ACCEPT_HTML,
+): Promise<ConformanceClient> {
   // The form is a page: log in as a browser would, then go on with the client's own Accept.
   const page = new ConformanceClient(world.origin, ACCEPT_HTML);
   await page.login(username, password);

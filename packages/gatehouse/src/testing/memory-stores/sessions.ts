@@ -33,7 +33,7 @@ export class MemorySessionStore implements SessionStore {
         // The guarded insert: in the same step, the user must exist, be active, still have the
         // epoch the session was made against and, when given, still have the verified hash.
         const user = tables.users.get(record.userId);
-        if (!user || !user.isActive || user.authEpoch !== record.authEpoch) return false;
+        if (!user?.isActive || user.authEpoch !== record.authEpoch) return false;
         if (guard.password !== undefined && user.password !== guard.password) return false;
       }
       tables.sessions.set(record.idHash, toRow(record));

@@ -25,7 +25,9 @@ function tokenRecord(userId: number, overrides: Partial<NewApiTokenRecord> = {})
 export function apiTokenScenarios({ it, expect, stores }: ScenarioContext): void {
   it('stores a token and reads every field back, by id and by hash with its user', async () => {
     const user = await stores().users.create(userRecord());
-    const made = await stores().apiTokens.create(tokenRecord(user.id, { permissions: ['billing.view_invoice', 'auth.view_user'], expiresAt: 1_800_000_000_000 }));
+    const made = await stores().apiTokens.create(
+      tokenRecord(user.id, { permissions: ['billing.view_invoice', 'auth.view_user'], expiresAt: 1_800_000_000_000 }),
+    );
     expect(await stores().apiTokens.get(made.id)).toEqual(made);
     const joined = await stores().apiTokens.getWithUser(made.tokenHash);
     expect(joined?.token).toEqual(made);

@@ -9,7 +9,7 @@ import type { ConformanceExpect, ScenarioContext } from './runner.js';
 async function expectContiguousChain(expect: ConformanceExpect, stores: Stores, n: number): Promise<void> {
   const entries = await stores.audit.list({ fromSeq: 1, limit: 10_000 });
   expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-  entries.forEach((entry, i) => expect(entry.prevHash).toBe(i === 0 ? '' : entries[i - 1]!.hash));
+  for (const [i, entry] of entries.entries()) expect(entry.prevHash).toBe(i === 0 ? '' : entries[i - 1]!.hash);
   expect(await stores.audit.head()).toEqual(n === 0 ? null : { seq: n, hash: entries[n - 1]!.hash });
 }
 

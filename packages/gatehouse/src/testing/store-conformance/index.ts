@@ -24,7 +24,13 @@ import { versionScenarios } from './versions.js';
 export type { ConformanceExpect, ConformanceMatchers, MakeStores, MakeStoresOptions, StoreConformanceRunner, StoresUnderTest } from './runner.js';
 
 /** Registers one `describe` block whose tests each get fresh stores made with `options`. */
-function block(runner: StoreConformanceRunner, title: string, makeStores: MakeStores, options: MakeStoresOptions, scenarios: (context: ScenarioContext) => void): void {
+function block(
+  runner: StoreConformanceRunner,
+  title: string,
+  makeStores: MakeStores,
+  options: MakeStoresOptions,
+  scenarios: (context: ScenarioContext) => void,
+): void {
   runner.describe(title, () => {
     let current: StoresUnderTest | null = null;
     runner.beforeEach(async () => {

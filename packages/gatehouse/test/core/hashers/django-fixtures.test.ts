@@ -3,14 +3,7 @@
  * Django's own `check_password` did, and must be recognised and parsed by the right hasher.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  Pbkdf2Sha1Hasher,
-  Pbkdf2Sha256Hasher,
-  PasswordHashers,
-  defaultHashers,
-  hashersFromNames,
-  legacyHasherNames,
-} from '../../../src/core/hashers/index.js';
+import { Pbkdf2Sha1Hasher, Pbkdf2Sha256Hasher, PasswordHashers, defaultHashers, hashersFromNames, legacyHasherNames } from '../../../src/core/hashers/index.js';
 import { djangoHashFixtures } from './helpers.js';
 
 const fixtures = djangoHashFixtures();

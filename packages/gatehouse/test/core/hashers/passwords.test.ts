@@ -30,9 +30,7 @@ describe('PasswordHashers', () => {
   describe('construction', () => {
     it('needs at least one hasher, an encoding one first, and no duplicates', () => {
       expect(() => new PasswordHashers([])).toThrow(expect.objectContaining({ code: 'gatehouse.config.no_hashers' }));
-      expect(() => new PasswordHashers([new Md5Hasher()])).toThrow(
-        expect.objectContaining({ code: 'gatehouse.config.hasher_cannot_encode' }),
-      );
+      expect(() => new PasswordHashers([new Md5Hasher()])).toThrow(expect.objectContaining({ code: 'gatehouse.config.hasher_cannot_encode' }));
       const twice = [new Pbkdf2Sha256Hasher(), new Pbkdf2Sha256Hasher({ iterations: 5 })];
       expect(() => new PasswordHashers(twice)).toThrow(expect.objectContaining({ code: 'gatehouse.config.duplicate_hasher' }));
       for (const maxPasswordLength of [0, -1, 1.5, Number.NaN]) {

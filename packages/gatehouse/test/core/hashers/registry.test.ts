@@ -11,18 +11,7 @@ import {
   legacyHasherNames,
 } from '../../../src/core/hashers/index.js';
 
-const expectedOrder = [
-  'argon2',
-  'scrypt',
-  'pbkdf2_sha256',
-  'pbkdf2_sha1',
-  'bcrypt_sha256',
-  'bcrypt',
-  'md5',
-  'sha1',
-  'unsalted_md5',
-  'unsalted_sha1',
-];
+const expectedOrder = ['argon2', 'scrypt', 'pbkdf2_sha256', 'pbkdf2_sha1', 'bcrypt_sha256', 'bcrypt', 'md5', 'sha1', 'unsalted_md5', 'unsalted_sha1'];
 
 const legacy = ['md5', 'sha1', 'unsalted_md5', 'unsalted_sha1'];
 
@@ -67,9 +56,7 @@ describe('hasher registry', () => {
   });
 
   it('leaves list-level rules to PasswordHashers', () => {
-    expect(() => new PasswordHashers(hashersFromNames(['md5', 'argon2']))).toThrow(
-      expect.objectContaining({ code: 'gatehouse.config.hasher_cannot_encode' }),
-    );
+    expect(() => new PasswordHashers(hashersFromNames(['md5', 'argon2']))).toThrow(expect.objectContaining({ code: 'gatehouse.config.hasher_cannot_encode' }));
     expect(() => new PasswordHashers(hashersFromNames([]))).toThrow(expect.objectContaining({ code: 'gatehouse.config.no_hashers' }));
   });
 });

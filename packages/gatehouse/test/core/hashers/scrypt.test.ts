@@ -7,10 +7,8 @@ const SALT = 'fixedsalt0123456789abc';
 
 // Made with Python's hashlib.scrypt exactly as Django 4+'s ScryptPasswordHasher.encode does
 // (UTF-8 password and salt, dklen 64, standard padded base64).
-const PYTHON_DEFAULTS =
-  'scrypt$16384$fixedsalt0123456789abc$8$1$NdtwVQmCYmNMgJovUqCZ4iRQu3SNJZ59Pq3zlFKa66Y3xuPuGEM6JuYRLVo158dSAT5QWG8DU+FgH29CY9Ge8A==';
-const PYTHON_SMALL =
-  'scrypt$1024$fixedsalt0123456789abc$4$2$DoD0spwOw/TXR2EgaBzoaMxzXDT3BSP4jOiUL+t1OftYJy5U+Cjlol77+xl/YDqskowvI1RXCpjEmg/gRP9ntw==';
+const PYTHON_DEFAULTS = 'scrypt$16384$fixedsalt0123456789abc$8$1$NdtwVQmCYmNMgJovUqCZ4iRQu3SNJZ59Pq3zlFKa66Y3xuPuGEM6JuYRLVo158dSAT5QWG8DU+FgH29CY9Ge8A==';
+const PYTHON_SMALL = 'scrypt$1024$fixedsalt0123456789abc$4$2$DoD0spwOw/TXR2EgaBzoaMxzXDT3BSP4jOiUL+t1OftYJy5U+Cjlol77+xl/YDqskowvI1RXCpjEmg/gRP9ntw==';
 
 describe('ScryptHasher', () => {
   it("uses Django's defaults and reproduces Django's encoding byte for byte", async () => {

@@ -63,7 +63,7 @@ export class HttpClient {
     const text = await res.text();
     const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(text);
     if (token?.[1]) this.csrf = token[1];
-    return { status: res.status, headers: res.headers, body: text, location: res.headers.get('location'), json: <T,>() => JSON.parse(text) as T };
+    return { status: res.status, headers: res.headers, body: text, location: res.headers.get('location'), json: <T>() => JSON.parse(text) as T };
   }
 
   /** Loads `page` for a fresh token, then posts `form` (with the token) to `action` (default: the page). */

@@ -42,7 +42,9 @@ export function requireBuild(): void {
     (file) => !existsSync(join(repoRoot(), file)),
   );
   if (missing.length > 0) {
-    throw new Error(`The end-to-end tests run the example app against the built library, and dist/ is incomplete (missing ${missing.join(', ')}): run \`npm run build\` first.`);
+    throw new Error(
+      `The end-to-end tests run the example app against the built library, and dist/ is incomplete (missing ${missing.join(', ')}): run \`npm run build\` first.`,
+    );
   }
 }
 

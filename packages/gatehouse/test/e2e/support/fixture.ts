@@ -76,4 +76,5 @@ export const VISIBLE_ORDERS: Record<ActiveUser, number[]> = {
 export const CANNOT_APPROVE: readonly ActiveUser[] = ['alice', 'bob', 'sam', 'fin_nostaff', 'ops', 'lead'];
 
 /** Words a 403 page must not contain: permission names, rule names, reasons, internals. */
-export const LEAKS: RegExp = /billing\.|shop\.|ops\.|support\.|auth\.|view_|approve_|export_|missing permission|rule |not staff|superuser|stack|Error:|at [\w.]+ \(/i;
+export const LEAKS: RegExp =
+  /billing\.|shop\.|ops\.|support\.|auth\.|view_|approve_|export_|missing permission|rule |not staff|superuser|stack|Error:|at [\w.]+ \(/i;

@@ -28,7 +28,11 @@ for (const database of testDatabases()) {
       fresh = [await freshDatabaseUrl(database.kind), await freshDatabaseUrl(database.kind)];
       dev = await buildApp({ databaseUrl: fresh[0]!.url, routes });
       devOrigin = await listen(dev);
-      listed = await buildApp({ databaseUrl: fresh[1]!.url, plugin: { allowedHosts: ['billing.example.com', '.example.org', 'api.example.net:8443', '127.0.0.1'] }, routes });
+      listed = await buildApp({
+        databaseUrl: fresh[1]!.url,
+        plugin: { allowedHosts: ['billing.example.com', '.example.org', 'api.example.net:8443', '127.0.0.1'] },
+        routes,
+      });
       listedOrigin = await listen(listed);
     });
 

@@ -80,7 +80,9 @@ for (const database of testDatabases()) {
     });
 
     test('one reset link opened in four browsers and posted at once sets the password exactly once', async () => {
-      const reset = await Client.http(origin).submit('/accounts/password_reset/', { email: 'sam@example.com' }, '/accounts/password_reset/', { 'x-forwarded-for': '10.20.0.1' });
+      const reset = await Client.http(origin).submit('/accounts/password_reset/', { email: 'sam@example.com' }, '/accounts/password_reset/', {
+        'x-forwarded-for': '10.20.0.1',
+      });
       expect(reset.status).toBe(302);
       await h.app.gatehouseTasks.settled();
       const link = linkIn(h, 'sam@example.com');
@@ -122,8 +124,12 @@ for (const database of testDatabases()) {
       await second.request('/accounts/password_change/');
       const tokenB = second.lastToken;
       const [a, b] = await Promise.all([
-        first.request('/accounts/password_change/', { form: { csrfmiddlewaretoken: tokenA, old_password: PASSWORD, new_password1: 'Lagoon-Marmot-2217-Copper', new_password2: 'Lagoon-Marmot-2217-Copper' } }),
-        second.request('/accounts/password_change/', { form: { csrfmiddlewaretoken: tokenB, old_password: PASSWORD, new_password1: 'Harbor-Ibex-7730-Saffron', new_password2: 'Harbor-Ibex-7730-Saffron' } }),
+        first.request('/accounts/password_change/', {
+          form: { csrfmiddlewaretoken: tokenA, old_password: PASSWORD, new_password1: 'Lagoon-Marmot-2217-Copper', new_password2: 'Lagoon-Marmot-2217-Copper' },
+        }),
+        second.request('/accounts/password_change/', {
+          form: { csrfmiddlewaretoken: tokenB, old_password: PASSWORD, new_password1: 'Harbor-Ibex-7730-Saffron', new_password2: 'Harbor-Ibex-7730-Saffron' },
+        }),
       ]);
       const done = [a, b].filter((r) => r.location === '/accounts/password_change/done/');
       expect(done.length).toBe(1);

@@ -27,10 +27,14 @@ for (const database of testDatabases()) {
       h = await buildApp({
         databaseUrl: fresh.url,
         routes: (app) => {
-          app.post<{ Params: { id: string } }>('/payouts/:id/approve/', { config: { access: critical('billing.approve_payout') }, bodyLimit: 4096 }, async (request) => {
-            approved.push(request.params.id);
-            return { approved: true };
-          });
+          app.post<{ Params: { id: string } }>(
+            '/payouts/:id/approve/',
+            { config: { access: critical('billing.approve_payout') }, bodyLimit: 4096 },
+            async (request) => {
+              approved.push(request.params.id);
+              return { approved: true };
+            },
+          );
           // An app hook after the guard that answers first (a rate limiter, say).
           app.post(
             '/payouts/:id/hold/',
@@ -58,14 +62,16 @@ for (const database of testDatabases()) {
       return { status, entries };
     }
 
-    const post = (id: string, contentType: string, body: string, withToken = true) => async (): Promise<number> =>
-      (
-        await fin.request(`/payouts/${id}/approve/`, {
-          method: 'POST',
-          payload: body,
-          headers: { 'content-type': contentType, ...(withToken ? { 'x-csrftoken': fin.lastToken } : {}), origin },
-        })
-      ).status;
+    const post =
+      (id: string, contentType: string, body: string, withToken = true) =>
+      async (): Promise<number> =>
+        (
+          await fin.request(`/payouts/${id}/approve/`, {
+            method: 'POST',
+            payload: body,
+            headers: { 'content-type': contentType, ...(withToken ? { 'x-csrftoken': fin.lastToken } : {}), origin },
+          })
+        ).status;
 
     test('malformed JSON body → 400 and one "denied" entry', async () => {
       const { status, entries } = await decisionsDuring(post('1', 'application/json', '{"amount": '));
@@ -112,10 +118,16 @@ for (const database of testDatabases()) {
 
     test('an app hook answering before the CSRF check (429) → one "denied" entry', async () => {
       const before = (await h.t.gatehouse.audit.list({ limit: 1 }))[0]?.seq ?? 0;
-      const res = await fin.request('/payouts/1/hold/', { method: 'POST', payload: '{}', headers: { 'content-type': 'application/json', 'x-csrftoken': fin.lastToken, origin } });
+      const res = await fin.request('/payouts/1/hold/', {
+        method: 'POST',
+        payload: '{}',
+        headers: { 'content-type': 'application/json', 'x-csrftoken': fin.lastToken, origin },
+      });
       expect(res.status).toBe(429);
       const entries = (await h.t.gatehouse.audit.list({ limit: 100 })).filter((e) => e.seq > before && e.action.startsWith('access.'));
-      expect(entries.map((e) => [e.action, e.target, e.data.reason])).toEqual([['access.denied', 'POST /payouts/:id/hold/', 'request failed before the CSRF check (429)']]);
+      expect(entries.map((e) => [e.action, e.target, e.data.reason])).toEqual([
+        ['access.denied', 'POST /payouts/:id/hold/', 'request failed before the CSRF check (429)'],
+      ]);
     });
 
     test('a client that hangs up in the middle of its body → one "denied" entry', async () => {

@@ -53,7 +53,15 @@ for (const database of testDatabases()) {
       await alice.login('alice');
       expect((await alice.request('/invoices/', { headers: VIA_PROXY })).status).toBe(403);
       const line = gatehouseLines(h, 'access denied').at(-1)!;
-      expect(line).toMatchObject({ decision: 'deny', kind: 'forbidden', user: 'alice', userId: h.users.alice!.id, anonymous: false, ip: CLIENT_IP, route: 'GET /invoices/' });
+      expect(line).toMatchObject({
+        decision: 'deny',
+        kind: 'forbidden',
+        user: 'alice',
+        userId: h.users.alice!.id,
+        anonymous: false,
+        ip: CLIENT_IP,
+        route: 'GET /invoices/',
+      });
       expectNoSecrets(line, secretsOf(alice));
     });
 
@@ -69,7 +77,16 @@ for (const database of testDatabases()) {
       await fin.request('/accounts/login/');
       expect((await fin.request('/payouts/9/approve/', { form: { csrfmiddlewaretoken: 'x'.repeat(86) }, headers: VIA_PROXY })).status).toBe(403);
       let line = gatehouseLines(h, 'CSRF check failed').at(-1)!;
-      expect(line).toMatchObject({ decision: 'deny', kind: 'csrf', user: 'fin', userId: h.users.fin!.id, anonymous: false, ip: CLIENT_IP, route: 'POST /payouts/:id/approve/', reason: 'token_incorrect' });
+      expect(line).toMatchObject({
+        decision: 'deny',
+        kind: 'csrf',
+        user: 'fin',
+        userId: h.users.fin!.id,
+        anonymous: false,
+        ip: CLIENT_IP,
+        route: 'POST /payouts/:id/approve/',
+        reason: 'token_incorrect',
+      });
       expectNoSecrets(line, secretsOf(fin));
       expect((await Client.http(origin).request('/change/', { form: {}, headers: VIA_PROXY })).status).toBe(403);
       line = gatehouseLines(h, 'CSRF check failed').at(-1)!;
@@ -86,6 +103,5 @@ for (const database of testDatabases()) {
       expect(line).toMatchObject({ decision: 'deny', kind: 'host', user: null, userId: null, anonymous: true, ip: CLIENT_IP, route: 'GET /dashboard/' });
       expectNoSecrets(line, secretsOf(bob));
     });
-
   });
 }

@@ -79,7 +79,9 @@ for (const database of testDatabases()) {
         }
       })();
       const started = performance.now();
-      const results: BurstResult[] = await Promise.all(usernames.map((username) => postForm(origin, '/accounts/login/', ticket, { username, password: 'wrong guess' })));
+      const results: BurstResult[] = await Promise.all(
+        usernames.map((username) => postForm(origin, '/accounts/login/', ticket, { username, password: 'wrong guess' })),
+      );
       const totalMs = performance.now() - started;
       flooding = false;
       await probing;
@@ -89,9 +91,34 @@ for (const database of testDatabases()) {
       const served = results.filter((r) => r.status === 200);
       console.info(
         `[${database.label}] flood of ${FLOOD}, concurrency 1, queue ${QUEUE_LIMIT}: statuses ${JSON.stringify(counts)} in ${Math.round(totalMs)} ms; ` +
-          `503 p50 ${Math.round(percentile(busy.map((r) => r.ms), 50))} ms, max ${Math.round(percentile(busy.map((r) => r.ms), 100))} ms; ` +
-          `200 p50 ${Math.round(percentile(served.map((r) => r.ms), 50))} ms, max ${Math.round(percentile(served.map((r) => r.ms), 100))} ms; ` +
-          `health ${health.length} GETs, max ${Math.round(percentile(health.map((r) => r.ms), 100))} ms`,
+          `503 p50 ${Math.round(
+            percentile(
+              busy.map((r) => r.ms),
+              50,
+            ),
+          )} ms, max ${Math.round(
+            percentile(
+              busy.map((r) => r.ms),
+              100,
+            ),
+          )} ms; ` +
+          `200 p50 ${Math.round(
+            percentile(
+              served.map((r) => r.ms),
+              50,
+            ),
+          )} ms, max ${Math.round(
+            percentile(
+              served.map((r) => r.ms),
+              100,
+            ),
+          )} ms; ` +
+          `health ${health.length} GETs, max ${Math.round(
+            percentile(
+              health.map((r) => r.ms),
+              100,
+            ),
+          )} ms`,
       );
       expect(Object.keys(counts).sort()).toEqual(['200', '503']);
       expect(busy.length).toBeGreaterThan(0);

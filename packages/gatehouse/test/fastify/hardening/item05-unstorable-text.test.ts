@@ -52,10 +52,17 @@ for (const db of testDatabases()) {
     });
 
     test('a real lone surrogate (a JSON body can carry one) in username or password: no 5xx', async () => {
-      for (const json of ['{"username":"al\\ud800ice","password":"x"}', '{"username":"alice","password":"\\udc00"}', '{"username":"\\u0000","password":"\\u0000"}']) {
+      for (const json of [
+        '{"username":"al\\ud800ice","password":"x"}',
+        '{"username":"alice","password":"\\udc00"}',
+        '{"username":"\\u0000","password":"\\u0000"}',
+      ]) {
         const client = h.client();
         await client.request('/accounts/login/');
-        const res = await client.request('/accounts/login/', { payload: json, headers: { 'content-type': 'application/json', 'x-csrftoken': client.lastToken } });
+        const res = await client.request('/accounts/login/', {
+          payload: json,
+          headers: { 'content-type': 'application/json', 'x-csrftoken': client.lastToken },
+        });
         expect(res.status, json).toBeLessThan(500);
         expect(res.status, json).toBeGreaterThanOrEqual(200);
       }
@@ -99,13 +106,19 @@ for (const db of testDatabases()) {
       await client.login('bob');
       await client.request('/accounts/password_change/'); // a page with the new CSRF token
       for (const email of ['bob\u0000@example.com', 'bob@example.com\ud800', 'bob@exa\rmple.com', 'bob@example.com\n', 'bob\u007f@example.com']) {
-        const res = await client.request('/account/email/', { json: { email, password: PASSWORD }, headers: { 'x-csrftoken': client.lastToken, accept: 'application/json' } });
+        const res = await client.request('/account/email/', {
+          json: { email, password: PASSWORD },
+          headers: { 'x-csrftoken': client.lastToken, accept: 'application/json' },
+        });
         expect(res.status, JSON.stringify(email)).toBe(400);
         expect(res.body).toContain('control characters');
       }
       expect((await h.t.gatehouse.stores.users.getByUsername('bob'))?.email).toBe('bob@example.com');
       // The route works for a valid address.
-      const ok = await client.request('/account/email/', { json: { email: 'bob.new@example.com', password: PASSWORD }, headers: { 'x-csrftoken': client.lastToken, accept: 'application/json' } });
+      const ok = await client.request('/account/email/', {
+        json: { email: 'bob.new@example.com', password: PASSWORD },
+        headers: { 'x-csrftoken': client.lastToken, accept: 'application/json' },
+      });
       expect(ok.status).toBe(200);
       expect(errorLines(h)).toEqual([]);
     });

@@ -19,14 +19,17 @@ for (const db of testDatabases()) {
 
     beforeAll(async () => {
       h = await listeningApp(db.kind, { config: { passwordReset: LIMITS }, fastify: { trustProxy: true } });
-      for (let i = 0; i < 30; i += 1) await h.t.gatehouse.accounts.createUser({ username: `spray${i}`, email: `spray${i}@example.com`, password: 'correct horse battery staple' });
+      for (let i = 0; i < 30; i += 1)
+        await h.t.gatehouse.accounts.createUser({ username: `spray${i}`, email: `spray${i}@example.com`, password: 'correct horse battery staple' });
     });
     afterAll(async () => h.stop());
 
     test('40 concurrent reset requests for one address (from 40 clients): all answered alike, at most perEmail mails', async () => {
       h.mailer.clear();
       const clients = await Promise.all(Array.from({ length: 40 }, () => resetFormClient(h)));
-      const answers = await Promise.all(clients.map((client, i) => postReset(client, i % 4 === 0 ? 'ALICE@example.com' : 'alice@example.com', `203.0.113.${i + 1}`)));
+      const answers = await Promise.all(
+        clients.map((client, i) => postReset(client, i % 4 === 0 ? 'ALICE@example.com' : 'alice@example.com', `203.0.113.${i + 1}`)),
+      );
       expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
       expect(answers[0]).toMatchObject({ status: 302, location: DONE });
       await h.app.gatehouseTasks.settled();
@@ -53,7 +56,9 @@ for (const db of testDatabases()) {
     test('50 concurrent invalid reset links from one client: the first invalidLinksPerAddress get the invalid page, the rest 429 with Retry-After; then even a valid link waits', async () => {
       const uid = uidToBase64(h.users.bob!.id);
       const guesses = Array.from({ length: 50 }, (_, i) => `/accounts/reset/${uid}/${(1000 + i).toString(36)}-${'0'.repeat(64)}/`);
-      const answers = await Promise.all(guesses.map((path) => fetch(new URL(path, h.origin), { headers: { 'x-forwarded-for': '192.0.2.50' }, redirect: 'manual' })));
+      const answers = await Promise.all(
+        guesses.map((path) => fetch(new URL(path, h.origin), { headers: { 'x-forwarded-for': '192.0.2.50' }, redirect: 'manual' })),
+      );
       const statuses = answers.map((r) => r.status);
       expect(statuses.filter((s) => s === 200).length).toBe(LIMITS.invalidLinksPerAddress);
       expect(statuses.filter((s) => s === 429).length).toBe(50 - LIMITS.invalidLinksPerAddress);
@@ -98,7 +103,8 @@ describe('the mail queue is bounded', () => {
         },
       },
     });
-    for (let i = 0; i < 20; i += 1) await h.t.gatehouse.accounts.createUser({ username: `queue${i}`, email: `queue${i}@example.com`, password: 'correct horse battery staple' });
+    for (let i = 0; i < 20; i += 1)
+      await h.t.gatehouse.accounts.createUser({ username: `queue${i}`, email: `queue${i}@example.com`, password: 'correct horse battery staple' });
   });
   afterAll(async () => {
     release();

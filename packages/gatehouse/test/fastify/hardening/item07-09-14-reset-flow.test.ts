@@ -61,7 +61,9 @@ for (const db of testDatabases()) {
         expect(form.body).toContain('name="new_password1"');
         await h.t.gatehouse.accounts.setActive((await h.t.gatehouse.stores.users.getByUsername('fin'))!, false);
         expect((await browser.request(opened.location!)).body).toContain('The password reset link was invalid');
-        const post = await browser.request(opened.location!, { form: { csrfmiddlewaretoken: browser.lastToken, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD } });
+        const post = await browser.request(opened.location!, {
+          form: { csrfmiddlewaretoken: browser.lastToken, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD },
+        });
         expect(post.status).toBe(200);
         expect(post.body).toContain('The password reset link was invalid');
         const fin = (await h.t.gatehouse.stores.users.getByUsername('fin'))!;
@@ -100,7 +102,9 @@ for (const db of testDatabases()) {
         // The holder completes the reset.
         const form = await browser.request(opened.location!);
         expect(form.body).toContain('name="new_password1"');
-        const done = await browser.request(opened.location!, { form: { csrfmiddlewaretoken: browser.lastToken, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD } });
+        const done = await browser.request(opened.location!, {
+          form: { csrfmiddlewaretoken: browser.lastToken, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD },
+        });
         expect(done.status).toBe(302);
         expect(done.location).toBe('/accounts/reset/done/');
         expect(await h.t.gatehouse.authenticate({ username: 'alice', password: NEW_PASSWORD })).not.toBeNull();
@@ -120,9 +124,17 @@ for (const db of testDatabases()) {
         ];
         const setPassword = browser.cookies.size > 0 ? await browser.request(responses[3]!.location!) : null;
         responses.push(setPassword!); // the form
-        responses.push(await browser.request(responses[3]!.location!, { form: { csrfmiddlewaretoken: browser.lastToken, new_password1: 'x', new_password2: 'y' } })); // form errors
-        responses.push(await browser.request(responses[3]!.location!, { form: { csrfmiddlewaretoken: browser.lastToken, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD } })); // done
-        responses.push(await h.client().request(`/accounts/reset/${uid}/set-password/`, { form: { new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD } })); // no CSRF
+        responses.push(
+          await browser.request(responses[3]!.location!, { form: { csrfmiddlewaretoken: browser.lastToken, new_password1: 'x', new_password2: 'y' } }),
+        ); // form errors
+        responses.push(
+          await browser.request(responses[3]!.location!, {
+            form: { csrfmiddlewaretoken: browser.lastToken, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD },
+          }),
+        ); // done
+        responses.push(
+          await h.client().request(`/accounts/reset/${uid}/set-password/`, { form: { new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD } }),
+        ); // no CSRF
         expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 302, 200, 200, 302, 403]);
         responses.forEach((res, i) => {
           expect(res.headers['cache-control'], `response ${i}`).toBe('no-store');

@@ -13,7 +13,12 @@ import { type ListeningApp, errorLines, listeningApp } from './reset-support.js'
 
 /** What a browser makes of an HTML attribute value. */
 function unescapeHtml(value: string): string {
-  return value.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return value
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 for (const db of testDatabases()) {

@@ -22,7 +22,10 @@ describe.each(testDatabases())('lazy session on public routes on $label', ({ kin
       routes: (app: FastifyInstance) => {
         app.get('/health/', { config: { access: publicAccess({ session: false }) } }, async () => ({ status: 'ok' }));
         app.get('/whoami/', { config: { access: publicAccess() } }, async (request) => ({ user: request.user.username }));
-        app.get('/blind/', { config: { access: publicAccess({ session: false }) } }, async (request) => ({ user: request.user.username, session: request.session !== null }));
+        app.get('/blind/', { config: { access: publicAccess({ session: false }) } }, async (request) => ({
+          user: request.user.username,
+          session: request.session !== null,
+        }));
         app.post('/blind-logout/', { config: { access: publicAccess({ session: false }) } }, async (request) => {
           await request.logout();
           return { ok: true };

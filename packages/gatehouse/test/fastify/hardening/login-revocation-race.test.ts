@@ -152,7 +152,9 @@ describe.each(testDatabases())('a login racing a revocation, over HTTP on $label
       const opened = await owner.request(resetLinkPath(mail!.text));
       expect(opened.status).toBe(302);
       await owner.request(opened.location!);
-      const done = await owner.request(opened.location!, { form: { csrfmiddlewaretoken: owner.lastToken, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD } });
+      const done = await owner.request(opened.location!, {
+        form: { csrfmiddlewaretoken: owner.lastToken, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD },
+      });
       expect(done.status).toBe(302);
       expect(done.location).toBe('/accounts/reset/done/');
     });

@@ -155,7 +155,9 @@ for (const database of testDatabases()) {
       spy.reset();
       const results = await burst(BURST, () => postForm(origin, '/account/email/', ticket, { password: 'wrong guess' }));
       const verified = spy.checks;
-      console.info(`[${database.label}] checkCurrentPassword burst of ${BURST}: ${verified} passwords verified, statuses ${JSON.stringify(statusCounts(results))}`);
+      console.info(
+        `[${database.label}] checkCurrentPassword burst of ${BURST}: ${verified} passwords verified, statuses ${JSON.stringify(statusCounts(results))}`,
+      );
       expectThrottled(results, verified);
     });
 

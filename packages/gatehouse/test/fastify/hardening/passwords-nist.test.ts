@@ -132,7 +132,9 @@ describe.each(testDatabases())('password policy over HTTP on $label', ({ kind })
     const browser = Client.http(origin);
     const opened = await browser.request(linkPath(h.mailer.outbox[0]!.text));
     await browser.request(opened.location!);
-    const done = await browser.request(opened.location!, { form: { csrfmiddlewaretoken: browser.lastToken, new_password1: STRONG_2, new_password2: STRONG_2 } });
+    const done = await browser.request(opened.location!, {
+      form: { csrfmiddlewaretoken: browser.lastToken, new_password1: STRONG_2, new_password2: STRONG_2 },
+    });
     expect(done.location).toBe('/accounts/reset/done/');
     expect(h.mailer.outbox).toHaveLength(2);
     const notice = h.mailer.outbox[1]!;

@@ -19,7 +19,8 @@ async function helmetReference(production: boolean): Promise<Record<string, stri
   const res = await app.inject({ url: '/' });
   await app.close();
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(res.headers)) if (!['content-type', 'content-length', 'date', 'connection', 'keep-alive'].includes(name)) out[name] = String(value);
+  for (const [name, value] of Object.entries(res.headers))
+    if (!['content-type', 'content-length', 'date', 'connection', 'keep-alive'].includes(name)) out[name] = String(value);
   return out;
 }
 

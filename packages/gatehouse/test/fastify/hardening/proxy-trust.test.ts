@@ -83,22 +83,28 @@ for (const database of testDatabases()) {
       const { h, origin } = apps.hops!;
       // Each attempt claims another address on the left; the proxy appended the real one.
       const statuses: number[] = [];
-      for (const spoof of ['6.6.6.6', '6.6.6.7', '6.6.6.8', '6.6.6.9']) statuses.push(await failedLogin(origin, 'alice', { 'x-forwarded-for': `${spoof}, 203.0.113.9` }));
+      for (const spoof of ['6.6.6.6', '6.6.6.7', '6.6.6.8', '6.6.6.9'])
+        statuses.push(await failedLogin(origin, 'alice', { 'x-forwarded-for': `${spoof}, 203.0.113.9` }));
       expect(statuses).toEqual([200, 200, 200, 429]);
       // The right password from the same real address is still refused: the pair is counted.
-      const right = await Client.http(origin).submit('/accounts/login/', { username: 'alice', password: PASSWORD }, '/accounts/login/', { 'x-forwarded-for': '1.2.3.4, 203.0.113.9' });
+      const right = await Client.http(origin).submit('/accounts/login/', { username: 'alice', password: PASSWORD }, '/accounts/login/', {
+        'x-forwarded-for': '1.2.3.4, 203.0.113.9',
+      });
       expect(right.status).toBe(429);
       const entries = (await h.t.gatehouse.audit.list({ limit: 50 })).filter((e) => e.action.startsWith('auth.login_') && e.target === 'alice');
       expect(entries.length).toBe(5);
       expect(new Set(entries.map((e) => e.ip))).toEqual(new Set(['203.0.113.9']));
       // Another real client is not locked out by it.
-      const other = await Client.http(origin).submit('/accounts/login/', { username: 'alice', password: PASSWORD }, '/accounts/login/', { 'x-forwarded-for': '6.6.6.6, 198.51.100.7' });
+      const other = await Client.http(origin).submit('/accounts/login/', { username: 'alice', password: PASSWORD }, '/accounts/login/', {
+        'x-forwarded-for': '6.6.6.6, 198.51.100.7',
+      });
       expect(other.status).toBe(302);
     });
 
     test('a list of proxy CIDRs: internal hops are skipped, the first outside address counts', async () => {
       const { h, origin } = apps.list!;
-      for (const spoof of ['6.6.6.6', '7.7.7.7', '8.8.8.8']) expect(await failedLogin(origin, 'bob', { 'x-forwarded-for': `${spoof}, 203.0.113.10, 10.1.2.3` })).toBe(200);
+      for (const spoof of ['6.6.6.6', '7.7.7.7', '8.8.8.8'])
+        expect(await failedLogin(origin, 'bob', { 'x-forwarded-for': `${spoof}, 203.0.113.10, 10.1.2.3` })).toBe(200);
       expect(await failedLogin(origin, 'bob', { 'x-forwarded-for': '9.9.9.9, 203.0.113.10, 10.1.2.3' })).toBe(429);
       const ips = (await h.t.gatehouse.audit.list({ limit: 50 })).filter((e) => e.action.startsWith('auth.login_') && e.target === 'bob').map((e) => e.ip);
       expect(new Set(ips)).toEqual(new Set(['203.0.113.10']));
@@ -108,18 +114,25 @@ for (const database of testDatabases()) {
       for (const [name, served] of Object.entries(apps)) {
         const { h, origin } = served;
         const client = Client.http(origin);
-        const res = await client.submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { 'x-forwarded-proto': 'https://evil.example/?' });
+        const res = await client.submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', {
+          'x-forwarded-proto': 'https://evil.example/?',
+        });
         expect(res.status, name).toBe(400);
         expect(res.body, name).toBe('Bad request: X-Forwarded-Proto must be http or https.');
         await h.app.gatehouseTasks.settled();
         expect(h.mailer.outbox, name).toEqual([]);
         // A forged forwarded host is refused the same way.
-        const host = await client.submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { 'x-forwarded-host': 'evil.example' });
+        const host = await client.submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', {
+          'x-forwarded-host': 'evil.example',
+        });
         expect(host.status, name).toBe(400);
         await h.app.gatehouseTasks.settled();
         expect(h.mailer.outbox, name).toEqual([]);
         // A proxy saying https is believed: the link keeps the validated host and says https.
-        await client.submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', { 'x-forwarded-proto': 'https', origin: origin.replace('http:', 'https:') });
+        await client.submit('/accounts/password_reset/', { email: 'alice@example.com' }, '/accounts/password_reset/', {
+          'x-forwarded-proto': 'https',
+          origin: origin.replace('http:', 'https:'),
+        });
         await h.app.gatehouseTasks.settled();
         expect(h.mailer.outbox.length, name).toBe(1);
         expect(h.mailer.outbox[0]!.text, name).toContain(`${origin.replace('http:', 'https:')}/accounts/reset/`);
@@ -134,7 +147,10 @@ for (const database of testDatabases()) {
         await client.request('/accounts/login/');
         const before = served.changes();
         for (const proto of ['https://evil.example/?', 'https://evil.example', 'javascript', 'https, https://evil.example/?']) {
-          const res = await client.request('/change/', { form: { csrfmiddlewaretoken: client.lastToken }, headers: { 'x-forwarded-proto': proto, origin: 'https://evil.example' } });
+          const res = await client.request('/change/', {
+            form: { csrfmiddlewaretoken: client.lastToken },
+            headers: { 'x-forwarded-proto': proto, origin: 'https://evil.example' },
+          });
           expect([400, 403], `${name} ${proto}`).toContain(res.status);
         }
         expect(served.changes(), name).toBe(before);
@@ -153,7 +169,13 @@ describe('trustedProxies', () => {
     expect((hops as (a: string, i: number) => boolean)('1.2.3.4', 0)).toBe(true);
     expect((hops as (a: string, i: number) => boolean)('1.2.3.4', 1)).toBe(true);
     expect((hops as (a: string, i: number) => boolean)('1.2.3.4', 2)).toBe(false);
-    expect(trustedProxies(' 10.0.0.0/8 , 192.168.1.7,fd00::/8, loopback ,10.0.0.0/255.0.0.0')).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback', '10.0.0.0/255.0.0.0']);
+    expect(trustedProxies(' 10.0.0.0/8 , 192.168.1.7,fd00::/8, loopback ,10.0.0.0/255.0.0.0')).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+      'loopback',
+      '10.0.0.0/255.0.0.0',
+    ]);
   });
 
   test('anything else is a coded ConfigError', () => {

@@ -90,7 +90,10 @@ export async function resetFormClient(h: ListeningApp): Promise<Client> {
 
 /** Posts the reset form from `client` (which loaded it), as from `ip` (needs trustProxy). */
 export async function postReset(client: Client, email: string, ip?: string): Promise<{ status: number; location: string | undefined; body: string }> {
-  const res = await client.request('/accounts/password_reset/', { form: { csrfmiddlewaretoken: client.lastToken, email }, headers: ip ? { 'x-forwarded-for': ip } : {} });
+  const res = await client.request('/accounts/password_reset/', {
+    form: { csrfmiddlewaretoken: client.lastToken, email },
+    headers: ip ? { 'x-forwarded-for': ip } : {},
+  });
   return { status: res.status, location: res.location, body: res.body };
 }
 

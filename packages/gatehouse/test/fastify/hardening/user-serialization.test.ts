@@ -44,7 +44,11 @@ describe.each(testDatabases())('request.user over HTTP on $label', ({ kind }) =>
             ...access,
             schema: {
               response: {
-                200: { type: 'object', additionalProperties: true, properties: { id: { type: 'integer' }, username: { type: 'string' }, password: { type: 'string' } } },
+                200: {
+                  type: 'object',
+                  additionalProperties: true,
+                  properties: { id: { type: 'integer' }, username: { type: 'string' }, password: { type: 'string' } },
+                },
               },
             },
           },
@@ -89,7 +93,20 @@ describe.each(testDatabases())('request.user over HTTP on $label', ({ kind }) =>
     const client = await loggedIn();
     const body = (await client.request('/me/', { headers: { accept: 'application/json' } })).json();
     expect(Object.keys(body).sort()).toEqual(
-      ['id', 'username', 'email', 'firstName', 'lastName', 'isActive', 'isStaff', 'isSuperuser', 'lastLogin', 'dateJoined', 'isAuthenticated', 'isAnonymous'].sort(),
+      [
+        'id',
+        'username',
+        'email',
+        'firstName',
+        'lastName',
+        'isActive',
+        'isStaff',
+        'isSuperuser',
+        'lastLogin',
+        'dateJoined',
+        'isAuthenticated',
+        'isAnonymous',
+      ].sort(),
     );
     expect(body).toMatchObject({ id: h.users.alice!.id, username: 'alice', email: 'alice@example.com', isAuthenticated: true, isAnonymous: false });
   });

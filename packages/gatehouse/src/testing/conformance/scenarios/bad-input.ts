@@ -27,7 +27,17 @@ export const badInputScenarios: ConformanceScenarioGroup = {
     {
       name: 'malformed Cookie headers: no session, no 5xx; an unsafe request with them is refused by CSRF',
       async run(world, expect) {
-        const cookies = ['sessionid', '=;=;=', 'sessionid=%E0%A4%A', 'csrftoken=%; sessionid=%%', 'sessionid="unterminated', `sessionid=${'A'.repeat(8000)}`, 'a=b; a=c; sessionid=; sessionid=x', '\u00e9=\u00e9', ';;;;'];
+        const cookies = [
+          'sessionid',
+          '=;=;=',
+          'sessionid=%E0%A4%A',
+          'csrftoken=%; sessionid=%%',
+          'sessionid="unterminated',
+          `sessionid=${'A'.repeat(8000)}`,
+          'a=b; a=c; sessionid=; sessionid=x',
+          '\u00e9=\u00e9',
+          ';;;;',
+        ];
         for (const cookie of cookies) {
           const res = await rawRequest(world.origin, { path: '/whoami/', headers: { cookie, accept: ACCEPT_JSON } });
           expect(res.status, cookie.slice(0, 40)).toBe(200);
@@ -50,7 +60,10 @@ export const badInputScenarios: ConformanceScenarioGroup = {
           const res = await rawRequest(world.origin, { path: '/whoami/', headers: { cookie: `sessionid=${value}`, accept: ACCEPT_JSON } });
           expect(res.status).toBe(200);
           expect(res.json()).toEqual({ user: '', anonymous: true });
-          expect(res.setCookies.some((line) => /^sessionid=;/.test(line) && /expires=[^;]*1970|max-age=0/i.test(line)), value.slice(0, 20)).toBe(true);
+          expect(
+            res.setCookies.some((line) => /^sessionid=;/.test(line) && /expires=[^;]*1970|max-age=0/i.test(line)),
+            value.slice(0, 20),
+          ).toBe(true);
         }
       },
     },
@@ -63,7 +76,9 @@ export const badInputScenarios: ConformanceScenarioGroup = {
         expect(huge.body).not.toMatch(/xxxxxxxx/);
         expect(client.session()).toBeUndefined();
         const before = world.state.changes;
-        const body = await client.request('/echo/', { form: { csrfmiddlewaretoken: token, big: 'y'.repeat(2_000_000) } }).catch((error: unknown) => error as Error);
+        const body = await client
+          .request('/echo/', { form: { csrfmiddlewaretoken: token, big: 'y'.repeat(2_000_000) } })
+          .catch((error: unknown) => error as Error);
         // The server may answer 413 and close before reading it all; either way nothing ran.
         if (!(body instanceof Error)) expect(body.status).toBe(413);
         expect(world.state.changes).toBe(before);
@@ -112,7 +127,15 @@ export const badInputScenarios: ConformanceScenarioGroup = {
           body: Buffer.concat([Buffer.from('username='), Buffer.from([0xff, 0xfe, 0xc0, 0xaf]), Buffer.from('&password=x')]),
         });
         expectNoServerError(expect, rawBytes, 'raw invalid UTF-8');
-        for (const path of ['/whoami/?q=%E0%A4%A', '/accounts/login/?next=%E0%A4%A', `/accounts/login/?next=${'%2F'.repeat(3000)}`, '/accounts/login/?next=%0D%0ALocation:%20http://evil.com', '/accounts/login/?next[]=x&next=y', `/${'a/'.repeat(2000)}`, '/accounts/reset/%00/%00/']) {
+        for (const path of [
+          '/whoami/?q=%E0%A4%A',
+          '/accounts/login/?next=%E0%A4%A',
+          `/accounts/login/?next=${'%2F'.repeat(3000)}`,
+          '/accounts/login/?next=%0D%0ALocation:%20http://evil.com',
+          '/accounts/login/?next[]=x&next=y',
+          `/${'a/'.repeat(2000)}`,
+          '/accounts/reset/%00/%00/',
+        ]) {
           const res = await rawRequest(world.origin, { path, headers: { accept: ACCEPT_HTML } });
           expectNoServerError(expect, res, path.slice(0, 60));
           expect(res.location ?? '', path.slice(0, 60)).not.toMatch(/evil/);
@@ -124,7 +147,12 @@ export const badInputScenarios: ConformanceScenarioGroup = {
       async run(world, expect) {
         const { cookie, token } = await ticket(world);
         const post = (body: string, contentType = 'application/json') =>
-          rawRequest(world.origin, { method: 'POST', path: '/accounts/login/', headers: { cookie, 'x-csrftoken': token, accept: ACCEPT_JSON, 'content-type': contentType }, body });
+          rawRequest(world.origin, {
+            method: 'POST',
+            path: '/accounts/login/',
+            headers: { cookie, 'x-csrftoken': token, accept: ACCEPT_JSON, 'content-type': contentType },
+            body,
+          });
         const broken = await post('{"username":');
         expect(broken.status).toBe(400);
         expectClientError(expect, broken, 'broken JSON');

@@ -12,7 +12,8 @@ export type Outcome = 200 | 403 | 404 | 'login';
 export const INVALID_LOGIN = 'Please enter a correct username and password. Note that both fields may be case-sensitive.';
 
 /** Words a denial must not contain: permission names, rule names, reasons, internals. */
-export const LEAKS = /billing\.|shop\.|approve_payout|view_invoice|export_reports|view_all_orders|missing permission|rule |needs staff|superuser|stack|Error:|at [\w.<>]+ \(|\.(ts|js):\d+/i;
+export const LEAKS =
+  /billing\.|shop\.|approve_payout|view_invoice|export_reports|view_all_orders|missing permission|rule |needs staff|superuser|stack|Error:|at [\w.<>]+ \(|\.(ts|js):\d+/i;
 
 /** A stack trace or a source location in a body. */
 export const STACK_TRACE = /\bat [\w.<>$]+ \(|\.(ts|js|mjs|cjs):\d+:\d+|node:internal|Error: /;

@@ -94,7 +94,10 @@ export const criticalScenarios: ConformanceScenarioGroup = {
           expect(res.status, attempt.what).toBe(403);
           expect(res.body, attempt.what).toContain('This form has expired');
           const entries = (await auditSince(world, before)).filter((e) => e.action.startsWith('access.'));
-          expect(entries.map((e) => [e.action, e.actor]), attempt.what).toEqual([['access.denied', 'fin']]);
+          expect(
+            entries.map((e) => [e.action, e.actor]),
+            attempt.what,
+          ).toEqual([['access.denied', 'fin']]);
           expect(String(entries[0]?.data.reason), attempt.what).toMatch(/csrf/i);
         }
         expect(world.state.approvals.length).toBe(approvals);

@@ -20,7 +20,8 @@ export const negotiationScenarios: ConformanceScenarioGroup = {
       name: 'anonymous on a restricted route: 401 JSON when Accept prefers JSON, else the login redirect',
       async run(world, expect) {
         for (const accept of PREFERS_JSON) expectLogin(expect, await browser(world).request('/invoices/', { headers: { accept } }), '/invoices/', true, accept);
-        for (const accept of PREFERS_PAGES) expectLogin(expect, await browser(world).request('/invoices/', { headers: { accept } }), '/invoices/', false, accept);
+        for (const accept of PREFERS_PAGES)
+          expectLogin(expect, await browser(world).request('/invoices/', { headers: { accept } }), '/invoices/', false, accept);
         // Node's fetch as it comes: a redirect, not JSON.
         const plain = await browser(world).request('/invoices/', { headers: { accept: '*/*', 'sec-fetch-mode': 'cors' } });
         expectLogin(expect, plain, '/invoices/', false, 'node fetch');

@@ -7,10 +7,35 @@ import { CONFORMANCE_PASSWORD } from '../app.js';
 import { type ConformanceScenarioGroup, browser, loggedIn } from '../world.js';
 
 /** Values as a form field carries them (already decoded). */
-const UNSAFE = ['//evil.com', '//evil.com/', '/\\evil.com', '\\\\evil.com', 'https://evil.com/', 'http:evil.com', 'https:evil.com', 'javascript:alert(1)', 'JavaScript:alert(1)', '\t//evil.com', ' //evil.com', '///evil.com', `/${'x'.repeat(2100)}`];
+const UNSAFE = [
+  '//evil.com',
+  '//evil.com/',
+  '/\\evil.com',
+  '\\\\evil.com',
+  'https://evil.com/',
+  'http:evil.com',
+  'https:evil.com',
+  'javascript:alert(1)',
+  'JavaScript:alert(1)',
+  '\t//evil.com',
+  ' //evil.com',
+  '///evil.com',
+  `/${'x'.repeat(2100)}`,
+];
 
 /** Spellings in a query string (percent-encoded as a link would carry them). */
-const UNSAFE_QUERIES = ['%2F%2Fevil.com', '%2F%5Cevil.com', '/%5Cevil.com', '%5C%5Cevil.com', '%09//evil.com', '%20//evil.com', '//evil.com%20', 'https%3A%2F%2Fevil.com', 'javascript%3Aalert(1)', '%2F%2F%65vil.com'];
+const UNSAFE_QUERIES = [
+  '%2F%2Fevil.com',
+  '%2F%5Cevil.com',
+  '/%5Cevil.com',
+  '%5C%5Cevil.com',
+  '%09//evil.com',
+  '%20//evil.com',
+  '//evil.com%20',
+  'https%3A%2F%2Fevil.com',
+  'javascript%3Aalert(1)',
+  '%2F%2F%65vil.com',
+];
 
 /** The open-redirect scenarios. */
 export const openRedirectScenarios: ConformanceScenarioGroup = {
@@ -22,7 +47,9 @@ export const openRedirectScenarios: ConformanceScenarioGroup = {
         const client = browser(world);
         const page = await client.request('/accounts/login/?next=/orders/1/%3Fx%3D1');
         expect(page.body).toContain('name="next" value="/orders/1/?x=1"');
-        const res = await client.request('/accounts/login/', { form: { csrfmiddlewaretoken: client.lastToken, username: 'bob', password: CONFORMANCE_PASSWORD, next: '/orders/1/?x=1' } });
+        const res = await client.request('/accounts/login/', {
+          form: { csrfmiddlewaretoken: client.lastToken, username: 'bob', password: CONFORMANCE_PASSWORD, next: '/orders/1/?x=1' },
+        });
         expect(res.status).toBe(302);
         expect(res.location).toBe('/orders/1/?x=1');
       },
@@ -35,7 +62,9 @@ export const openRedirectScenarios: ConformanceScenarioGroup = {
           const page = await client.request(`/accounts/login/?next=${encodeURIComponent(next)}`);
           expect(page.status, next).toBe(200);
           expect(page.body, next).not.toContain('name="next"');
-          const res = await client.request('/accounts/login/', { form: { csrfmiddlewaretoken: client.lastToken, username: 'bob', password: CONFORMANCE_PASSWORD, next } });
+          const res = await client.request('/accounts/login/', {
+            form: { csrfmiddlewaretoken: client.lastToken, username: 'bob', password: CONFORMANCE_PASSWORD, next },
+          });
           expect(res.status, JSON.stringify(next)).toBe(302);
           expect(res.location, JSON.stringify(next)).toBe('/dashboard/');
         }
@@ -49,7 +78,9 @@ export const openRedirectScenarios: ConformanceScenarioGroup = {
           const page = await client.request(`/accounts/login/?next=${query}`);
           expect(page.status, query).toBe(200);
           expect(page.body, query).not.toMatch(/name="next" value="[^"]*evil/);
-          const res = await client.request(`/accounts/login/?next=${query}`, { form: { csrfmiddlewaretoken: client.lastToken, username: 'bob', password: CONFORMANCE_PASSWORD } });
+          const res = await client.request(`/accounts/login/?next=${query}`, {
+            form: { csrfmiddlewaretoken: client.lastToken, username: 'bob', password: CONFORMANCE_PASSWORD },
+          });
           expect(res.status, query).toBe(302);
           expect(res.location, query).toBe('/dashboard/');
         }

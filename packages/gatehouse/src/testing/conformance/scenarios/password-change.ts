@@ -25,13 +25,23 @@ export const passwordChangeScenarios: ConformanceScenarioGroup = {
         const page = await client.request('/accounts/password_change/');
         expect(page.status).toBe(200);
         expect(page.headers['cache-control']).toBe('no-store');
-        const wrong = await client.submit('/accounts/password_change/', { old_password: 'not my password', new_password1: CONFORMANCE_NEW_PASSWORD, new_password2: CONFORMANCE_NEW_PASSWORD });
+        const wrong = await client.submit('/accounts/password_change/', {
+          old_password: 'not my password',
+          new_password1: CONFORMANCE_NEW_PASSWORD,
+          new_password2: CONFORMANCE_NEW_PASSWORD,
+        });
         expect(wrong.status).toBe(200);
         expect(wrong.body).toContain('Your old password was entered incorrectly');
-        const weak = await client.submit('/accounts/password_change/', { old_password: CONFORMANCE_PASSWORD, new_password1: 'password', new_password2: 'password' });
+        const weak = await client.submit('/accounts/password_change/', {
+          old_password: CONFORMANCE_PASSWORD,
+          new_password1: 'password',
+          new_password2: 'password',
+        });
         expect(weak.status).toBe(200);
         expect(weak.body).toContain('This password is too common.');
-        const forged = await client.request('/accounts/password_change/', { form: { old_password: CONFORMANCE_PASSWORD, new_password1: CONFORMANCE_NEW_PASSWORD, new_password2: CONFORMANCE_NEW_PASSWORD } });
+        const forged = await client.request('/accounts/password_change/', {
+          form: { old_password: CONFORMANCE_PASSWORD, new_password1: CONFORMANCE_NEW_PASSWORD, new_password2: CONFORMANCE_NEW_PASSWORD },
+        });
         expect(forged.status).toBe(403);
         expect(await world.gatehouse.authenticate({ username: 'carol', password: CONFORMANCE_PASSWORD }), 'the old password still works').not.toBe(null);
       },
@@ -42,7 +52,11 @@ export const passwordChangeScenarios: ConformanceScenarioGroup = {
         const elsewhere = await loggedIn(world, 'carol', CONFORMANCE_PASSWORD);
         const here = await loggedIn(world, 'carol', CONFORMANCE_PASSWORD);
         const old = here.clone();
-        const res = await here.submit('/accounts/password_change/', { old_password: CONFORMANCE_PASSWORD, new_password1: CONFORMANCE_NEW_PASSWORD, new_password2: CONFORMANCE_NEW_PASSWORD });
+        const res = await here.submit('/accounts/password_change/', {
+          old_password: CONFORMANCE_PASSWORD,
+          new_password1: CONFORMANCE_NEW_PASSWORD,
+          new_password2: CONFORMANCE_NEW_PASSWORD,
+        });
         expect(res.status).toBe(302);
         expect(res.location).toBe('/accounts/password_change/done/');
         expect(here.session()).toBeDefined();

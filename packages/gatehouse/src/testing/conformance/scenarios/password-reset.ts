@@ -65,10 +65,14 @@ export const passwordResetScenarios: ConformanceScenarioGroup = {
         expect(form.body).toContain('name="new_password1"');
         expect(form.body).not.toContain(token);
 
-        const mismatch = await client.request(formPath, { form: { csrfmiddlewaretoken: client.lastToken, new_password1: CONFORMANCE_NEW_PASSWORD, new_password2: 'something else' } });
+        const mismatch = await client.request(formPath, {
+          form: { csrfmiddlewaretoken: client.lastToken, new_password1: CONFORMANCE_NEW_PASSWORD, new_password2: 'something else' },
+        });
         expect(mismatch.status).toBe(200);
         expect(mismatch.body).toContain('didn’t match');
-        const set = await client.request(formPath, { form: { csrfmiddlewaretoken: client.lastToken, new_password1: CONFORMANCE_NEW_PASSWORD, new_password2: CONFORMANCE_NEW_PASSWORD } });
+        const set = await client.request(formPath, {
+          form: { csrfmiddlewaretoken: client.lastToken, new_password1: CONFORMANCE_NEW_PASSWORD, new_password2: CONFORMANCE_NEW_PASSWORD },
+        });
         expect(set.status).toBe(302);
         expect(set.location).toBe('/accounts/reset/done/');
         expect((await client.request('/accounts/reset/done/')).body).toContain('Password reset complete');
@@ -88,7 +92,11 @@ export const passwordResetScenarios: ConformanceScenarioGroup = {
     {
       name: 'a forged or malformed link is the invalid-link page: 200, never cached, no Referer',
       async run(world, expect) {
-        for (const path of ['/accounts/reset/MQ/1-0000000000000000000000000000000000000000000000000000000000000000/', '/accounts/reset/MQ/%E0%A4%A/', `/accounts/reset/${'A'.repeat(300)}/x/`]) {
+        for (const path of [
+          '/accounts/reset/MQ/1-0000000000000000000000000000000000000000000000000000000000000000/',
+          '/accounts/reset/MQ/%E0%A4%A/',
+          `/accounts/reset/${'A'.repeat(300)}/x/`,
+        ]) {
           const res = await browser(world).request(path);
           expect(res.status, path).toBe(200);
           expect(res.body, path).toContain('The password reset link was invalid');

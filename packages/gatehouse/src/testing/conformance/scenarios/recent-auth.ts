@@ -37,7 +37,9 @@ export const recentAuthScenarios: ConformanceScenarioGroup = {
         expect(form.headers['cache-control']).toBe('no-store');
         expect(form.body).toContain('name="password"');
         expect(form.body).toContain('name="next" value="/reports/export/"');
-        const wrong = await fin.request('/accounts/reauth/?next=/reports/export/', { form: { csrfmiddlewaretoken: fin.lastToken, password: 'not my password', next: '/reports/export/' } });
+        const wrong = await fin.request('/accounts/reauth/?next=/reports/export/', {
+          form: { csrfmiddlewaretoken: fin.lastToken, password: 'not my password', next: '/reports/export/' },
+        });
         expect(wrong.status).toBe(200);
         expect(wrong.body).toContain('Your password was entered incorrectly');
         expect((await fin.request('/reports/export/')).status).toBe(302);

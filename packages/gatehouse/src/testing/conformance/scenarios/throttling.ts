@@ -23,7 +23,9 @@ export const throttlingScenarios: ConformanceScenarioGroup = {
         const token = client.lastToken;
         const before = await lastAuditSeq(world);
         const results = await Promise.all(
-          Array.from({ length: BURST }, () => client.clone().request('/accounts/login/', { form: { csrfmiddlewaretoken: token, username: 'erin', password: 'wrong guess' } })),
+          Array.from({ length: BURST }, () =>
+            client.clone().request('/accounts/login/', { form: { csrfmiddlewaretoken: token, username: 'erin', password: 'wrong guess' } }),
+          ),
         );
         const answered = results.filter((r) => r.status === 200).length;
         const refused = results.filter((r) => r.status === 429);
