@@ -4,8 +4,9 @@
  * creates a user, adds them to Support, reads their effective permissions and where each comes
  * from, and ends the session the new user just opened in another browser. Then every screen is
  * checked with axe (no serious or critical violation), at desktop and phone widths, and with
- * the keyboard (a visible focus ring). Screenshots go to $GATEHOUSE_ARTIFACTS_DIR (default: a
- * temp folder), and the ones the docs show are copied to docs/public/admin/.
+ * the keyboard (a visible focus ring). Screenshots go to $GATEHOUSE_ARTIFACTS_DIR (default:
+ * test-artifacts/admin/), and with GATEHOUSE_UPDATE_DOCS_SCREENSHOTS=1 the ones the docs show
+ * are copied to docs/public/admin/.
  */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -57,7 +58,8 @@ describe.skipIf(!hasChromium)('the admin in chromium', () => {
 
   beforeAll(async () => {
     requireBuild();
-    artifacts = process.env.GATEHOUSE_ARTIFACTS_DIR || (await mkdtemp(join(tmpdir(), 'gh-admin-shots-')));
+    // Beside the example's browser screenshots (test-artifacts/, git-ignored), for a person to look at.
+    artifacts = process.env.GATEHOUSE_ARTIFACTS_DIR || join(workspaceRoot(), 'test-artifacts', 'admin');
     await mkdir(artifacts, { recursive: true });
     fresh = await freshDatabaseUrl('sqlite');
     server = await startExample(exampleEnv(fresh.url));
@@ -83,7 +85,9 @@ describe.skipIf(!hasChromium)('the admin in chromium', () => {
     if (profile) await rm(profile, { recursive: true, force: true });
     await server?.stop();
     await fresh?.drop();
-    if (shots.length > 0) {
+    // The docs' copies change only when asked (GATEHOUSE_UPDATE_DOCS_SCREENSHOTS=1): a test run must
+    // not leave committed files modified.
+    if (shots.length > 0 && process.env.GATEHOUSE_UPDATE_DOCS_SCREENSHOTS === '1') {
       const docs = join(workspaceRoot(), 'docs', 'public', 'admin');
       await mkdir(docs, { recursive: true });
       for (const name of FOR_DOCS.filter((n) => shots.includes(n))) await copyFile(join(artifacts, `${name}.png`), join(docs, `${name}.png`));
