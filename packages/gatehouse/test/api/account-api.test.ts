@@ -55,6 +55,7 @@ describe.each(testDatabases())('JSON account API on $label', ({ kind }) => {
     const login = await client.login('fin', PASSWORD);
     expect(login.status).toBe(200);
     expect(login.body.user).toMatchObject({ username: 'fin', isStaff: true });
+    expect(login.body.user.lastLogin).toBeGreaterThan(0);
     expect(JSON.stringify(login.body)).not.toContain('pbkdf2');
     expect(login.setCookies.some((c) => /HttpOnly/i.test(c))).toBe(true);
 

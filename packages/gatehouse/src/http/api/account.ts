@@ -56,7 +56,8 @@ export async function loginPost(exchange: AuthExchange): Promise<HttpResponse> {
     throw error;
   }
   // The CSRF secret was replaced at login: the client needs the new token for its next POST.
-  return apiJson(200, { user: publicUser(outcome.value), csrfToken: exchange.csrfToken() });
+  // The session's user: the snapshot with this login's time recorded.
+  return apiJson(200, { user: publicUser(exchange.user), csrfToken: exchange.csrfToken() });
 }
 
 /** POST logout: ends the session (if any) → 204. */
