@@ -78,6 +78,9 @@ function withAdminHeaders(response: HttpResponse): HttpResponse {
 }
 
 async function run(settings: AdminSettings, spec: MethodSpec, exchange: AuthExchange, params: Record<string, string>): Promise<HttpResponse> {
+  // A console for people in a browser: a bearer API token never opens it, whatever its user may
+  // do (a leaked token of a superuser must not be able to edit accounts or groups).
+  if (exchange.apiToken) return withAdminHeaders(exchange.tokenRefused());
   // The adapter enforced staffOnly() already; checked again so a misregistered route fails closed.
   const entry = await exchange.authorize(staff);
   if (entry) return withAdminHeaders(entry);

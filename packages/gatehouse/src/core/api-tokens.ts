@@ -36,6 +36,8 @@ export const DEFAULT_LIFETIME_DAYS = 90;
 /** The longest lifetime a user may give a token. */
 export const MAX_LIFETIME_DAYS = 366;
 const NAME_MAX = 100;
+/** Live tokens a user may hold at once: enough for every script, and a bound on a flood. */
+export const MAX_TOKENS_PER_USER = 100;
 /** Last-use time and address are written at most this often per token. */
 const TOUCH_INTERVAL_MS = 60_000;
 const DAY_MS = 24 * 3600 * 1000;
@@ -114,6 +116,9 @@ export class ApiTokens {
     const errors: { code: string; message: string }[] = [];
     const name = storableText(typeof options.name === 'string' ? options.name.trim() : '');
     if (name === '') errors.push({ code: 'gatehouse.api_token.name_required', message: 'Give the token a name.' });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+    else if (/[\u0000-\u001f\u007f\ufffd]/.test(name))
+      errors.push({ code: 'gatehouse.api_token.name_invalid', message: 'The name may not contain control characters.' });
     else if (name.length > NAME_MAX) errors.push({ code: 'gatehouse.api_token.name_too_long', message: `The name is longer than ${NAME_MAX} characters.` });
     const days = options.expiresInDays === undefined ? DEFAULT_LIFETIME_DAYS : options.expiresInDays;
     if (days === null) {
@@ -131,6 +136,10 @@ export class ApiTokens {
         errors.push({ code: 'gatehouse.api_token.permission_not_held', message: `You do not hold: ${beyond.slice(0, 5).map(String).join(', ')}.` });
     }
     if (!user.isActive) errors.push({ code: 'gatehouse.api_token.inactive_user', message: 'An inactive account cannot have tokens.' });
+    // A soft cap (two creations racing may both pass it): it bounds a flood, not a count to the unit.
+    else if ((await this.stores.apiTokens.listByUser(user.id)).length >= MAX_TOKENS_PER_USER) {
+      errors.push({ code: 'gatehouse.api_token.too_many', message: `You have ${MAX_TOKENS_PER_USER} tokens already: revoke one first.` });
+    }
     if (errors.length > 0) throw new ValidationError(errors);
 
     const token = `${API_TOKEN_PREFIX}${Buffer.from(this.random.bytes(TOKEN_BYTES)).toString('base64url')}`;

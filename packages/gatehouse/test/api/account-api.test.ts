@@ -23,7 +23,7 @@ describe.each(testDatabases())('JSON account API on $label', ({ kind }) => {
     drop = fresh.drop;
     built = await buildApp({
       databaseUrl: fresh.url,
-      plugin: { api: {} },
+      plugin: { api: {}, admin: {} },
       routes: (app) => {
         app.get('/invoices/', { config: { access: permission('billing.view_invoice') } }, async (request) => ({
           invoices: [],
@@ -251,6 +251,43 @@ describe.each(testDatabases())('JSON account API on $label', ({ kind }) => {
     expect(revoked.status).toBe(401);
     expect(revoked.body.error.code).toBe('invalid_token');
     expect(revoked.headers.get('www-authenticate')).toMatch(/Bearer/);
+  });
+
+  it('a token never opens the admin, nor ends other sessions or tokens of its user; it may revoke itself', async () => {
+    const root = (await built.t.gatehouse.stores.users.getByUsername('root'))!;
+    const bob = (await built.t.gatehouse.stores.users.getByUsername('bob'))!;
+    const made = await built.t.gatehouse.apiTokens.create(root, { name: 'root script' });
+    const other = await built.t.gatehouse.apiTokens.create(root, { name: 'root other' });
+    const groupsBefore = (await built.t.gatehouse.stores.groups.groupsOfUser(bob.id)).map((g) => g.name);
+    const script = new SpaClient(origin);
+    script.bearer = made.token;
+    const change = await script.call('POST', `/admin/users/${bob.id}/change/`, `email=bob%40example.com&is_active=1&groups=1`, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(change.status).toBe(403);
+    expect((await script.call('GET', '/admin/users/')).status).toBe(403);
+    expect((await built.t.gatehouse.stores.groups.groupsOfUser(bob.id)).map((g) => g.name)).toEqual(groupsBefore);
+    const session = await built.t.gatehouse.sessions.start(root);
+    const sessionId = (await built.t.gatehouse.sessions.listForUser(root.id)).find((s) => s.createdAt === session.record.createdAt)?.idHash;
+    expect((await script.call('DELETE', `/sessions/${sessionId}`)).status).toBe(403);
+    expect((await built.t.gatehouse.sessions.load(session.id))?.user?.username).toBe('root');
+    expect((await script.call('DELETE', `/tokens/${other.info.id}`)).status).toBe(403);
+    expect((await built.t.gatehouse.apiTokens.authenticate(other.token)).ok).toBe(true);
+    expect((await script.call('DELETE', `/tokens/${made.info.id}`)).status).toBe(204);
+    expect((await script.call('GET', '/session')).status).toBe(401);
+  });
+
+  it('refuses token names with control characters and more than 100 live tokens per user', async () => {
+    const client = spa();
+    await client.login('fin_nostaff', PASSWORD);
+    const bad = await client.call('POST', '/tokens', { name: 'x\u0000y' });
+    expect(bad.body.error).toMatchObject({ code: 'validation_failed', fields: { name: [expect.any(String)] } });
+    const user = (await built.t.gatehouse.stores.users.getByUsername('fin_nostaff'))!;
+    const have = (await built.t.gatehouse.apiTokens.list(user)).length;
+    for (let i = have; i < 100; i++) await built.t.gatehouse.apiTokens.create(user, { name: `t${i}` });
+    const over = await client.call('POST', '/tokens', { name: 'one too many' });
+    expect(over.status).toBe(400);
+    expect(over.body.error.code).toBe('validation_failed');
   });
 
   it('a token stops working on the next request once its user is deactivated or loses the role', async () => {

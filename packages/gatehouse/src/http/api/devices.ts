@@ -73,6 +73,8 @@ export async function endOwnSession(exchange: AuthExchange, idHash: string): Pro
 
 /** DELETE sessions/:id → 204, or 404 for an id that is not one of the user's sessions. */
 export async function sessionDelete(exchange: AuthExchange, params: Record<string, string>): Promise<HttpResponse> {
+  // Ending sessions is for a logged-in person; a token may not reach into them.
+  if (exchange.apiToken) return exchange.tokenRefused();
   return (await endOwnSession(exchange, (params.id ?? '').toLowerCase())) ? noContent() : notFound('session');
 }
 
@@ -150,6 +152,8 @@ export async function tokensPost(exchange: AuthExchange): Promise<HttpResponse> 
 export async function tokenDelete(exchange: AuthExchange, params: Record<string, string>): Promise<HttpResponse> {
   const id = Number(params.id);
   if (!/^[1-9][0-9]{0,15}$/.test(params.id ?? '') || !Number.isSafeInteger(id)) return notFound('token');
+  // A token may revoke itself (a script retiring its credential), never its user's other tokens.
+  if (exchange.apiToken && exchange.apiToken.id !== id) return exchange.tokenRefused();
   try {
     await exchange.site.gatehouse.apiTokens.revoke(id, { owner: exchange.user as User, ip: exchange.request.clientAddress });
   } catch (error) {
