@@ -14,18 +14,26 @@ import { Eta, type Options as EtaOptions } from 'eta';
 import { ConfigError } from '../core/errors.js';
 
 /**
- * The default templates: beside this module in `src/` (tests, tsx) or when the build copied them
- * to `dist/http/templates`; else the `src/` copy next to `dist/` in a repository checkout.
+ * The first of `candidates` holding `marker`: shipped templates live beside their module in
+ * `src/` (tests, tsx) or where the build copied them in `dist/`; else the `src/` copy next to
+ * `dist/` in a repository checkout. `what` names them in the error.
  */
-function defaultTemplatesDir(): string {
-  const candidates = [new URL('./templates/', import.meta.url), new URL('../../src/http/templates/', import.meta.url)];
+export function shippedTemplatesDir(candidates: readonly URL[], marker: string, what: string): string {
   for (const candidate of candidates) {
     const dir = fileURLToPath(candidate);
-    if (existsSync(join(dir, 'layout.html'))) return dir;
+    if (existsSync(join(dir, marker))) return dir;
   }
   throw new ConfigError(
     'gatehouse.config.templates_missing',
-    `gatehouse's default templates were not found beside ${fileURLToPath(import.meta.url)}: copy src/http/templates to dist/http/templates when building.`,
+    `${what} were not found in ${candidates.map((c) => fileURLToPath(c)).join(' or ')}: copy them to dist/ when building.`,
+  );
+}
+
+function defaultTemplatesDir(): string {
+  return shippedTemplatesDir(
+    [new URL('./templates/', import.meta.url), new URL('../../src/http/templates/', import.meta.url)],
+    'layout.html',
+    "gatehouse's default templates",
   );
 }
 
@@ -74,9 +82,9 @@ export class Templates {
   private readonly text: LayeredEta;
   private readonly assets = new Map<string, string>();
 
-  /** `appDir`: the app's template folder, searched before the defaults. */
-  constructor(appDir?: string) {
-    const dirs = [...(appDir ? [resolve(appDir)] : []), defaultTemplatesDir()];
+  /** `appDir`: the app's template folder, searched before `defaultsDir` (the account views' by default). */
+  constructor(appDir?: string | null, defaultsDir: string = defaultTemplatesDir()) {
+    const dirs = [...(appDir ? [resolve(appDir)] : []), defaultsDir];
     this.html = new LayeredEta(dirs, true);
     this.text = new LayeredEta(dirs, false);
   }

@@ -5,7 +5,7 @@ import type { ApiTokenRecord, ApiTokenStore, NewApiTokenRecord } from '../../cor
 import type { User } from '../../core/user.js';
 import type { ApiTokenTable } from '../schema.js';
 import { Precompiled, type StoreContext, toNumber } from './common.js';
-import { rowToStampedUser } from './users.js';
+import { joinedUser } from './users.js';
 
 type TokenRow = Omit<ApiTokenTable, 'id'> & { id: number | string };
 
@@ -113,25 +113,7 @@ export class SqlApiTokenStore implements ApiTokenStore {
   async getWithUser(tokenHash: string): Promise<{ token: ApiTokenRecord; user: User; authzVersions?: AuthzVersions } | null> {
     const [row] = await withUser.run(this.ctx, [tokenHash]);
     if (!row) return null;
-    const authzVersions =
-      row.u_authz_version === null || row.g_authz_version === null ? undefined : { user: toNumber(row.u_authz_version), global: toNumber(row.g_authz_version) };
-    const user = rowToStampedUser(
-      {
-        id: row.u_id,
-        username: row.username,
-        email: row.email,
-        password: row.password,
-        first_name: row.first_name,
-        last_name: row.last_name,
-        is_active: row.is_active,
-        is_staff: row.is_staff,
-        is_superuser: row.is_superuser,
-        last_login: row.last_login,
-        date_joined: row.date_joined,
-        auth_epoch: row.u_auth_epoch,
-      },
-      authzVersions,
-    );
+    const { user, authzVersions } = joinedUser(row);
     const token = rowToToken(row);
     return authzVersions === undefined ? { token, user } : { token, user, authzVersions };
   }

@@ -5,7 +5,7 @@ import type { SessionGuard, SessionRecord, SessionStore } from '../../core/ports
 import type { User } from '../../core/user.js';
 import type { SessionTable } from '../schema.js';
 import { Precompiled, type StoreContext, parseJsonObject, toDbBool, toNumber } from './common.js';
-import { rowToStampedUser } from './users.js';
+import { joinedUser } from './users.js';
 
 /** A session row joined with its (possibly absent) user's columns. */
 type WithUserRow = SessionTable & {
@@ -123,31 +123,9 @@ export class SqlSessionStore implements SessionStore {
     const [row] = await withUser.run(this.ctx, [idHash]);
     if (!row) return null;
     const session = rowToSession(row);
-    const authzVersions =
-      row.u_id === null || row.u_authz_version === null || row.g_authz_version === null
-        ? undefined
-        : { user: toNumber(row.u_authz_version), global: toNumber(row.g_authz_version) };
-    const user =
-      row.u_id === null
-        ? null
-        : rowToStampedUser(
-            {
-              id: row.u_id,
-              username: row.username,
-              email: row.email,
-              password: row.password,
-              first_name: row.first_name,
-              last_name: row.last_name,
-              is_active: row.is_active,
-              is_staff: row.is_staff,
-              is_superuser: row.is_superuser,
-              last_login: row.last_login,
-              date_joined: row.date_joined,
-              auth_epoch: row.u_auth_epoch,
-            },
-            authzVersions,
-          );
-    return user === null || authzVersions === undefined ? { session, user } : { session, user, authzVersions };
+    if (row.u_id === null) return { session, user: null };
+    const { user, authzVersions } = joinedUser(row);
+    return authzVersions === undefined ? { session, user } : { session, user, authzVersions };
   }
 
   async update(idHash: string, patch: { lastSeenAt?: number; data?: Record<string, unknown> }): Promise<boolean> {

@@ -40,6 +40,52 @@ export function rowToStampedUser(row: UserRow, versions: AuthzVersions | undefin
   );
 }
 
+/**
+ * A user's columns as a join selects them beside another table's (a session, an API token):
+ * `u.id as u_id`, `u.auth_epoch as u_auth_epoch` (names the other table has too), the user's and
+ * the global authorization versions.
+ */
+export interface JoinedUserColumns {
+  u_id: unknown;
+  username: unknown;
+  email: unknown;
+  password: unknown;
+  first_name: unknown;
+  last_name: unknown;
+  is_active: unknown;
+  is_staff: unknown;
+  is_superuser: unknown;
+  last_login: unknown;
+  date_joined: unknown;
+  u_auth_epoch: unknown;
+  u_authz_version: number | string | null;
+  g_authz_version: number | string | null;
+}
+
+/** The joined user, stamped with the versions read in the same row (none when either is missing). */
+export function joinedUser(row: JoinedUserColumns): { user: User; authzVersions?: AuthzVersions } {
+  const authzVersions =
+    row.u_authz_version === null || row.g_authz_version === null ? undefined : { user: toNumber(row.u_authz_version), global: toNumber(row.g_authz_version) };
+  const user = rowToStampedUser(
+    {
+      id: row.u_id,
+      username: row.username,
+      email: row.email,
+      password: row.password,
+      first_name: row.first_name,
+      last_name: row.last_name,
+      is_active: row.is_active,
+      is_staff: row.is_staff,
+      is_superuser: row.is_superuser,
+      last_login: row.last_login,
+      date_joined: row.date_joined,
+      auth_epoch: row.u_auth_epoch,
+    },
+    authzVersions,
+  );
+  return authzVersions === undefined ? { user } : { user, authzVersions };
+}
+
 const byId = new Precompiled<UserRow>((db) => db.selectFrom('auth_user').selectAll().where('id', '=', 0));
 const byUsername = new Precompiled<UserRow>((db) => db.selectFrom('auth_user').selectAll().where('username', '=', ''));
 
