@@ -318,7 +318,7 @@ describe.each(testDatabases())('JSON account API on $label', ({ kind }) => {
     expect((await script.call('GET', '/invoices/')).status).toBe(401);
   });
 
-  it('serves its OpenAPI document in development, the same as the committed one', async () => {
+  it('serves its OpenAPI document in development, the same as the generated one', async () => {
     const res = await fetch(`${origin}/api/auth/openapi.json`);
     expect(res.status).toBe(200);
     const served = (await res.json()) as { paths: Record<string, unknown> };
@@ -342,7 +342,7 @@ describe.each(testDatabases())('JSON account API on $label', ({ kind }) => {
     }
   });
   // Last: the flood blocks this client address for bearer failures.
-  it('refuses bad bearer tokens everywhere with 401, and a flood of them with 429 before any lookup', async () => {
+  it('refuses bad bearer tokens everywhere with 401, and a flood of them with 429', async () => {
     const script = new SpaClient(origin);
     for (const token of ['x', `gh_${'A'.repeat(43)}`, 'gh_\u00e9', '']) {
       script.bearer = token;
