@@ -8,7 +8,7 @@
 //      on a free port on 127.0.0.1, fsync off), stopped and deleted when the run ends, whatever way;
 //   3. nowhere: the PostgreSQL suites are skipped, and this says so.
 // Extra arguments go to `vitest run` (e.g. `npm test -- test/core`). The exit code is vitest's.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,13 @@ async function main() {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       pgLine = `PostgreSQL: ${server.version()}, throwaway server at ${env.GATEHOUSE_TEST_PG_URL} (started in ${seconds}s)`;
     }
+  }
+  // The example, CLI and docs tests run the built package (dist/), as an app would: build it first,
+  // so `npm install && npm test` on a fresh clone needs no other step (tsc takes seconds).
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: 'inherit' });
+  if (build.status !== 0) {
+    process.stderr.write('npm test: the build failed (see above); no test was run.\n');
+    process.exit(build.status ?? 1);
   }
   const covered = env.GATEHOUSE_TEST_PG_URL ? 'SQLite + PostgreSQL' : 'SQLite only';
   process.stdout.write(`Test databases: ${covered}\n  SQLite: always (a temp file per suite)\n  ${pgLine}\n\n`);
