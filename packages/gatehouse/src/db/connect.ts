@@ -9,7 +9,8 @@ import { ConfigError } from '../core/errors.js';
 import type { PostgresDriver, SqliteDriver } from './drivers.js';
 import type { Stores } from '../core/ports.js';
 import { CodeMigrationProvider, syncEmailIndex } from './migrations.js';
-import { withStatementCache } from './sqlite-statement-cache.js';
+import { directReads, withStatementCache } from './sqlite-statement-cache.js';
+import type { DirectSqlite } from './stores/common.js';
 import type { DialectKind, Schema } from './schema.js';
 import { createSqlStores } from './stores/index.js';
 import { parseDatabaseUrl } from './url.js';
@@ -53,6 +54,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   const location = parseDatabaseUrl(url);
   let db: Kysely<Schema>;
   let driver: DriverHandle;
+  let direct: DirectSqlite | undefined;
   if (location.kind === 'sqlite') {
     const Sqlite = (await importDriver<{ default: typeof import('better-sqlite3') }>('better-sqlite3')).default;
     let handle: import('better-sqlite3').Database;
@@ -71,7 +73,9 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     handle.pragma('foreign_keys = ON');
     handle.pragma('busy_timeout = 5000');
     handle.pragma('synchronous = NORMAL');
-    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+    const statements = withStatementCache(handle);
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: statements }) });
+    direct = directReads(handle, statements);
     driver = { kind: 'sqlite', database: handle as unknown as SqliteDriver };
   } else {
     const pg = (await importDriver<{ default: typeof import('pg') }>('pg')).default;
@@ -87,10 +91,10 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     driver = { kind: 'postgres', pool: pool as unknown as PostgresDriver };
   }
-  return makeDatabase(location.kind, db, driver);
+  return makeDatabase(location.kind, db, driver, direct);
 }
 
-function makeDatabase(kind: DialectKind, db: Kysely<Schema>, driver: DriverHandle): Database {
+function makeDatabase(kind: DialectKind, db: Kysely<Schema>, driver: DriverHandle, direct?: DirectSqlite): Database {
   const migrator = new Migrator({
     db,
     provider: new CodeMigrationProvider(kind),
@@ -101,7 +105,7 @@ function makeDatabase(kind: DialectKind, db: Kysely<Schema>, driver: DriverHandl
     kind,
     db,
     driver,
-    stores: createSqlStores({ db, kind }),
+    stores: createSqlStores(direct ? { db, kind, direct } : { db, kind }),
     async migrate(options = {}) {
       const { error, results } = await migrator.migrateToLatest();
       if (error) {

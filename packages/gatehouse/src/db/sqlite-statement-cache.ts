@@ -6,6 +6,7 @@
  * which Kysely only uses for streaming: those get a fresh statement.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import type { DirectSqlite } from './stores/common.js';
 
 /** The part of a better-sqlite3 handle Kysely's dialect calls. */
 export interface PreparingDatabase {
@@ -37,6 +38,41 @@ export function withStatementCache(handle: BetterSqlite3.Database): PreparingDat
     close(): void {
       cache.clear();
       handle.close();
+    },
+  };
+}
+
+/**
+ * A `DirectSqlite` over `handle` and its statement cache: reads run synchronously unless a
+ * transaction is open on the connection (then undefined: the caller goes through Kysely, which
+ * waits for the transaction to end).
+ */
+export function directReads(handle: BetterSqlite3.Database, statements: PreparingDatabase): DirectSqlite {
+  const readStatement = (sql: string): BetterSqlite3.Statement | undefined => {
+    if (handle.inTransaction) return undefined;
+    const statement = statements.prepare(sql);
+    return statement.reader ? statement : undefined;
+  };
+  return {
+    all(sql, parameters) {
+      return readStatement(sql)?.all(parameters as unknown[]);
+    },
+    allRaw(sql, parameters) {
+      const statement = readStatement(sql);
+      if (statement === undefined) return undefined;
+      // The statement is shared with Kysely (which expects objects): raw mode only for this call.
+      statement.raw(true);
+      try {
+        return statement.all(parameters as unknown[]) as unknown[][];
+      } finally {
+        statement.raw(false);
+      }
+    },
+    columnNames(sql) {
+      return statements
+        .prepare(sql)
+        .columns()
+        .map((column) => column.name);
     },
   };
 }

@@ -54,38 +54,66 @@ function rowToToken(row: TokenRow): ApiTokenRecord {
 }
 
 /** The join behind every bearer request: token, user and global version in one round trip. */
-const withUser = new Precompiled<WithUserRow>((db) =>
-  db
-    .selectFrom('gh_api_token as t')
-    .innerJoin('auth_user as u', 'u.id', 't.user_id')
-    .leftJoin('gh_authz_version as g', (join) => join.on(sql<boolean>`g.id = 1`))
-    .select([
-      't.id',
-      't.user_id',
-      't.name',
-      't.token_hash',
-      't.prefix',
-      't.permissions',
-      't.created_at',
-      't.expires_at',
-      't.last_used_at',
-      't.last_used_ip',
-      'u.id as u_id',
-      'u.username',
-      'u.email',
-      'u.password',
-      'u.first_name',
-      'u.last_name',
-      'u.is_active',
-      'u.is_staff',
-      'u.is_superuser',
-      'u.last_login',
-      'u.date_joined',
-      'u.auth_epoch as u_auth_epoch',
-      'u.authz_version as u_authz_version',
-      'g.version as g_authz_version',
-    ])
-    .where('t.token_hash', '=', ''),
+const withUser = new Precompiled<WithUserRow>(
+  (db) =>
+    db
+      .selectFrom('gh_api_token as t')
+      .innerJoin('auth_user as u', 'u.id', 't.user_id')
+      .leftJoin('gh_authz_version as g', (join) => join.on(sql<boolean>`g.id = 1`))
+      .select([
+        't.id',
+        't.user_id',
+        't.name',
+        't.token_hash',
+        't.prefix',
+        't.permissions',
+        't.created_at',
+        't.expires_at',
+        't.last_used_at',
+        't.last_used_ip',
+        'u.id as u_id',
+        'u.username',
+        'u.email',
+        'u.password',
+        'u.first_name',
+        'u.last_name',
+        'u.is_active',
+        'u.is_staff',
+        'u.is_superuser',
+        'u.last_login',
+        'u.date_joined',
+        'u.auth_epoch as u_auth_epoch',
+        'u.authz_version as u_authz_version',
+        'g.version as g_authz_version',
+      ])
+      .where('t.token_hash', '=', ''),
+  // The same columns, in select-list order (checked against the statement on first use).
+  (v) => ({
+    id: v[0] as number,
+    user_id: v[1] as number,
+    name: v[2] as string,
+    token_hash: v[3] as string,
+    prefix: v[4] as string,
+    permissions: v[5] as string | null,
+    created_at: v[6] as number,
+    expires_at: v[7] as number | null,
+    last_used_at: v[8] as number | null,
+    last_used_ip: v[9] as string | null,
+    u_id: v[10] as number,
+    username: v[11] as string,
+    email: v[12] as string,
+    password: v[13] as string,
+    first_name: v[14] as string,
+    last_name: v[15] as string,
+    is_active: v[16] as number,
+    is_staff: v[17] as number,
+    is_superuser: v[18] as number,
+    last_login: v[19] as number | null,
+    date_joined: v[20] as number,
+    u_auth_epoch: v[21] as number,
+    u_authz_version: v[22] as number | null,
+    g_authz_version: v[23] as number | null,
+  }),
 );
 
 export class SqlApiTokenStore implements ApiTokenStore {

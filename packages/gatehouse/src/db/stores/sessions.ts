@@ -54,39 +54,66 @@ function rowToSession(row: SessionTable): SessionRecord {
 }
 
 /** The join behind every authenticated request: the session and its user in one round trip. */
-const withUser = new Precompiled<WithUserRow>((db) =>
-  db
-    .selectFrom('gh_session as s')
-    .leftJoin('auth_user as u', 'u.id', 's.user_id')
-    // The one-row global version rides along: still one round trip, one indexed read more. A
-    // literal in the join condition, not a parameter: run() passes only the session hash.
-    .leftJoin('gh_authz_version as g', (join) => join.on(sql<boolean>`g.id = 1`))
-    .select([
-      's.id_hash',
-      's.user_id',
-      's.auth_epoch',
-      's.created_at',
-      's.last_seen_at',
-      's.expires_at',
-      's.data',
-      's.ip',
-      's.user_agent',
-      'u.id as u_id',
-      'u.username',
-      'u.email',
-      'u.password',
-      'u.first_name',
-      'u.last_name',
-      'u.is_active',
-      'u.is_staff',
-      'u.is_superuser',
-      'u.last_login',
-      'u.date_joined',
-      'u.auth_epoch as u_auth_epoch',
-      'u.authz_version as u_authz_version',
-      'g.version as g_authz_version',
-    ])
-    .where('s.id_hash', '=', ''),
+const withUser = new Precompiled<WithUserRow>(
+  (db) =>
+    db
+      .selectFrom('gh_session as s')
+      .leftJoin('auth_user as u', 'u.id', 's.user_id')
+      // The one-row global version rides along: still one round trip, one indexed read more. A
+      // literal in the join condition, not a parameter: run() passes only the session hash.
+      .leftJoin('gh_authz_version as g', (join) => join.on(sql<boolean>`g.id = 1`))
+      .select([
+        's.id_hash',
+        's.user_id',
+        's.auth_epoch',
+        's.created_at',
+        's.last_seen_at',
+        's.expires_at',
+        's.data',
+        's.ip',
+        's.user_agent',
+        'u.id as u_id',
+        'u.username',
+        'u.email',
+        'u.password',
+        'u.first_name',
+        'u.last_name',
+        'u.is_active',
+        'u.is_staff',
+        'u.is_superuser',
+        'u.last_login',
+        'u.date_joined',
+        'u.auth_epoch as u_auth_epoch',
+        'u.authz_version as u_authz_version',
+        'g.version as g_authz_version',
+      ])
+      .where('s.id_hash', '=', ''),
+  // The same columns, in select-list order (checked against the statement on first use).
+  (v) => ({
+    id_hash: v[0] as string,
+    user_id: v[1] as number | null,
+    auth_epoch: v[2] as number,
+    created_at: v[3] as number,
+    last_seen_at: v[4] as number,
+    expires_at: v[5] as number,
+    data: v[6] as string,
+    ip: v[7] as string | null,
+    user_agent: v[8] as string | null,
+    u_id: v[9] as number | null,
+    username: v[10] as string | null,
+    email: v[11] as string | null,
+    password: v[12] as string | null,
+    first_name: v[13] as string | null,
+    last_name: v[14] as string | null,
+    is_active: v[15] as number | null,
+    is_staff: v[16] as number | null,
+    is_superuser: v[17] as number | null,
+    last_login: v[18] as number | null,
+    date_joined: v[19] as number | null,
+    u_auth_epoch: v[20] as number | null,
+    u_authz_version: v[21] as number | null,
+    g_authz_version: v[22] as number | null,
+  }),
 );
 
 export class SqlSessionStore implements SessionStore {
