@@ -93,6 +93,53 @@ describe('hot reads on SQLite: the row mapper', () => {
     await suite?.close();
   });
 
+  it('every hot query still finds its rows by index once the database has been analyzed (STAT4 statistics present)', async () => {
+    const ctx = (suite.stores.sessions as unknown as { ctx: StoreContext }).ctx;
+    // Enough rows in every table a hot query reads for ANALYZE to keep samples (sqlite_stat4).
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const user = await suite.stores.users.create(userRecord({ username: uniqueName(`analyzed${i}`) }));
+      ids.push(user.id);
+      const now = Date.now();
+      const idHash = (i.toString(16) + uniqueName('h').replace(/[^0-9a-f]/g, '')).padEnd(64, 'a').slice(0, 64);
+      await suite.stores.sessions.create({
+        idHash,
+        userId: user.id,
+        authEpoch: 0,
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: now + 60_000,
+        data: {},
+        ip: null,
+        userAgent: null,
+      });
+      await suite.stores.apiTokens.create({
+        userId: user.id,
+        name: 't',
+        tokenHash: idHash,
+        prefix: 'gh_x',
+        permissions: null,
+        createdAt: now,
+        expiresAt: null,
+      });
+    }
+    const handle = (suite.database.driver as { database: { exec(sql: string): void; prepare(sql: string): { all(...values: unknown[]): unknown[] } } })
+      .database;
+    handle.exec('analyze');
+    expect(handle.prepare("select count(*) as n from sqlite_stat4 where tbl in ('gh_session', 'gh_api_token', 'auth_user')").all()).not.toEqual([{ n: 0 }]);
+    const queries = Precompiled.all.map((query) => query.sql(ctx));
+    expect(queries.length).toBeGreaterThanOrEqual(6);
+    for (const text of queries) {
+      const parameters = [...text.matchAll(/\?/g)].map(() => ids[0]);
+      const plan = (handle.prepare(`explain query plan ${text}`).all(...parameters) as { detail: string }[]).map((row) => row.detail);
+      // The key is a subquery's value, `(select ?)`: the planner must still search by index.
+      expect(text, text).toMatch(/\(select \?\)/);
+      for (const step of plan.filter((detail) => /^(SCAN|SEARCH) (s|t|u|ug|up|auth_user)\b/.test(detail))) {
+        expect(step, `${text}\n${plan.join('\n')}`).toMatch(/^SEARCH .* USING (INTEGER PRIMARY KEY|(COVERING )?INDEX)/);
+      }
+    }
+  });
+
   it('refuses a row mapper that does not follow the select list', async () => {
     const ctx = (suite.stores.sessions as unknown as { ctx: StoreContext }).ctx;
     expect(ctx.direct).toBeDefined();

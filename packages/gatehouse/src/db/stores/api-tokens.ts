@@ -4,7 +4,7 @@ import type { AuthzVersions } from '../../core/authz-versions.js';
 import type { ApiTokenRecord, ApiTokenStore, NewApiTokenRecord } from '../../core/ports.js';
 import type { User } from '../../core/user.js';
 import type { ApiTokenTable } from '../schema.js';
-import { Precompiled, type StoreContext, toNumber } from './common.js';
+import { Precompiled, type StoreContext, keyParam, toNumber } from './common.js';
 import { joinedUser } from './users.js';
 
 type TokenRow = Omit<ApiTokenTable, 'id'> & { id: number | string };
@@ -55,7 +55,7 @@ function rowToToken(row: TokenRow): ApiTokenRecord {
 
 /** The join behind every bearer request: token, user and global version in one round trip. */
 const withUser = new Precompiled<WithUserRow>(
-  (db) =>
+  (db, kind) =>
     db
       .selectFrom('gh_api_token as t')
       .innerJoin('auth_user as u', 'u.id', 't.user_id')
@@ -86,7 +86,7 @@ const withUser = new Precompiled<WithUserRow>(
         'u.authz_version as u_authz_version',
         'g.version as g_authz_version',
       ])
-      .where('t.token_hash', '=', ''),
+      .where('t.token_hash', '=', keyParam(kind, '')),
   // The same columns, in select-list order (checked against the statement on first use).
   (v) => ({
     id: v[0] as number,

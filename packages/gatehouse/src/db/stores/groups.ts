@@ -1,16 +1,16 @@
 /** `GroupStore` over `auth_group` and its membership and grant tables. */
 import type { GroupRecord, GroupStore } from '../../core/ports.js';
 import { rethrowDuplicate } from '../constraint-errors.js';
-import { Precompiled, type StoreContext, bumpGlobalAuthz, bumpUserAuthz, inTransaction, toNumber } from './common.js';
+import { Precompiled, type StoreContext, bumpGlobalAuthz, bumpUserAuthz, inTransaction, keyParam, toNumber } from './common.js';
 import { permissionIds } from './permissions.js';
 
 /** A user's groups: on the hot path of pages that show who is logged in (the example's dashboard). */
-const groupsOf = new Precompiled<{ id: number; name: string }>((db) =>
+const groupsOf = new Precompiled<{ id: number; name: string }>((db, kind) =>
   db
     .selectFrom('auth_user_groups as ug')
     .innerJoin('auth_group as g', 'g.id', 'ug.group_id')
     .select(['g.id', 'g.name'])
-    .where('ug.user_id', '=', 0)
+    .where('ug.user_id', '=', keyParam(kind, 0))
     .orderBy('g.name'),
 );
 

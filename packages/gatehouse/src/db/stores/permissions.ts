@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { NotFoundError } from '../../core/errors.js';
 import { permissionNameOf, splitPermissionName } from '../../core/permission-name.js';
 import type { PermissionDefinition, PermissionRecord, PermissionStore, UserPermissionRows } from '../../core/ports.js';
-import { type Executor, Precompiled, type StoreContext, bumpGlobalAuthz, bumpUserAuthz, inTransaction, toNumber } from './common.js';
+import { type Executor, Precompiled, type StoreContext, bumpGlobalAuthz, bumpUserAuthz, inTransaction, keyParam, toNumber } from './common.js';
 
 /** Looks up permission ids by `app.codename`; throws `NotFoundError` naming the first unknown one. */
 export async function permissionIds(db: Executor, names: readonly string[]): Promise<Map<string, number>> {
@@ -28,13 +28,13 @@ export async function permissionIds(db: Executor, names: readonly string[]): Pro
 
 /** Direct grants and group grants of one user in a single UNION ALL, tagged by source. */
 // Direct grants carry a NULL group name: a group's name may be any string, even an empty one.
-const grantRows = new Precompiled<{ app_label: string; codename: string; group_name: string | null }>((db) =>
+const grantRows = new Precompiled<{ app_label: string; codename: string; group_name: string | null }>((db, kind) =>
   db
     .selectFrom('auth_user_user_permissions as up')
     .innerJoin('auth_permission as p', 'p.id', 'up.permission_id')
     .select(['p.app_label', 'p.codename'])
     .select(sql<string | null>`null`.as('group_name'))
-    .where('up.user_id', '=', 0)
+    .where('up.user_id', '=', keyParam(kind, 0))
     .unionAll(
       db
         .selectFrom('auth_user_groups as ug')
@@ -42,7 +42,7 @@ const grantRows = new Precompiled<{ app_label: string; codename: string; group_n
         .innerJoin('auth_permission as p', 'p.id', 'gp.permission_id')
         .innerJoin('auth_group as g', 'g.id', 'ug.group_id')
         .select(['p.app_label', 'p.codename', 'g.name as group_name'])
-        .where('ug.user_id', '=', 0),
+        .where('ug.user_id', '=', keyParam(kind, 0)),
     ),
 );
 

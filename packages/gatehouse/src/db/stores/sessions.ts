@@ -4,7 +4,7 @@ import type { AuthzVersions } from '../../core/authz-versions.js';
 import type { SessionGuard, SessionRecord, SessionStore } from '../../core/ports.js';
 import type { User } from '../../core/user.js';
 import type { SessionTable } from '../schema.js';
-import { Precompiled, type StoreContext, parseJsonObject, toDbBool, toNumber } from './common.js';
+import { Precompiled, type StoreContext, keyParam, parseJsonObject, toDbBool, toNumber } from './common.js';
 import { joinedUser } from './users.js';
 
 /** A session row joined with its (possibly absent) user's columns. */
@@ -55,7 +55,7 @@ function rowToSession(row: SessionTable): SessionRecord {
 
 /** The join behind every authenticated request: the session and its user in one round trip. */
 const withUser = new Precompiled<WithUserRow>(
-  (db) =>
+  (db, kind) =>
     db
       .selectFrom('gh_session as s')
       .leftJoin('auth_user as u', 'u.id', 's.user_id')
@@ -87,7 +87,7 @@ const withUser = new Precompiled<WithUserRow>(
         'u.authz_version as u_authz_version',
         'g.version as g_authz_version',
       ])
-      .where('s.id_hash', '=', ''),
+      .where('s.id_hash', '=', keyParam(kind, '')),
   // The same columns, in select-list order (checked against the statement on first use).
   (v) => ({
     id_hash: v[0] as string,

@@ -7,7 +7,7 @@ import type { AuthzVersions } from '../../core/authz-versions.js';
 import { type User, toUser } from '../../core/user.js';
 import { rethrowDuplicate } from '../constraint-errors.js';
 import type { UserTable } from '../schema.js';
-import { Precompiled, type StoreContext, toDbBool, toNumber } from './common.js';
+import { Precompiled, type StoreContext, keyParam, toDbBool, toNumber } from './common.js';
 
 const USER_FIELDS = { username: 'username', email: 'email' };
 
@@ -86,8 +86,8 @@ export function joinedUser(row: JoinedUserColumns): { user: User; authzVersions?
   return authzVersions === undefined ? { user } : { user, authzVersions };
 }
 
-const byId = new Precompiled<UserRow>((db) => db.selectFrom('auth_user').selectAll().where('id', '=', 0));
-const byUsername = new Precompiled<UserRow>((db) => db.selectFrom('auth_user').selectAll().where('username', '=', ''));
+const byId = new Precompiled<UserRow>((db, kind) => db.selectFrom('auth_user').selectAll().where('id', '=', keyParam(kind, 0)));
+const byUsername = new Precompiled<UserRow>((db, kind) => db.selectFrom('auth_user').selectAll().where('username', '=', keyParam(kind, '')));
 
 /** The largest id an `auth_user.id` column (a 32-bit integer, as Django makes it) can hold. */
 const MAX_USER_ID = 2_147_483_647;
