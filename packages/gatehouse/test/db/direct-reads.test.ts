@@ -121,6 +121,8 @@ describe('hot reads on SQLite: the row mapper', () => {
         permissions: null,
         createdAt: now,
         expiresAt: null,
+        lastUsedAt: null,
+        lastUsedIp: null,
       });
     }
     const handle = (suite.database.driver as { database: { exec(sql: string): void; prepare(sql: string): { all(...values: unknown[]): unknown[] } } })
