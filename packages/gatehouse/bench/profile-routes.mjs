@@ -45,7 +45,9 @@ function bucket(frame) {
   if (url.includes('/node_modules/kysely/')) return 'Kysely';
   if (url.includes('/gatehouse/dist/') || url.includes('/gatehouse/src/')) return 'gatehouse';
   if (url.includes('/example/src/')) return "the example's own code";
-  if (/\/node_modules\/(fastify|@fastify|find-my-way|avvio|light-my-request|fast-json-stringify|pino|abstract-logging|process-warning|rfdc|toad-cache)/.test(url)) {
+  if (
+    /\/node_modules\/(fastify|@fastify|find-my-way|avvio|light-my-request|fast-json-stringify|pino|abstract-logging|process-warning|rfdc|toad-cache)/.test(url)
+  ) {
     return 'Fastify and its plugins';
   }
   if (url.startsWith('node:') || name === 'runMicrotasks' || name === '(program)') return 'Node (HTTP, streams, event loop)';
@@ -80,22 +82,26 @@ function freePort() {
 const workDir = mkdtempSync(join(tmpdir(), 'gatehouse-profile-'));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const server = spawn(process.execPath, ['--import', join(here, 'profile-preload.mjs'), '--import', 'tsx', join(repoRoot, '..', '..', 'example', 'src', 'main.ts')], {
-  cwd: repoRoot,
-  env: {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATABASE_URL: `sqlite:${args.db ?? join(workDir, 'db.sqlite3')}`,
-    SECRET_KEY: 'profile-secret-key-0123456789-abcdefghijklmnop',
-    DEMO_PASSWORD: PASSWORD,
-    EMAIL_URL: `file:${join(workDir, 'mail')}`,
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'development',
-    PROFILE_DIR: workDir,
+const server = spawn(
+  process.execPath,
+  ['--import', join(here, 'profile-preload.mjs'), '--import', 'tsx', join(repoRoot, '..', '..', 'example', 'src', 'main.ts')],
+  {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${args.db ?? join(workDir, 'db.sqlite3')}`,
+      SECRET_KEY: 'profile-secret-key-0123456789-abcdefghijklmnop',
+      DEMO_PASSWORD: PASSWORD,
+      EMAIL_URL: `file:${join(workDir, 'mail')}`,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'development',
+      PROFILE_DIR: workDir,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
   },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+);
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 try {
@@ -143,7 +149,9 @@ try {
       `| ${key} | ${results.map((r, i) => (i === 0 ? fmt(r.perBucket.get(key)) : `${fmt(r.perBucket.get(key))} (${(r.perBucket.get(key) ?? 0) - first >= 0 ? '+' : ''}${fmt((r.perBucket.get(key) ?? 0) - first)})`)).join(' | ')} |`,
     );
   }
-  lines.push(`| **total** | ${results.map((r, i) => (i === 0 ? `**${fmt(total(r))}**` : `**${fmt(total(r))}** (+${fmt(total(r) - total(results[0]))})`)).join(' | ')} |`);
+  lines.push(
+    `| **total** | ${results.map((r, i) => (i === 0 ? `**${fmt(total(r))}**` : `**${fmt(total(r))}** (+${fmt(total(r) - total(results[0]))})`)).join(' | ')} |`,
+  );
   lines.push(`| requests profiled | ${results.map((r) => r.requests).join(' | ')} |`);
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
