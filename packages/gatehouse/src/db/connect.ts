@@ -44,6 +44,21 @@ export interface MigrationReport {
 export interface OpenDatabaseOptions {
   /** Largest number of PostgreSQL connections in the pool. */
   poolSize?: number;
+  /**
+   * SQLite: how much of the file to read through a memory map (`PRAGMA mmap_size`), in bytes.
+   * Default 1 GiB; 0 reads every page with a system call, as SQLite does by default.
+   */
+  sqliteMmapBytes?: number;
+}
+
+const DEFAULT_SQLITE_MMAP_BYTES = 1024 ** 3;
+
+function sqliteMmapBytes(options: OpenDatabaseOptions): number {
+  const bytes = options.sqliteMmapBytes ?? DEFAULT_SQLITE_MMAP_BYTES;
+  if (!Number.isSafeInteger(bytes) || bytes < 0) {
+    throw new ConfigError('gatehouse.config.sqlite_mmap_bytes', `sqliteMmapBytes must be a whole number of bytes >= 0, got ${String(bytes)}.`);
+  }
+  return bytes;
 }
 
 const MIGRATION_TABLE = 'gh_migrations';
@@ -52,6 +67,7 @@ const MIGRATION_LOCK_TABLE = 'gh_migrations_lock';
 /** Opens the database `url` names. Throws `ConfigError` for a bad URL or a missing driver. */
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
   const location = parseDatabaseUrl(url);
+  const mmapBytes = sqliteMmapBytes(options);
   let db: Kysely<Schema>;
   let driver: DriverHandle;
   let direct: DirectSqlite | undefined;
@@ -73,6 +89,12 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     handle.pragma('foreign_keys = ON');
     handle.pragma('busy_timeout = 5000');
     handle.pragma('synchronous = NORMAL');
+    // Reads through a memory map instead of a read() system call per page missing from SQLite's
+    // own 2 MiB cache: with a million users and sessions (a 560 MB file) the session lookup cost
+    // 22 µs at its p50 against 11 µs at 10k users; mapped, 14 µs at both (bench/scale.ts). The map
+    // is address space, not memory: the pages are the kernel's file cache, shared with every
+    // process on the file. (Rails 7.1+ maps 128 MiB by default.)
+    handle.pragma(`mmap_size = ${mmapBytes}`);
     const statements = withStatementCache(handle);
     db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: statements }) });
     direct = directReads(handle, statements);

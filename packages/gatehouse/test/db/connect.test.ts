@@ -2,6 +2,7 @@
  * `openDatabase` and `migrate`, on every test database: migrations run once, the email index
  * follows `emailUnique` both ways, and `close()` really closes.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,6 +168,34 @@ describe('openDatabase with SQLite specifics', () => {
       const error = await rejectionOf(openDatabase(`sqlite:${join(dir, 'no', 'such', 'folder', 'db.sqlite3')}`));
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).code).toBe('gatehouse.config.database_unreachable');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the file through a memory map of 1 GiB by default, sqliteMmapBytes sets it (0: none), and a bad value is refused before anything opens', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gh-t-mmap-'));
+    const mmapOf = (database: Database) =>
+      (database.driver as { database: { pragma(source: string, options: { simple: true }): unknown } }).database.pragma('mmap_size', { simple: true });
+    try {
+      const file = join(dir, 'db.sqlite3');
+      for (const [options, expected] of [
+        [{}, 1024 ** 3],
+        [{ sqliteMmapBytes: 64 * 1024 ** 2 }, 64 * 1024 ** 2],
+        [{ sqliteMmapBytes: 0 }, 0],
+      ] as const) {
+        const database = await openDatabase(`sqlite:${file}`, options);
+        try {
+          expect(mmapOf(database)).toBe(expected);
+        } finally {
+          await database.close();
+        }
+      }
+      for (const bad of [-1, 1.5, Number.NaN]) {
+        const error = await rejectionOf(openDatabase(`sqlite:${join(dir, 'other.sqlite3')}`, { sqliteMmapBytes: bad }));
+        expect((error as ConfigError).code).toBe('gatehouse.config.sqlite_mmap_bytes');
+        expect(existsSync(join(dir, 'other.sqlite3'))).toBe(false);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
