@@ -266,6 +266,78 @@ function adminIndexes(kind: DialectKind): Migration {
   };
 }
 
+/**
+ * Triggers that bump the authorization versions whenever a grant table changes, whoever writes
+ * it: gatehouse's stores bump them explicitly (and still do: the memory stores have no triggers),
+ * but a Django admin sharing the database during a migration, a console session or an app's own
+ * SQL would not, and a running server's permission cache would then keep the old grants until
+ * some unrelated bump. With the triggers the bump commits with the change in every case.
+ * - direct grants and group memberships: the user's `auth_user.authz_version`;
+ * - what a group grants, and the permission rows themselves: the one-row `gh_authz_version`.
+ * Row triggers do not see PostgreSQL's TRUNCATE; nothing in gatehouse truncates these tables.
+ */
+function authzTriggers(kind: DialectKind): Migration {
+  const userTables = ['auth_user_groups', 'auth_user_user_permissions'];
+  const globalTables: [string, string[]][] = [
+    ['auth_group_permissions', ['insert', 'update', 'delete']],
+    ['auth_permission', ['update', 'delete']],
+  ];
+  const bumpUser = (column: string) => `update auth_user set authz_version = authz_version + 1 where id = ${column}`;
+  const bumpGlobal = 'update gh_authz_version set version = version + 1 where id = 1';
+  let up: string[];
+  let down: string[];
+  if (kind === 'sqlite') {
+    up = [];
+    down = [];
+    for (const table of userTables) {
+      for (const [event, body] of [
+        ['insert', `${bumpUser('new.user_id')};`],
+        ['delete', `${bumpUser('old.user_id')};`],
+        ['update', `${bumpUser('old.user_id')}; ${bumpUser('new.user_id')};`],
+      ]) {
+        up.push(`create trigger gh_authz_${table}_${event} after ${event} on ${table} begin ${body} end`);
+        down.push(`drop trigger if exists gh_authz_${table}_${event}`);
+      }
+    }
+    for (const [table, events] of globalTables) {
+      for (const event of events) {
+        up.push(`create trigger gh_authz_${table}_${event} after ${event} on ${table} begin ${bumpGlobal}; end`);
+        down.push(`drop trigger if exists gh_authz_${table}_${event}`);
+      }
+    }
+  } else {
+    up = [
+      `create function gh_authz_bump_user() returns trigger language plpgsql as $$
+       begin
+         if tg_op in ('INSERT', 'UPDATE') then ${bumpUser('new.user_id')}; end if;
+         if tg_op in ('DELETE', 'UPDATE') then ${bumpUser('old.user_id')}; end if;
+         return null;
+       end $$`,
+      `create function gh_authz_bump_global() returns trigger language plpgsql as $$
+       begin ${bumpGlobal}; return null; end $$`,
+      ...userTables.map(
+        (table) => `create trigger gh_authz_${table} after insert or update or delete on ${table} for each row execute function gh_authz_bump_user()`,
+      ),
+      ...globalTables.map(
+        ([table, events]) => `create trigger gh_authz_${table} after ${events.join(' or ')} on ${table} for each row execute function gh_authz_bump_global()`,
+      ),
+    ];
+    down = [
+      ...[...userTables, ...globalTables.map(([table]) => table)].map((table) => `drop trigger if exists gh_authz_${table} on ${table}`),
+      'drop function if exists gh_authz_bump_user()',
+      'drop function if exists gh_authz_bump_global()',
+    ];
+  }
+  return {
+    async up(db: AnyDb): Promise<void> {
+      for (const statement of up) await sql.raw(statement).execute(db);
+    },
+    async down(db: AnyDb): Promise<void> {
+      for (const statement of down) await sql.raw(statement).execute(db);
+    },
+  };
+}
+
 /** The ordered migrations for one dialect. Names sort in the order they run. */
 export function migrationsFor(kind: DialectKind): Record<string, Migration> {
   return {
@@ -274,6 +346,7 @@ export function migrationsFor(kind: DialectKind): Record<string, Migration> {
     '0003_authz_versions': authzVersions(),
     '0004_api_tokens': apiTokens(kind),
     '0005_admin_indexes': adminIndexes(kind),
+    '0006_authz_triggers': authzTriggers(kind),
   };
 }
 

@@ -12,6 +12,11 @@ import type { DirectSqlite } from './stores/common.js';
 export interface PreparingDatabase {
   prepare(sql: string): BetterSqlite3.Statement;
   close(): void;
+  /**
+   * Iterations (Kysely's `stream()`) open on the connection. Each holds a read transaction whose
+   * snapshot a direct read would share, so `directReads` steps aside while any is open.
+   */
+  readonly openIterators: number;
 }
 
 const MAX_STATEMENTS = 512;
@@ -19,7 +24,49 @@ const MAX_STATEMENTS = 512;
 /** Wraps `handle` with a bounded statement cache (least recently used statements are dropped). */
 export function withStatementCache(handle: BetterSqlite3.Database): PreparingDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
+  let openIterators = 0;
+  /** Counts `statement`'s iterations while they are open (own property: the class stays untouched). */
+  const counted = (statement: BetterSqlite3.Statement): BetterSqlite3.Statement => {
+    const iterate = statement.iterate;
+    Object.defineProperty(statement, 'iterate', {
+      value: (...parameters: unknown[]): IterableIterator<unknown> => {
+        const inner = iterate.apply(statement, parameters);
+        openIterators += 1;
+        let open = true;
+        const close = () => {
+          if (open) {
+            open = false;
+            openIterators -= 1;
+          }
+        };
+        const iterator: IterableIterator<unknown> = {
+          next() {
+            try {
+              const step = inner.next();
+              if (step.done) close();
+              return step;
+            } catch (error) {
+              close();
+              throw error;
+            }
+          },
+          return(value?: unknown) {
+            close();
+            return inner.return ? inner.return(value) : { done: true, value };
+          },
+          [Symbol.iterator]() {
+            return iterator;
+          },
+        };
+        return iterator;
+      },
+    });
+    return statement;
+  };
   return {
+    get openIterators() {
+      return openIterators;
+    },
     prepare(sql: string): BetterSqlite3.Statement {
       const hit = cache.get(sql);
       if (hit && !hit.busy) {
@@ -28,7 +75,7 @@ export function withStatementCache(handle: BetterSqlite3.Database): PreparingDat
         cache.set(sql, hit);
         return hit;
       }
-      const statement = handle.prepare(sql);
+      const statement = counted(handle.prepare(sql));
       if (!hit) {
         cache.set(sql, statement);
         if (cache.size > MAX_STATEMENTS) cache.delete(cache.keys().next().value as string);
@@ -49,7 +96,8 @@ export function withStatementCache(handle: BetterSqlite3.Database): PreparingDat
  */
 export function directReads(handle: BetterSqlite3.Database, statements: PreparingDatabase): DirectSqlite {
   const readStatement = (sql: string): BetterSqlite3.Statement | undefined => {
-    if (handle.inTransaction) return undefined;
+    // An open transaction or iteration holds a snapshot (and Kysely's connection): wait for it.
+    if (handle.inTransaction || statements.openIterators > 0) return undefined;
     const statement = statements.prepare(sql);
     return statement.reader ? statement : undefined;
   };

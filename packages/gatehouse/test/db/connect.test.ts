@@ -45,9 +45,10 @@ describe.each(testDatabases())('openDatabase and migrate on $label', ({ kind }) 
       { name: '0003_authz_versions', executedAt: null },
       { name: '0004_api_tokens', executedAt: null },
       { name: '0005_admin_indexes', executedAt: null },
+      { name: '0006_authz_triggers', executedAt: null },
     ]);
     expect(await database.migrate({ emailUnique: true })).toEqual({
-      applied: ['0001_initial', '0002_username_skeleton', '0003_authz_versions', '0004_api_tokens', '0005_admin_indexes'],
+      applied: ['0001_initial', '0002_username_skeleton', '0003_authz_versions', '0004_api_tokens', '0005_admin_indexes', '0006_authz_triggers'],
     });
     expect(await database.migrate({ emailUnique: true })).toEqual({ applied: [] });
     const [shown] = await database.showMigrations();

@@ -142,6 +142,33 @@ describe('hot reads on SQLite: the row mapper', () => {
     }
   });
 
+  it('a read waits for a stream open on the connection (its snapshot) and then sees what another connection committed', async () => {
+    const user = await suite.stores.users.create(userRecord({ username: uniqueName('streamed') }));
+    const now = Date.now();
+    const idHash = 'f'.repeat(63) + '1';
+    await suite.stores.sessions.create({
+      idHash,
+      userId: user.id,
+      authEpoch: 0,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: now + 60_000,
+      data: {},
+      ip: null,
+      userAgent: null,
+    });
+    const other = await suite.openAnother();
+    const stream = suite.database.db.selectFrom('auth_user').select('id').stream()[Symbol.asyncIterator]();
+    // The first row is read: the stream's read transaction (and snapshot) is open.
+    expect((await stream.next()).done).toBe(false);
+    // Another process ends the session and commits.
+    expect(await other.stores.sessions.delete(idHash)).toBe(true);
+    const read = suite.stores.sessions.getWithUser(idHash);
+    await stream.return?.(undefined);
+    // Read inside the stream's snapshot, the session would still be there.
+    expect(await read).toBeNull();
+  });
+
   it('refuses a row mapper that does not follow the select list', async () => {
     const ctx = (suite.stores.sessions as unknown as { ctx: StoreContext }).ctx;
     expect(ctx.direct).toBeDefined();

@@ -4,6 +4,7 @@
  * by the first instance's very next request, because every session load reads the versions. The
  * cache is bounded and counts its hits and misses.
  */
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LoadedSession } from '../../src/core/sessions.js';
 import type { User } from '../../src/core/user.js';
@@ -64,6 +65,39 @@ describe.each(testDatabases())('permission cache on $label', ({ kind }) => {
     const after = a.gatehouse.authz.cacheStats();
     expect(after.misses - before.misses).toBe(1);
     expect(after.hits - before.hits).toBe(6);
+  });
+
+  // Raw SQL on another connection: what a Django admin sharing the database, a console session
+  // or an app's own code does. No gatehouse code bumps a version; the triggers (0006) must.
+  it('sees grants changed by plain SQL from another connection on the very next request', async () => {
+    const { user, session } = await financeSession();
+    const other = b.database.db;
+    const permissionId = async (codename: string) =>
+      Number((await sql<{ id: number }>`select id from auth_permission where codename = ${codename}`.execute(other)).rows[0]!.id);
+    const financeId = Number((await sql<{ id: number }>`select id from auth_group where name = 'Finance Approver'`.execute(other)).rows[0]!.id);
+    expect(await nextRequest(session, 'billing.export_reports')).toBe(true);
+    expect(await nextRequest(session, 'ops.view_metrics')).toBe(false);
+
+    // What a group grants.
+    const exportId = await permissionId('export_reports');
+    await sql`delete from auth_group_permissions where group_id = ${financeId} and permission_id = ${exportId}`.execute(other);
+    try {
+      expect(await nextRequest(session, 'billing.export_reports')).toBe(false);
+    } finally {
+      await sql`insert into auth_group_permissions (group_id, permission_id) values (${financeId}, ${exportId})`.execute(other);
+    }
+    expect(await nextRequest(session, 'billing.export_reports')).toBe(true);
+
+    // A direct grant, given and taken back.
+    const metricsId = await permissionId('view_metrics');
+    await sql`insert into auth_user_user_permissions (user_id, permission_id) values (${user.id}, ${metricsId})`.execute(other);
+    expect(await nextRequest(session, 'ops.view_metrics')).toBe(true);
+    await sql`delete from auth_user_user_permissions where user_id = ${user.id} and permission_id = ${metricsId}`.execute(other);
+    expect(await nextRequest(session, 'ops.view_metrics')).toBe(false);
+
+    // The membership itself.
+    await sql`delete from auth_user_groups where user_id = ${user.id} and group_id = ${financeId}`.execute(other);
+    expect(await nextRequest(session, 'billing.export_reports')).toBe(false);
   });
 
   it('sees a group grant removed by another instance on the very next request', async () => {
