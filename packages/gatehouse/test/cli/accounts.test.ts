@@ -51,7 +51,9 @@ describe.concurrent.each(testDatabases())('gatehouse accounts commands on $label
 
     const first = await cli(['migrate']);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('Schema: applied 0001_initial, 0002_username_skeleton, 0003_authz_versions, 0004_api_tokens, 0005_admin_indexes, 0006_authz_triggers.');
+    expect(first.stdout).toContain(
+      'Schema: applied 0001_initial, 0002_username_skeleton, 0003_authz_versions, 0004_api_tokens, 0005_admin_indexes, 0006_authz_triggers.',
+    );
     expect(first.stdout).toContain('Permissions: 15 created');
     expect(first.stdout).toContain('+ auth.change_user');
     expect(first.stderr).toContain('No config module');

@@ -145,7 +145,7 @@ describe('hot reads on SQLite: the row mapper', () => {
   it('a read waits for a stream open on the connection (its snapshot) and then sees what another connection committed', async () => {
     const user = await suite.stores.users.create(userRecord({ username: uniqueName('streamed') }));
     const now = Date.now();
-    const idHash = 'f'.repeat(63) + '1';
+    const idHash = `${'f'.repeat(63)}1`;
     await suite.stores.sessions.create({
       idHash,
       userId: user.id,

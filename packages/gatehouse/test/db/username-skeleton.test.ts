@@ -122,7 +122,13 @@ describe.each(testDatabases())('confusable usernames on $label', ({ kind }) => {
           old.db,
         );
       }
-      expect((await old.migrate()).applied).toEqual(['0002_username_skeleton', '0003_authz_versions', '0004_api_tokens', '0005_admin_indexes', '0006_authz_triggers']);
+      expect((await old.migrate()).applied).toEqual([
+        '0002_username_skeleton',
+        '0003_authz_versions',
+        '0004_api_tokens',
+        '0005_admin_indexes',
+        '0006_authz_triggers',
+      ]);
       const rows = await sql<{ username: string; username_skeleton: string }>`select username, username_skeleton from auth_user`.execute(old.db);
       expect(rows.rows).toHaveLength(names.length);
       for (const row of rows.rows) expect(row.username_skeleton, row.username).toBe(usernameSkeleton(row.username));
