@@ -507,7 +507,7 @@ function sameBodies([a, b]) {
     : `their bodies differ on ${differing.join(', ')} (bytes, gatehouse: ${sizes}).`;
 }
 
-function report({ started, host, db, routeResults, anatomy, apps, storm, scale }) {
+function report({ started, host, db, routeResults, anatomy, profile, apps, storm, scale }) {
   const lines = [];
   const push = (...l) => lines.push(...l);
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
@@ -595,6 +595,20 @@ function report({ started, host, db, routeResults, anatomy, apps, storm, scale }
         '',
         `For reference, one primary-key lookup straight through better-sqlite3 costs ${fmt(anatomy.primaryKeyLookup, 1)} µs of CPU on this machine. ` +
           `At 0.8× the bare route's throughput a permission-checked request could add only a quarter of the bare route's cost, ${fmt(bare / 4)} µs here.`,
+        '',
+      );
+    }
+    if (profile) {
+      push(
+        '### Where the time goes under load (a CPU profile per route)',
+        '',
+        "The pieces above cost less on their own than under load, where each request's work runs between other requests' and finds " +
+          "the CPU's caches cold. bench/profile-routes.mjs starts the example once more on the same file, loads each route like the " +
+          "rounds above, and samples the server with V8's profiler every 100 µs during one window per route. Each sample is put in one " +
+          'bucket by the function it landed in; figures are µs per request (wall time while the thread runs, so a little above the CPU ' +
+          'time above), with the difference from the bare route in brackets.',
+        '',
+        profile,
         '',
       );
     }
@@ -865,12 +879,25 @@ async function main() {
       failures.push(`bench/anatomy.ts printed no result (exit ${code}): ${probe.stderr.slice(-2000)}`);
     }
   }
+  let profile = null;
+  if (routeResults && !smoke) {
+    log("profile: where a request's CPU goes under load (bench/profile-routes.mjs)");
+    const run = startProcess(
+      'profile',
+      ['bench/profile-routes.mjs', '--db', databaseFile, '--routes', '/health/,/invoices/:fin,/orders/:alice', '--seconds', String(plan.seconds)],
+      {},
+      { output: 'capture' },
+    );
+    const code = await run.exited;
+    if (code === 0 && run.stdout.includes('| **total** |')) profile = run.stdout.trim();
+    else failures.push(`bench/profile-routes.mjs failed (exit ${code}): ${run.stderr.slice(-2000)}`);
+  }
   if (only.has('scale')) {
     log(`scale: ${plan.scaleSizes.join(', ')} users${plan.postgres ? ', SQLite and PostgreSQL' : ', SQLite'}`);
     scale = await runScale();
   }
 
-  const text = report({ started, host, db, routeResults, anatomy, apps, storm, scale });
+  const text = report({ started, host, db, routeResults, anatomy, profile, apps, storm, scale });
   const resultsDir = join(repoRoot, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const date = new Date(started).toISOString().slice(0, 10);

@@ -246,10 +246,13 @@ export class Accounts<P extends string = string, R extends string = string> {
       }
       await tx.users.update(user.id, { password: encoded });
       await tx.sessions.deleteByUser(user.id);
-      // A reset (or an unusable password) is how an account is taken back: API tokens made by
-      // whoever held it end too. A change by the logged-in owner keeps them (they list and
-      // revoke tokens themselves).
-      const tokensEnded = options.reason === 'auth.password_reset' || password === null ? await tx.apiTokens.deleteByUser(user.id) : 0;
+      // A reset, an unusable password, or a password set by someone else (an operator with the
+      // CLI, staff in the admin) is how an account is taken back: API tokens made by whoever held
+      // it end too. A change by the logged-in owner keeps them (they list and revoke tokens
+      // themselves).
+      const byOwner = options.actor === undefined || options.actor === user.username;
+      const takenBack = options.reason === 'auth.password_reset' || password === null || !byOwner;
+      const tokensEnded = takenBack ? await tx.apiTokens.deleteByUser(user.id) : 0;
       return { user: (await tx.users.getById(user.id))!, tokensEnded };
     });
     const action = options.reason ?? (password === null ? 'auth.password_unusable' : 'auth.password_set');
@@ -319,6 +322,9 @@ export class Accounts<P extends string = string, R extends string = string> {
       if (!revoke) return changed;
       await tx.users.bumpAuthEpoch(user.id);
       await tx.sessions.deleteByUser(user.id);
+      // Deactivation ends API tokens as well: reactivating an account must not bring back
+      // tokens made before it was shut.
+      if (patch.isActive === false) await tx.apiTokens.deleteByUser(user.id);
       return (await tx.users.getById(user.id))!;
     });
     const [flag, value] = Object.entries(patch)[0]!;

@@ -163,7 +163,7 @@ describe.concurrent.each(testDatabases())('gatehouse accounts commands on $label
 
     const off = await cli(['user', 'set-active', 'alice', 'false']);
     expect(off.code, off.stderr).toBe(0);
-    expect(off.stdout).toContain('sessions were ended');
+    expect(off.stdout).toContain('sessions and API tokens were ended');
     expect(await sessionAlive(session)).toBe(false);
     expect(await authenticates('alice', 'lantern-quartz-meadow')).toBe(false);
     expect((await cli(['user', 'set-active', 'alice', 'true'])).code).toBe(0);
@@ -206,7 +206,7 @@ describe.concurrent.each(testDatabases())('gatehouse accounts commands on $label
 
     const changed = await cli(['user', 'set-password', 'alice', '--password-stdin'], { input: 'copper-violet-harbor\r\n' });
     expect(changed.code, changed.stderr).toBe(0);
-    expect(changed.stdout).toContain('sessions were ended');
+    expect(changed.stdout).toContain('sessions and API tokens were ended');
     expect(await sessionAlive(session)).toBe(false);
     expect(await authenticates('alice', 'copper-violet-harbor')).toBe(true);
     expect(await authenticates('alice', 'lantern-quartz-meadow')).toBe(false);

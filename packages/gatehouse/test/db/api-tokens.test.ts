@@ -96,6 +96,14 @@ describe.each(testDatabases())('API tokens on $label', ({ kind }) => {
     const second = await a.gatehouse.apiTokens.authenticate(made.token);
     expect(second.ok && (await a.gatehouse.hasPerm(second.user, 'billing.approve_payout'))).toBe(false);
     await b.gatehouse.accounts.setActive((await b.gatehouse.stores.users.getById(user.id))!, false);
+    // Deactivation through gatehouse ends the token itself.
+    expect(await a.gatehouse.apiTokens.authenticate(made.token)).toEqual({ ok: false, reason: 'unknown' });
+  });
+
+  it('a token of an account deactivated by a bare store write (not Accounts.setActive) is refused as inactive', async () => {
+    const user = await finance();
+    const made = await a.gatehouse.apiTokens.create(user, { name: 'sql' });
+    await b.gatehouse.stores.users.update(user.id, { isActive: false });
     expect(await a.gatehouse.apiTokens.authenticate(made.token)).toEqual({ ok: false, reason: 'inactive' });
   });
 
@@ -154,6 +162,23 @@ describe.each(testDatabases())('API tokens on $label', ({ kind }) => {
     expect((await a.gatehouse.apiTokens.authenticate(kept.token)).ok).toBe(true);
     await a.gatehouse.accounts.setPassword(changed, 'Saffron-Walrus-7720-Ember', { reason: 'auth.password_reset' });
     expect(await a.gatehouse.apiTokens.authenticate(kept.token)).toEqual({ ok: false, reason: 'unknown' });
+  });
+
+  it('a password set by someone else (an operator, staff) ends every token, as a reset does', async () => {
+    const user = await finance();
+    const token = await a.gatehouse.apiTokens.create(user, { name: 'taken back' });
+    await a.gatehouse.accounts.setPassword(user, 'Marble-Heron-3318-Cobalt', { actor: 'cli:ops' });
+    expect(await a.gatehouse.apiTokens.authenticate(token.token)).toEqual({ ok: false, reason: 'unknown' });
+  });
+
+  it('deactivation ends every token, and reactivating the account does not bring them back', async () => {
+    const user = await finance();
+    const token = await a.gatehouse.apiTokens.create(user, { name: 'shut' });
+    const inactive = await a.gatehouse.accounts.setActive(user, false);
+    const active = await a.gatehouse.accounts.setActive(inactive, true);
+    expect(active.isActive).toBe(true);
+    expect(await a.gatehouse.apiTokens.authenticate(token.token)).toEqual({ ok: false, reason: 'unknown' });
+    expect(await a.gatehouse.stores.apiTokens.get(token.info.id)).toBeNull();
   });
 
   it('deleting the user deletes their tokens', async () => {

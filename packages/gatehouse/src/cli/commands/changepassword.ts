@@ -23,7 +23,7 @@ export async function changePassword(ctx: CliContext, username: string, options:
   const password = await obtainNewPassword(ctx, user, { fromStdin: options.passwordStdin === true, skipValidation: options.skipPasswordValidation === true });
   await ctx.gatehouse.accounts.setPassword(user, password, { validate: !options.skipPasswordValidation, actor: ctx.actor });
   if (options.skipPasswordValidation) await auditSkippedValidation(ctx, user.username, command);
-  out(`Password changed for "${user.username}"; their sessions were ended.`);
+  out(`Password changed for "${user.username}"; their sessions and API tokens were ended.`);
 }
 
 /** Adds the password source options to a command. */

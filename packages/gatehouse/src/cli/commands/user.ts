@@ -120,7 +120,8 @@ async function setFlag(ctx: CliContext, username: string, raw: string, setter: F
   const value = parseBoolean(raw, label);
   const user = await requireUser(ctx, username);
   await ctx.gatehouse.accounts[setter](user, value, { actor: ctx.actor });
-  out(`${label} of "${user.username}" set to ${value}${value ? '' : '; their sessions were ended'}.`);
+  const ended = setter === 'setActive' ? 'their sessions and API tokens were ended' : 'their sessions were ended';
+  out(`${label} of "${user.username}" set to ${value}${value ? '' : `; ${ended}`}.`);
 }
 
 /** Registers `user` and its subcommands. */
@@ -218,7 +219,7 @@ export function registerUser(program: Command): void {
       run(async (ctx, name: string) => {
         const target = await requireUser(ctx, name);
         await ctx.gatehouse.accounts.setPassword(target, null, { actor: ctx.actor });
-        out(`"${target.username}" now has an unusable password; their sessions were ended.`);
+        out(`"${target.username}" now has an unusable password; their sessions and API tokens were ended.`);
       }),
     );
   user
