@@ -5,7 +5,7 @@ import type { ApiTokenRecord, ApiTokenStore, NewApiTokenRecord } from '../../cor
 import type { User } from '../../core/user.js';
 import type { ApiTokenTable } from '../schema.js';
 import { Precompiled, type StoreContext, keyParam, toNumber } from './common.js';
-import { joinedUser } from './users.js';
+import { JOINED_USER_SELECT, joinedUser } from './users.js';
 
 type TokenRow = Omit<ApiTokenTable, 'id'> & { id: number | string };
 
@@ -71,20 +71,7 @@ const withUser = new Precompiled<WithUserRow>(
         't.expires_at',
         't.last_used_at',
         't.last_used_ip',
-        'u.id as u_id',
-        'u.username',
-        'u.email',
-        'u.password',
-        'u.first_name',
-        'u.last_name',
-        'u.is_active',
-        'u.is_staff',
-        'u.is_superuser',
-        'u.last_login',
-        'u.date_joined',
-        'u.auth_epoch as u_auth_epoch',
-        'u.authz_version as u_authz_version',
-        'g.version as g_authz_version',
+        ...JOINED_USER_SELECT,
       ])
       .where('t.token_hash', '=', keyParam(kind, '')),
   // The same columns, in select-list order (checked against the statement on first use).

@@ -5,7 +5,7 @@ import type { SessionGuard, SessionRecord, SessionStore } from '../../core/ports
 import type { User } from '../../core/user.js';
 import type { SessionTable } from '../schema.js';
 import { Precompiled, type StoreContext, keyParam, parseJsonObject, toDbBool, toNumber } from './common.js';
-import { joinedUser } from './users.js';
+import { JOINED_USER_SELECT, joinedUser } from './users.js';
 
 /** A session row joined with its (possibly absent) user's columns. */
 type WithUserRow = SessionTable & {
@@ -72,20 +72,7 @@ const withUser = new Precompiled<WithUserRow>(
         's.data',
         's.ip',
         's.user_agent',
-        'u.id as u_id',
-        'u.username',
-        'u.email',
-        'u.password',
-        'u.first_name',
-        'u.last_name',
-        'u.is_active',
-        'u.is_staff',
-        'u.is_superuser',
-        'u.last_login',
-        'u.date_joined',
-        'u.auth_epoch as u_auth_epoch',
-        'u.authz_version as u_authz_version',
-        'g.version as g_authz_version',
+        ...JOINED_USER_SELECT,
       ])
       .where('s.id_hash', '=', keyParam(kind, '')),
   // The same columns, in select-list order (checked against the statement on first use).

@@ -62,6 +62,27 @@ export interface JoinedUserColumns {
   g_authz_version: number | string | null;
 }
 
+/**
+ * The select list behind `JoinedUserColumns`, for a query joining `auth_user as u` and the one-row
+ * `gh_authz_version as g` (the session and the API-token lookups).
+ */
+export const JOINED_USER_SELECT = [
+  'u.id as u_id',
+  'u.username',
+  'u.email',
+  'u.password',
+  'u.first_name',
+  'u.last_name',
+  'u.is_active',
+  'u.is_staff',
+  'u.is_superuser',
+  'u.last_login',
+  'u.date_joined',
+  'u.auth_epoch as u_auth_epoch',
+  'u.authz_version as u_authz_version',
+  'g.version as g_authz_version',
+] as const;
+
 /** The joined user, stamped with the versions read in the same row (none when either is missing). */
 export function joinedUser(row: JoinedUserColumns): { user: User; authzVersions?: AuthzVersions } {
   const authzVersions =
